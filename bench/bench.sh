@@ -1,0 +1,42 @@
+#!/bin/bash
+# bench.sh: prints how long a private Wine prefix takes to prepare and a full trace of the reference takes.
+# Figures only; nothing here asserts a time. Usage: bench/bench.sh [RUNS]
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-5}
+ninja -C "$top" >/dev/null
+work=$(mktemp -d /tmp/svccert-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# A full lifecycle trace of the reference's fast configuration (this also makes the template).
+for i in $(seq "$runs"); do
+    t=$(date +%s%N)
+    "$top/build/svccert" trace "$top/build/win/svcref.exe" -o "$work/t$i.jsonl" >/dev/null
+    echo "$(ms "$t") $(grep -o '"detail":"prefix_ms=[^"]*"' "$work/t$i.jsonl" | tr -dc '0-9 =a-z_' )" >>"$work/trace.txt"
+done
+printf 'full trace of the reference (fast config), wall: %s ms median of %s\n' \
+    "$(cut -d' ' -f1 "$work/trace.txt" | median)" "$runs"
+for k in prefix_ms server_ms controller_ms shutdown_ms; do
+    printf '  %-14s %s ms median\n' "$k" "$(grep -o "$k=[0-9]*" "$work/trace.txt" | cut -d= -f2 | median)"
+done
+
+# Preparing a prefix: the harness's hard-link clone (above: prefix_ms) vs. a fresh wineboot.
+tpl=$(ls -d "${SVCCERT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/svccert}"/wine-template-* | grep -v '\.tmp' | head -1)
+for i in $(seq "$runs"); do
+    t=$(date +%s%N)
+    cp -al "$tpl" "$work/clone$i" && for r in "$tpl"/*.reg; do rm "$work/clone$i/${r##*/}"; cp "$r" "$work/clone$i/"; done
+    ms "$t" >>"$work/clone.txt"
+done
+printf 'prefix by cp -al + real *.reg copies: %s ms median of %s\n' "$(median <"$work/clone.txt")" "$runs"
+boots=$(( runs < 3 ? runs : 3 ))
+for i in $(seq "$boots"); do
+    t=$(date +%s%N)
+    WINEPREFIX="$work/boot$i" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" /usr/lib/wine/wine64 wineboot -i \
+        >"$work/boot$i.log" 2>&1
+    WINEPREFIX="$work/boot$i" /usr/lib/wine/wineserver64 -w
+    ms "$t" >>"$work/boot.txt"
+done
+printf 'prefix by a fresh wineboot -i:        %s ms median of %s (size %s)\n' "$(median <"$work/boot.txt")" \
+    "$boots" "$(du -sh "$work/boot1" | cut -f1)"

@@ -1,0 +1,132 @@
+/* svccert.c: the command line: parse options, then call the harness, the rule engine and the reports. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void cli_usage(FILE *to)
+{
+    fputs("usage: svccert check [CANDIDATE.exe] [--out DIR] [--config FILE] [--strict] [RUN OPTIONS]\n"
+          "       svccert trace CANDIDATE.exe [-o TRACE.jsonl] [RUN OPTIONS]\n"
+          "       svccert judge TRACE.jsonl [--out DIR] [--config FILE] [--strict]\n"
+          "       svccert rules\n"
+          "run options:\n"
+          "  --image-arg A      a word for the service's image path (repeatable)\n"
+          "  --arg A            a ServiceMain start argument (repeatable)\n"
+          "  --service-name N   the name to install the service under (default: the file name)\n"
+          "  --timeout S        hard deadline for the whole run, seconds (default 120)\n"
+          "  --start-timeout MS --stop-timeout MS --pause-timeout MS --exit-timeout MS --dwell MS\n"
+          "                     how long the controller waits for RUNNING, STOPPED, PAUSED, process\n"
+          "                     exit, and stays in RUNNING before sending controls\n"
+          "  --no-pause         do not send PAUSE/CONTINUE   --no-stop  do not send STOP\n"
+          "  --keep-prefix      leave the run's Wine prefix on disk (debugging)\n"
+          "exit status: 0 every rule passed, 1 a rule failed or could not be judged, 2 bad usage or input\n",
+          to);
+}
+
+enum { OPT_IMAGE_ARG = 256, OPT_ARG, OPT_NAME, OPT_TIMEOUT, OPT_START_TO, OPT_STOP_TO, OPT_PAUSE_TO, OPT_EXIT_TO,
+       OPT_DWELL, OPT_NO_PAUSE, OPT_NO_STOP, OPT_KEEP, OPT_OUT, OPT_CONFIG, OPT_STRICT, OPT_HELP };
+
+static int cli_int(const char *s, int min, int max, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+
+    if (!*s || *end || v < min || v > max)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* Options shared by all subcommands; each subcommand refuses what it has no use for. */
+int cli_parse(int argc, char **argv, struct cli_opts *o)
+{
+    static const struct option longs[] = {
+        { "image-arg", required_argument, 0, OPT_IMAGE_ARG }, { "arg", required_argument, 0, OPT_ARG },
+        { "service-name", required_argument, 0, OPT_NAME }, { "timeout", required_argument, 0, OPT_TIMEOUT },
+        { "start-timeout", required_argument, 0, OPT_START_TO },
+        { "stop-timeout", required_argument, 0, OPT_STOP_TO },
+        { "pause-timeout", required_argument, 0, OPT_PAUSE_TO },
+        { "exit-timeout", required_argument, 0, OPT_EXIT_TO }, { "dwell", required_argument, 0, OPT_DWELL },
+        { "no-pause", no_argument, 0, OPT_NO_PAUSE }, { "no-stop", no_argument, 0, OPT_NO_STOP },
+        { "keep-prefix", no_argument, 0, OPT_KEEP }, { "out", required_argument, 0, OPT_OUT },
+        { "config", required_argument, 0, OPT_CONFIG }, { "strict", no_argument, 0, OPT_STRICT },
+        { "help", no_argument, 0, OPT_HELP }, { 0, 0, 0, 0 }
+    };
+    int c, bad = 0;
+
+    memset(o, 0, sizeof *o);
+    hr_defaults(&o->run);
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
+        switch (c) {
+        case OPT_IMAGE_ARG:
+            if (o->run.n_image_args >= HR_MAX_ARGS)
+                bad = 1;
+            else
+                o->run.image_args[o->run.n_image_args++] = optarg;
+            break;
+        case OPT_ARG:
+            if (o->run.n_args >= HR_MAX_ARGS)
+                bad = 1;
+            else
+                o->run.args[o->run.n_args++] = optarg;
+            break;
+        case OPT_NAME: o->run.service_name = optarg; break;
+        case OPT_TIMEOUT: bad |= cli_int(optarg, 5, 3600, &o->run.timeout_s); break;
+        case OPT_START_TO: bad |= cli_int(optarg, 100, 3600000, &o->run.start_timeout_ms); break;
+        case OPT_STOP_TO: bad |= cli_int(optarg, 100, 3600000, &o->run.stop_timeout_ms); break;
+        case OPT_PAUSE_TO: bad |= cli_int(optarg, 100, 3600000, &o->run.pause_timeout_ms); break;
+        case OPT_EXIT_TO: bad |= cli_int(optarg, 100, 3600000, &o->run.exit_timeout_ms); break;
+        case OPT_DWELL: bad |= cli_int(optarg, 0, 3600000, &o->run.dwell_ms); break;
+        case OPT_NO_PAUSE: o->run.no_pause = 1; break;
+        case OPT_NO_STOP: o->run.no_stop = 1; break;
+        case OPT_KEEP: o->run.keep_prefix = 1; break;
+        case 'o': o->trace_out = optarg; break;
+        case OPT_OUT: o->out_dir = optarg; break;
+        case OPT_CONFIG: o->config = optarg; break;
+        case OPT_STRICT: o->strict = 1; break;
+        case 'h': case OPT_HELP: o->help = 1; break;
+        default:
+            fprintf(stderr, "svccert: bad option %s\n", argv[optind - 1]);
+            return -1;
+        }
+        if (bad) {
+            fprintf(stderr, "svccert: bad value for %s\n", argv[optind - 1]);
+            return -1;
+        }
+    }
+    o->positional = argv + optind;
+    o->n_positional = argc - optind;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_opts o;
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+
+    if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        cli_usage(cmd ? stdout : stderr);
+        return cmd ? 0 : 2;
+    }
+    if (cli_parse(argc - 1, argv + 1, &o))
+        return 2;
+    if (o.help) {
+        cli_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "trace"))
+        return cli_trace(&o);
+    if (!strcmp(cmd, "check"))
+        return cli_check(&o);
+    if (!strcmp(cmd, "judge"))
+        return cli_judge(&o);
+    if (!strcmp(cmd, "rules"))
+        return cli_rules(&o);
+    fprintf(stderr, "svccert: unknown command '%s' (try svccert --help)\n", cmd);
+    return 2;
+}

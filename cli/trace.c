@@ -1,0 +1,42 @@
+/* trace.c: `svccert trace`, which runs a candidate and writes its trace, judging nothing. */
+#include "cli.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Default output: <candidate file name>.trace.jsonl in the current directory. */
+static void trace_default_out(const char *cand, char *out, size_t cap)
+{
+    const char *b = strrchr(cand, '/');
+    size_t n;
+
+    b = b ? b + 1 : cand;
+    n = strlen(b);
+    if (n > 4 && !strcasecmp(b + n - 4, ".exe"))
+        n -= 4;
+    snprintf(out, cap, "%.*s.trace.jsonl", (int)n, b);
+}
+
+int cli_trace(struct cli_opts *o)
+{
+    char out[4096], err[512] = "";
+    int rc;
+
+    if (o->n_positional != 1 || o->out_dir || o->config || o->strict) {
+        fputs("svccert: usage: svccert trace CANDIDATE.exe [-o TRACE.jsonl] [RUN OPTIONS]\n", stderr);
+        return 2;
+    }
+    o->run.candidate = o->positional[0];
+    if (o->trace_out)
+        snprintf(out, sizeof out, "%s", o->trace_out);
+    else
+        trace_default_out(o->run.candidate, out, sizeof out);
+    o->run.trace_path = out;
+    rc = hr_trace(&o->run, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "svccert: %s\n", err);
+        return rc == HR_BAD_INPUT ? 2 : 1;
+    }
+    printf("trace: %s\n", out);
+    return 0;
+}

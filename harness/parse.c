@@ -1,0 +1,365 @@
+/* hp_parse: two passes over the raw log, the first to name the processes, the second to write the trace. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+
+#include "parse.h"
+#include "parse_int.h"
+
+#define HP_SCHEMA "svccert-trace/1"
+
+static int hp_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* What the first pass learns. */
+struct hp_found {
+    unsigned ctl;        /* pid of the first svccert-ctl line */
+    unsigned cand_ctl;   /* first non-zero service_pid in a controller record */
+    unsigned cand_svc;   /* pid whose dispatcher got the start request for the service */
+};
+
+/* L"name" as the first or second word of msg, decoded into b; 0 if absent. */
+static int hp_msg_name(const char *msg, int skip_word, struct hp_buf *b, const char **end)
+{
+    int trunc;
+
+    if (skip_word) {
+        msg = strchr(msg, ' ');
+        if (!msg) return 0;
+        msg++;
+    }
+    b->n = 0;
+    return hp_dbgstr(msg, b, end, &trunc) == 0;
+}
+
+static void hp_scan_service(const struct hp_line *l, const char *svc, struct hp_found *f,
+                            struct hp_buf *b, unsigned *start_pid)
+{
+    const char *end;
+    long long ctl;
+    size_t n;
+
+    /* services.exe names the service it starts; the next start request another process gets is it,
+       even when the candidate's own service table uses another name */
+    if (!strcmp(l->func, "process_send_start_message")) {
+        if (svc && hp_msg_name(l->msg, 1, b, &end) && !strcasecmp(b->p, svc)) *start_pid = l->pid;
+    } else if (!strcmp(l->func, "service_handle_control") && !f->cand_svc) {
+        if (!hp_msg_name(l->msg, 0, b, &end) || strncmp(end, " control ", 9)) return;
+        end += 9;
+        n = strcspn(end, " ");
+        if (!hp_parse_dec(end, n, &ctl) || ctl != 0) return;
+        if ((svc && !strcasecmp(b->p, svc)) || (*start_pid && *start_pid != l->pid))
+            f->cand_svc = l->pid;
+    }
+}
+
+static int hp_pass1(FILE *in, FILE *spool, unsigned given, const char *svc, struct hp_found *f,
+                    char *err, size_t errlen)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    struct hp_line l;
+    struct hp_buf b = {0};
+    unsigned start_pid = 0;
+    int trunc, done = 0, rc = 0;
+
+    memset(f, 0, sizeof(*f));
+    while ((n = getline(&line, &cap, in)) != -1) {
+        if (spool && fwrite(line, 1, (size_t)n, spool) != (size_t)n) {
+            rc = hp_fail(err, errlen, "cannot spool the input: %s", strerror(errno));
+            break;
+        }
+        if (done) continue;
+        hp_classify(line, &l);
+        if (l.kind != HP_CLIENT) continue;
+        if (hp_debugstr_line(&l, &b, &trunc)) {
+            if (b.n >= 12 && !memcmp(b.p, "svccert-ctl ", 12)) {
+                if (!f->ctl) f->ctl = l.pid;
+                if (l.pid == f->ctl && !f->cand_ctl) f->cand_ctl = hp_ctl_service_pid(b.p, b.n);
+            }
+        } else if (!strcmp(l.chan, "service")) {
+            hp_scan_service(&l, svc, f, &b, &start_pid);
+        }
+        if (f->ctl && (f->cand_ctl || given)) {
+            done = 1;
+            if (!spool) break;
+        }
+    }
+    if (!rc && ferror(in)) rc = hp_fail(err, errlen, "cannot read the log: %s", strerror(errno));
+    free(line);
+    hp_buf_free(&b);
+    return rc;
+}
+
+static void hp_ctl_client(struct hp_state *st, const struct hp_line *l)
+{
+    int trunc;
+    json_t *e;
+
+    if (!hp_debugstr_line(l, &st->buf, &trunc)) return;
+    e = hp_ctl_event(&st->out, st->buf.p, st->buf.n, trunc, st->seq, st->t, st->t_est, st->ctl, l->tid);
+    if (!e) {
+        e = hp_ev_obj("debugstr", st->seq, st->t, st->t_est, st->ctl, l->tid, 1);
+        hp_set(&st->out, e, "text", hp_jstr(st->buf.p, st->buf.n));
+        if (trunc) hp_set(&st->out, e, "truncated", json_true());
+    }
+    hp_queue(st, e, HP_EV_READY);
+}
+
+static void hp_client(struct hp_state *st, const struct hp_line *l)
+{
+    if (hp_map_get(&st->tids, l->tid) != l->pid || (l->pid == st->cand && !hp_thr_find(st, l->tid)))
+        hp_assign(st, l->tid, l->pid);
+    if (st->cand && l->pid == st->cand) {
+        if (st->cand_dead) return;
+        hp_cand_active(st);
+        hp_cand_client(st, l);
+    } else if (st->ctl && l->pid == st->ctl) {
+        hp_ctl_client(st, l);
+    }
+}
+
+/* Replies and requests that tell which process a thread belongs to, or who kills whom. */
+static void hp_server_bookkeeping(struct hp_state *st, unsigned id, unsigned pid, const struct hp_srv *s)
+{
+    unsigned long long p, t, h;
+
+    if (s->is_reply) {
+        if (!strcmp(s->name, "init_first_thread") || !strcmp(s->name, "get_thread_info")) {
+            if (hp_kv_hex(s->args, "pid", &p) && hp_kv_hex(s->args, "tid", &t))
+                hp_assign(st, (unsigned)t, (unsigned)p);
+        } else if (!strcmp(s->name, "new_thread")) {
+            /* a thread created elsewhere (remote thread) stays unknown until it shows itself */
+            if (hp_kv_hex(s->args, "tid", &t))
+                hp_assign(st, (unsigned)t, st->nt_tid == id ? st->nt_pid : 0);
+            st->nt_tid = st->nt_pid = 0;
+        } else if (!strcmp(s->name, "terminate_process") && st->term_active && st->term_tid == id) {
+            st->term_active = 0;
+        }
+        return;
+    }
+    if (!strcmp(s->name, "new_thread")) {
+        st->nt_tid = id;
+        st->nt_pid = hp_kv_hex(s->args, "process", &h) && h == 0xffffffffULL ? pid : 0;
+    } else if (!strcmp(s->name, "terminate_process") && !(st->cand && pid == st->cand)) {
+        if (hp_kv_hex(s->args, "handle", &h) && h != 0 && h != 0xffffffffULL) {
+            st->term_active = 1;
+            st->term_tid = id;
+            st->term_pid = pid;
+        }
+    }
+}
+
+static void hp_server(struct hp_state *st, const struct hp_line *l)
+{
+    struct hp_srv s;
+    unsigned id = l->tid, pid;
+    long long code = 0;
+
+    if (!hp_server_split(l->body, &s)) return;
+    if (s.is_star && !strcmp(s.name, "process killed")) {
+        /* the id here is a process id */
+        if (st->cand && id == st->cand) hp_cand_process_killed(st);
+        return;
+    }
+    pid = hp_map_get(&st->tids, id);
+    if (s.is_star && !strcmp(s.name, "killed")) {
+        if (st->cand && pid == st->cand && !st->cand_dead) {
+            hp_kv_dec(s.args, "exit_code", &code);
+            hp_cand_thread_killed(st, id, code);
+        }
+        /* thread ids are reused once freed */
+        hp_map_del(&st->tids, id);
+        if (st->term_active && st->term_tid == id) st->term_active = 0;
+        return;
+    }
+    if (!s.is_star) {
+        hp_server_bookkeeping(st, id, pid, &s);
+        pid = hp_map_get(&st->tids, id);
+    }
+    if (st->cand && pid == st->cand && !st->cand_dead) {
+        hp_cand_active(st);
+        hp_cand_server(st, l, &s);
+    }
+}
+
+/* "wine: Unhandled page fault ... (thread 0118), starting debugger..." */
+static void hp_winemsg(struct hp_state *st, const struct hp_line *l)
+{
+    const char *p = strstr(l->body, "(thread ");
+    unsigned long long tid;
+    size_t n;
+
+    if (!p || !st->cand || st->cand_dead) return;
+    p += 8;
+    n = strspn(p, "0123456789abcdefABCDEF");
+    if (n && hp_parse_hex(p, n, &tid) && hp_map_get(&st->tids, (unsigned)tid) == st->cand)
+        hp_cand_crash(st, l->body);
+}
+
+static json_t *hp_header(const struct hp_opts *o, const char *svc, char *err, size_t errlen)
+{
+    json_t *h = hp_ev_obj("header", 0, 0, 0, 0, 0, 0), *u = NULL, *v;
+    json_error_t je;
+    const char *k;
+
+    if (!h) return NULL;
+    /* defaults first so that schema leads; the caller's values replace them in place */
+    json_object_set_new(h, "schema", json_string(HP_SCHEMA));
+    json_object_set_new(h, "source", json_string("wine"));
+    if (o->header_json) {
+        if (!(u = json_loads(o->header_json, JSON_REJECT_DUPLICATES, &je)) || !json_is_object(u)) {
+            hp_fail(err, errlen, "header_json is not a JSON object: %s", u ? "wrong type" : je.text);
+            json_decref(u);
+            json_decref(h);
+            return NULL;
+        }
+        json_object_foreach(u, k, v) {
+            if (!strcmp(k, "ev") || !strcmp(k, "seq") || !strcmp(k, "t") || !strcmp(k, "pid") || !strcmp(k, "tid"))
+                continue;
+            json_object_set(h, k, v);
+        }
+        json_decref(u);
+    }
+    if (!json_object_get(h, "candidate"))
+        json_object_set_new(h, "candidate", json_pack("{s:s?}", "service_name", svc));
+    if (!json_object_get(h, "controller")) json_object_set_new(h, "controller", json_object());
+    return h;
+}
+
+/* The service name: the caller's, else the header's candidate.service_name. */
+static const char *hp_service_name(const struct hp_opts *o, json_t **keep)
+{
+    json_t *h, *c, *s;
+
+    *keep = NULL;
+    if (o->service_name) return o->service_name;
+    if (!o->header_json || !(h = json_loads(o->header_json, 0, NULL))) return NULL;
+    c = json_object_get(h, "candidate");
+    s = json_object_get(c, "service_name");
+    if (!json_is_string(s)) {
+        json_decref(h);
+        return NULL;
+    }
+    *keep = h;
+    return json_string_value(s);
+}
+
+static void hp_tail_event(struct hp_state *st, const char *action, const char *detail)
+{
+    json_t *e = hp_ev_obj("harness", ++st->seq, st->last_t, 1, 0, 0, 0);
+
+    hp_set(&st->out, e, "action", json_string(action));
+    hp_set(&st->out, e, "detail", json_string(detail));
+    hp_out_write(&st->out, e);
+    json_decref(e);
+}
+
+static int hp_pass2(FILE *in, struct hp_state *st, const struct hp_opts *o, char *err, size_t errlen)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    struct hp_line l;
+    int partial = 0;
+    json_t *e;
+
+    while ((n = getline(&line, &cap, in)) != -1) {
+        st->seq++;
+        partial = n > 0 && line[n - 1] != '\n';
+        hp_classify(line, &l);
+        if (l.has_t) {
+            hp_out_resolve(&st->out, l.t, 1);
+            st->last_t = l.t;
+        }
+        st->t = st->last_t;
+        st->t_est = !l.has_t;
+        if (l.kind == HP_CLIENT) hp_client(st, &l);
+        else if (l.kind == HP_SERVER) hp_server(st, &l);
+        else if (l.kind == HP_WINEMSG) hp_winemsg(st, &l);
+        hp_out_flush(&st->out);
+        if (st->out.failed) break;
+    }
+    free(line);
+    if (ferror(in)) return hp_fail(err, errlen, "cannot read the log: %s", strerror(errno));
+    hp_cand_finish(st);
+    hp_out_drain(&st->out);
+    if (partial) hp_tail_event(st, "log_truncated", "the log ends inside a line");
+    if (!st->cand)
+        hp_tail_event(st, "no_candidate_process", "no pid given, no service_pid in a controller record, no start request for the service");
+    e = hp_ev_obj("end", ++st->seq, st->last_t, 0, 0, 0, 0);
+    hp_set(&st->out, e, "reason", json_string(o->end_reason ? o->end_reason : "complete"));
+    hp_set(&st->out, e, "events", json_integer(st->out.written));
+    hp_out_write(&st->out, e);
+    json_decref(e);
+    if (st->out.failed || fflush(st->out.f) || ferror(st->out.f))
+        return hp_fail(err, errlen, "cannot write the trace: %s", errno ? strerror(errno) : "out of memory");
+    return 0;
+}
+
+int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t errlen)
+{
+    static const struct hp_opts none = {0};
+    struct hp_state st;
+    struct hp_found f;
+    FILE *spool = NULL, *src = in;
+    json_t *hdr, *keep;
+    const char *svc;
+    off_t start;
+    int rc = -1;
+
+    if (err && errlen) err[0] = 0;
+    if (!in || !out) return hp_fail(err, errlen, "no input or no output stream");
+    if (!o) o = &none;
+    svc = hp_service_name(o, &keep);
+    if (!(hdr = hp_header(o, svc, err, errlen))) {
+        json_decref(keep);
+        if (err && errlen && !err[0]) hp_fail(err, errlen, "out of memory");
+        return -1;
+    }
+    /* a pipe cannot be read twice: copy it aside during the first pass */
+    start = ftello(in);
+    if (start < 0 || fseeko(in, start, SEEK_SET)) {
+        if (!(spool = tmpfile())) {
+            hp_fail(err, errlen, "cannot create a spool file: %s", strerror(errno));
+            goto out;
+        }
+    }
+    if (hp_pass1(in, spool, o->cand_pid, svc, &f, err, errlen)) goto out;
+    if (spool) {
+        src = spool;
+        start = 0;
+    }
+    if (fseeko(src, start, SEEK_SET)) {
+        hp_fail(err, errlen, "cannot rewind the log: %s", strerror(errno));
+        goto out;
+    }
+    memset(&st, 0, sizeof(st));
+    st.out.f = out;
+    st.ctl = f.ctl;
+    st.cand = o->cand_pid ? o->cand_pid : f.cand_ctl ? f.cand_ctl : f.cand_svc;
+    hp_out_write(&st.out, hdr);
+    rc = hp_pass2(src, &st, o, err, errlen);
+    hp_out_free(&st.out);
+    hp_map_free(&st.tids);
+    free(st.thr);
+    hp_buf_free(&st.buf);
+out:
+    if (spool) fclose(spool);
+    json_decref(hdr);
+    json_decref(keep);
+    return rc;
+}

@@ -1,0 +1,302 @@
+/* The candidate process: its threads, its service-channel calls, its debug strings and its death. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse_int.h"
+
+struct hp_ev *hp_queue(struct hp_state *st, json_t *e, enum hp_ev_state state)
+{
+    struct hp_ev *ev = hp_out_add(&st->out, e, st->seq, state);
+
+    if (ev && st->t_est) hp_out_bound(&st->out, ev, "t_next");
+    return ev;
+}
+
+struct hp_thr *hp_thr_find(struct hp_state *st, unsigned tid)
+{
+    size_t i;
+
+    for (i = 0; i < st->nthr; i++)
+        if (st->thr[i].tid == tid) return &st->thr[i];
+    return NULL;
+}
+
+struct hp_thr *hp_thr_add(struct hp_state *st, unsigned tid)
+{
+    struct hp_thr *t = hp_thr_find(st, tid);
+
+    if (t) return t;
+    if (st->nthr == st->capthr) {
+        size_t cap = st->capthr ? st->capthr * 2 : 16;
+        struct hp_thr *p = realloc(st->thr, cap * sizeof(*p));
+
+        if (!p) {
+            st->out.failed = 1;
+            return NULL;
+        }
+        st->thr = p;
+        st->capthr = cap;
+    }
+    t = &st->thr[st->nthr++];
+    memset(t, 0, sizeof(*t));
+    t->tid = tid;
+    return t;
+}
+
+/* Ends what a vanishing thread left open; a wait it never woke from keeps a null end. */
+static void hp_thr_remove(struct hp_state *st, struct hp_thr *t)
+{
+    hp_wait_thread_gone(st, t);
+    *t = st->thr[--st->nthr];
+}
+
+void hp_assign(struct hp_state *st, unsigned tid, unsigned pid)
+{
+    struct hp_thr *t;
+
+    if (hp_map_put(&st->tids, tid, pid)) st->out.failed = 1;
+    if (!st->cand) return;
+    t = hp_thr_find(st, tid);
+    if (pid == st->cand && !st->cand_dead) {
+        if (!t) hp_thr_add(st, tid);
+    } else if (t) {
+        hp_thr_remove(st, t);
+    }
+}
+
+void hp_cand_active(struct hp_state *st)
+{
+    if (st->exit_ev) {
+        hp_out_drop(&st->out, st->exit_ev);
+        st->exit_ev = NULL;
+    }
+}
+
+void hp_cand_crash(struct hp_state *st, const char *detail)
+{
+    if (st->crash) return;
+    st->crash = 1;
+    snprintf(st->crash_detail, sizeof(st->crash_detail), "%s", detail);
+}
+
+static json_t *hp_ev_here(struct hp_state *st, const char *ev, unsigned tid)
+{
+    return hp_ev_obj(ev, st->seq, st->t, st->t_est, st->cand, tid, 1);
+}
+
+static void hp_emit(struct hp_state *st, json_t *e)
+{
+    hp_queue(st, e, HP_EV_READY);
+}
+
+/* The service name Wine prints first (L"name"), or null. */
+static json_t *hp_wname(struct hp_state *st, const char *s, const char **end)
+{
+    int trunc;
+
+    st->buf.n = 0;
+    if (hp_dbgstr(s, &st->buf, end, &trunc)) {
+        /* debugstr_w prints a NULL pointer as (null) */
+        *end = strncmp(s, "(null)", 6) ? s : s + 6;
+        return json_null();
+    }
+    return hp_jstr(st->buf.p, st->buf.n);
+}
+
+/* Splits msg into up to max space-separated words. */
+static size_t hp_words(const char *msg, const char **w, size_t *wl, size_t max)
+{
+    size_t n = 0;
+
+    while (*msg && n < max) {
+        while (*msg == ' ') msg++;
+        if (!*msg) break;
+        w[n] = msg;
+        while (*msg && *msg != ' ') msg++;
+        wl[n] = (size_t)(msg - w[n]);
+        n++;
+    }
+    return n;
+}
+
+static json_t *hp_jhexint(const char *s, size_t n)
+{
+    unsigned long long v;
+
+    return hp_parse_hex(s, n, &v) ? json_integer((json_int_t)v) : json_null();
+}
+
+static void hp_status(struct hp_state *st, const struct hp_line *l)
+{
+    static const char *const names[] = {"type", "state", "controls", "win32_exit",
+                                        "specific_exit", "checkpoint", "wait_hint"};
+    const char *w[8];
+    size_t wl[8], i;
+    json_t *e;
+
+    /* Wine prints "%p %#lx ...": 0x-prefixed hex, and a bare 0 */
+    if (hp_words(l->msg, w, wl, 8) != 8) return;
+    e = hp_ev_here(st, "status", l->tid);
+    hp_set(&st->out, e, "handle", hp_jhex(w[0], wl[0]));
+    for (i = 0; i < 7; i++) hp_set(&st->out, e, names[i], hp_jhexint(w[i + 1], wl[i + 1]));
+    hp_emit(st, e);
+}
+
+static void hp_service_line(struct hp_state *st, const struct hp_line *l)
+{
+    const char *w[4], *end;
+    size_t wl[4];
+    long long v;
+    json_t *e, *name;
+
+    if (!strcmp(l->func, "StartServiceCtrlDispatcherW") || !strcmp(l->func, "StartServiceCtrlDispatcherA")) {
+        if (hp_words(l->msg, w, wl, 1) != 1) return;
+        e = hp_ev_here(st, "dispatcher", l->tid);
+        hp_set(&st->out, e, "table", hp_jhex(w[0], wl[0]));
+        hp_emit(st, e);
+    } else if (!strcmp(l->func, "service_run_main_thread")) {
+        /* "Starting N services running as process P" */
+        if (hp_words(l->msg, w, wl, 2) != 2 || !hp_parse_dec(w[1], wl[1], &v)) return;
+        e = hp_ev_here(st, "dispatcher_ready", l->tid);
+        hp_set(&st->out, e, "count", json_integer(v));
+        hp_emit(st, e);
+    } else if (!strcmp(l->func, "service_handle_control")) {
+        name = hp_wname(st, l->msg, &end);
+        if (hp_words(end, w, wl, 2) != 2 || wl[0] != 7 || memcmp(w[0], "control", 7) ||
+            !hp_parse_dec(w[1], wl[1], &v)) {
+            json_decref(name);
+            return;
+        }
+        if (v == 0)
+            snprintf(st->start_service, sizeof(st->start_service), "%s",
+                     json_is_string(name) ? json_string_value(name) : "");
+        e = hp_ev_here(st, "control_in", l->tid);
+        hp_set(&st->out, e, "service", name);
+        hp_set(&st->out, e, "control", json_integer(v));
+        hp_emit(st, e);
+    } else if (!strcmp(l->func, "service_thread")) {
+        e = hp_ev_here(st, "service_main", l->tid);
+        hp_set(&st->out, e, "service",
+               st->start_service[0] ? hp_jstr(st->start_service, strlen(st->start_service)) : json_null());
+        hp_emit(st, e);
+    } else if (!strcmp(l->func, "RegisterServiceCtrlHandlerExW")) {
+        name = hp_wname(st, l->msg, &end);
+        if (hp_words(end, w, wl, 2) != 2) {
+            json_decref(name);
+            return;
+        }
+        e = hp_ev_here(st, "handler_register", l->tid);
+        hp_set(&st->out, e, "service", name);
+        hp_set(&st->out, e, "handler", hp_jhex(w[0], wl[0]));
+        hp_set(&st->out, e, "context", hp_jhex(w[1], wl[1]));
+        hp_set(&st->out, e, "handle", json_null());
+        hp_emit(st, e);
+    } else if (!strcmp(l->func, "SetServiceStatus")) {
+        hp_status(st, l);
+    }
+}
+
+void hp_cand_client(struct hp_state *st, const struct hp_line *l)
+{
+    int trunc;
+    json_t *e;
+
+    if (!strcmp(l->chan, "service") && !strcmp(l->cls, "trace")) {
+        hp_service_line(st, l);
+    } else if (hp_debugstr_line(l, &st->buf, &trunc)) {
+        e = trunc ? NULL : hp_marker_event(&st->out, st->buf.p, st->buf.n, st->seq, st->t,
+                                            st->t_est, st->cand, l->tid);
+        if (!e) {
+            e = hp_ev_here(st, "debugstr", l->tid);
+            hp_set(&st->out, e, "text", hp_jstr(st->buf.p, st->buf.n));
+            if (trunc) hp_set(&st->out, e, "truncated", json_true());
+        }
+        hp_emit(st, e);
+    } else if (!strcmp(l->cls, "err") && !strcmp(l->chan, "seh") && strstr(l->msg, "nhandled")) {
+        hp_cand_crash(st, l->msg);
+    }
+}
+
+void hp_cand_server(struct hp_state *st, const struct hp_line *l, const struct hp_srv *s)
+{
+    struct hp_thr *t = hp_thr_find(st, l->tid);
+    unsigned long long h;
+    long long v;
+
+    if (!t) return;
+    if (!strcmp(s->name, "select")) {
+        if (s->is_reply) hp_wait_reply(st, t, s->status);
+        else hp_wait_request(st, t, s->args);
+    } else if (s->is_star && !strcmp(s->name, "wakeup")) {
+        hp_wait_wakeup(st, t, s->args);
+    } else if (!s->is_reply && !strcmp(s->name, "terminate_process")) {
+        /* handle 0 kills the other threads first, ffffffff is the process itself: ExitProcess */
+        if (hp_kv_hex(s->args, "handle", &h) && (h == 0 || h == 0xffffffffULL)) st->self_exit = 1;
+    } else if (!s->is_reply && !strcmp(s->name, "terminate_thread")) {
+        if (hp_kv_hex(s->args, "handle", &h) && h == 0xfffffffeULL) t->self_exit = 1;
+    } else if (!s->is_reply && !strcmp(s->name, "queue_exception_event")) {
+        /* a second-chance exception: no handler took it */
+        if (hp_kv_dec(s->args, "first", &v) && v == 0) hp_cand_crash(st, "second-chance exception");
+    }
+}
+
+void hp_cand_thread_killed(struct hp_state *st, unsigned tid, long long code)
+{
+    struct hp_thr *t = hp_thr_find(st, tid);
+    json_t *e;
+
+    if (!t) return;
+    st->last_self = t->self_exit;
+    hp_thr_remove(st, t);
+    st->exit_code = code;
+    st->have_code = 1;
+    if (st->term_active) {
+        st->killed_foreign = 1;
+        st->killed_by = st->term_pid;
+    }
+    if (st->nthr) return;
+    /* the last known thread died: the process ended here unless the candidate shows up again */
+    hp_cand_active(st);
+    e = hp_ev_here(st, "process_exit", tid);
+    st->exit_ev = hp_queue(st, e, HP_EV_PENDING);
+}
+
+static void hp_exit_fields(struct hp_state *st, json_t *e)
+{
+    const char *how = st->crash ? "crash"
+                    : st->killed_foreign ? "killed"
+                    : (st->self_exit || st->last_self) ? "exit" : "killed";
+
+    hp_set(&st->out, e, "code", st->have_code ? json_integer((json_int_t)(unsigned)st->exit_code) : json_null());
+    hp_set(&st->out, e, "how", json_string(how));
+    if (st->killed_foreign && !st->crash)
+        hp_set(&st->out, e, "by_pid", st->killed_by ? json_integer(st->killed_by) : json_null());
+    if (st->crash) hp_set(&st->out, e, "detail", hp_jstr(st->crash_detail, strlen(st->crash_detail)));
+}
+
+void hp_cand_process_killed(struct hp_state *st)
+{
+    if (st->cand_dead) return;
+    if (!st->exit_ev) {
+        json_t *e = hp_ev_here(st, "process_exit", 0);
+
+        st->exit_ev = hp_queue(st, e, HP_EV_PENDING);
+        if (!st->exit_ev) return;
+    }
+    hp_exit_fields(st, st->exit_ev->obj);
+    st->exit_ev->state = HP_EV_READY;
+    st->exit_ev = NULL;
+    st->cand_dead = 1;
+    while (st->nthr) hp_thr_remove(st, &st->thr[st->nthr - 1]);
+}
+
+void hp_cand_finish(struct hp_state *st)
+{
+    size_t i;
+
+    /* a request whose reply the log does not hold says nothing about blocking; a wait still open
+       never woke before the trace ended */
+    for (i = 0; i < st->nthr; i++) hp_wait_thread_gone(st, &st->thr[i]);
+    /* the log ended between the last thread's death and the server's final word */
+    if (st->exit_ev && !st->cand_dead) hp_cand_process_killed(st);
+}

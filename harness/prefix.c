@@ -1,0 +1,245 @@
+/* prefix.c: the pre-booted Wine prefix template, its per-run hard-link clones, and their cleanup. */
+#define _XOPEN_SOURCE 700
+#include "harness.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int pfx_mkdirs(const char *path)
+{
+    char buf[4096];
+    char *p;
+
+    snprintf(buf, sizeof buf, "%s", path);
+    for (p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0755) && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+static void pfx_cache_dir(char *out, size_t cap)
+{
+    const char *c = getenv("SVCCERT_CACHE"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+
+    if (c && *c)
+        snprintf(out, cap, "%s", c);
+    else if (x && *x)
+        snprintf(out, cap, "%s/svccert", x);
+    else
+        snprintf(out, cap, "%s/.cache/svccert", h && *h ? h : "/tmp");
+}
+
+static int pfx_boot(const char *dir, char *err, size_t errlen)
+{
+    char loader[512], server[512], log[4300];
+    char *boot[] = { loader, "wineboot", "-i", NULL };
+    char *wait[] = { server, "-w", NULL };
+    struct hr_env *e = hr_env_new(dir, "-all");
+    int pid, st;
+
+    snprintf(loader, sizeof loader, "%s/wine64", hr_wine_dir());
+    snprintf(server, sizeof server, "%s/wineserver64", hr_wine_dir());
+    snprintf(log, sizeof log, "%s.boot.log", dir);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pid = hr_spawn(e, boot, log, log);
+    if (pid < 0 || (st = hr_wait_until(pid, hr_now_ms() + 180000)) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+        snprintf(err, errlen, "wineboot failed in %s (see %s)", dir, log);
+        if (pid > 0)
+            hr_prefix_reap(dir);
+        hr_env_free(e);
+        return -1;
+    }
+    /* The registry reaches system.reg only when the prefix's wineserver exits. */
+    pid = hr_spawn(e, wait, log, log);
+    if (pid > 0 && hr_wait_until(pid, hr_now_ms() + 60000) < 0)
+        hr_prefix_reap(dir);
+    hr_env_free(e);
+    return 0;
+}
+
+/* One template per machine and Wine build, made once under a lock so concurrent runs wait for it
+ * instead of each booting their own. */
+int hr_prefix_template(char *out, size_t cap, char *err, size_t errlen)
+{
+    char cache[4096], lockp[4200], tmp[4200], server[512];
+    struct stat st;
+    int fd, rc = 0;
+
+    pfx_cache_dir(cache, sizeof cache);
+    snprintf(server, sizeof server, "%s/wineserver64", hr_wine_dir());
+    if (stat(server, &st)) {
+        snprintf(err, errlen, "Wine is not installed (%s missing)", server);
+        return -1;
+    }
+    snprintf(out, cap, "%s/wine-template-%lld", cache, (long long)st.st_mtime);
+    if (!access(out, F_OK))
+        return 0;
+    if (pfx_mkdirs(cache)) {
+        snprintf(err, errlen, "cannot create %s: %s", cache, strerror(errno));
+        return -1;
+    }
+    snprintf(lockp, sizeof lockp, "%s/template.lock", cache);
+    fd = open(lockp, O_RDWR | O_CREAT, 0644);
+    if (fd < 0 || flock(fd, LOCK_EX)) {
+        snprintf(err, errlen, "cannot lock %s: %s", lockp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (access(out, F_OK)) {
+        snprintf(tmp, sizeof tmp, "%s.tmp%ld", out, (long)getpid());
+        hr_prefix_remove(tmp);
+        rc = pfx_boot(tmp, err, errlen);
+        if (!rc && rename(tmp, out)) {
+            snprintf(err, errlen, "cannot move the template into place: %s", strerror(errno));
+            rc = -1;
+        }
+        if (rc)
+            hr_prefix_remove(tmp);
+    }
+    close(fd);
+    return rc;
+}
+
+static const char *pfx_src, *pfx_dst;
+static size_t pfx_srclen;
+
+static int pfx_is_registry(const char *rel)
+{
+    size_t n = strlen(rel);
+
+    return !strchr(rel + 1, '/') && n > 4 && !strcmp(rel + n - 4, ".reg");
+}
+
+static int pfx_copy_file(const char *from, const char *to)
+{
+    char buf[65536];
+    int in = open(from, O_RDONLY), out;
+    ssize_t n;
+
+    if (in < 0)
+        return -1;
+    out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) {
+            n = -1;
+            break;
+        }
+    close(in);
+    close(out);
+    return n < 0 ? -1 : 0;
+}
+
+/* Directories are made, files hard-linked, links recreated; the registry files are real copies
+ * because the wineserver rewrites them. */
+static int pfx_clone_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    char dst[4096], target[4096];
+    const char *rel = path + pfx_srclen;
+    ssize_t n;
+
+    (void)ftw;
+    snprintf(dst, sizeof dst, "%s%s", pfx_dst, rel);
+    if (type == FTW_D)
+        return mkdir(dst, sb->st_mode & 07777) && errno != EEXIST ? -1 : 0;
+    if (type == FTW_SL) {
+        n = readlink(path, target, sizeof target - 1);
+        if (n < 0)
+            return -1;
+        target[n] = 0;
+        return symlink(target, dst);
+    }
+    if (type != FTW_F)
+        return 0;
+    if (pfx_is_registry(rel))
+        return pfx_copy_file(path, dst);
+    return link(path, dst) ? pfx_copy_file(path, dst) : 0;
+}
+
+int hr_prefix_clone(const char *tpl, const char *dst, char *err, size_t errlen)
+{
+    pfx_src = tpl;
+    pfx_srclen = strlen(tpl);
+    pfx_dst = dst;
+    if (nftw(tpl, pfx_clone_one, 32, FTW_PHYS)) {
+        snprintf(err, errlen, "cannot clone the Wine prefix %s into %s: %s", tpl, dst, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int pfx_remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+void hr_prefix_remove(const char *dir)
+{
+    nftw(dir, pfx_remove_one, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+static int pfx_uses_prefix(const char *pid, const char *want, size_t wantlen)
+{
+    char path[64], buf[65536];
+    ssize_t n, i = 0;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%s/environ", pid);
+    fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    while (n > 0 && i < n) {
+        const char *v = buf + i;
+        size_t len = strnlen(v, (size_t)(n - i));
+        if (len == wantlen && !memcmp(v, want, wantlen))
+            return 1;
+        i += (ssize_t)len + 1;
+    }
+    return 0;
+}
+
+int hr_prefix_reap(const char *prefix)
+{
+    char want[4200];
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    int found = 0;
+
+    if (!d)
+        return 0;
+    snprintf(want, sizeof want, "WINEPREFIX=%s", prefix);
+    while ((de = readdir(d))) {
+        long pid = strtol(de->d_name, NULL, 10);
+        if (pid <= 1 || pid == (long)getpid() || !pfx_uses_prefix(de->d_name, want, strlen(want)))
+            continue;
+        kill((pid_t)pid, SIGKILL);
+        found++;
+    }
+    closedir(d);
+    return found;
+}

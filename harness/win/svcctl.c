@@ -1,0 +1,317 @@
+/* svcctl.c: the service control program the harness runs inside Wine to drive one candidate service. */
+#include <windows.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <wchar.h>
+
+/* What one run does; every value can be set from the command line. */
+struct ctl_opts {
+    const wchar_t *name;
+    const wchar_t *image;          /* the full image path, arguments included */
+    const wchar_t *args[32];       /* ServiceMain's start arguments */
+    int nargs;
+    DWORD start_timeout_ms;        /* for RUNNING-with-controls or STOPPED after StartService */
+    DWORD stop_timeout_ms;         /* for STOPPED after STOP */
+    DWORD pause_timeout_ms;        /* for PAUSED after PAUSE, RUNNING after CONTINUE */
+    DWORD exit_timeout_ms;         /* for the process to end after STOPPED */
+    DWORD dwell_ms;                /* time spent RUNNING before the controls are sent */
+    DWORD poll_ms;
+    BOOL pause, interrogate, stop, uninstall;
+    BOOL install;                  /* FALSE: drive a service someone else installed */
+};
+
+static LARGE_INTEGER ctl_freq, ctl_t0;
+static HANDLE ctl_proc;            /* the candidate's process, once its id is known */
+static DWORD ctl_proc_id;
+
+static double ctl_ms_since(const LARGE_INTEGER *from)
+{
+    LARGE_INTEGER now;
+
+    QueryPerformanceCounter(&now);
+    return (double)(now.QuadPart - from->QuadPart) * 1000.0 / (double)ctl_freq.QuadPart;
+}
+
+/* Strings go percent-encoded so that a record is one line of space-separated key=value words that
+ * Wine's debugstr escaping leaves alone. */
+static void ctl_enc(char *out, size_t cap, const wchar_t *s)
+{
+    char u8[1024];
+    const unsigned char *p;
+    size_t n = 0;
+
+    if (!s) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    WideCharToMultiByte(CP_UTF8, 0, s, -1, u8, sizeof u8, NULL, NULL);
+    for (p = (const unsigned char *)u8; *p && n + 4 < cap; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '.' || *p == '_' || *p == '-' || *p == ':' || *p == '/')
+            out[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(out + n, cap - n, "%%%02X", *p);
+    }
+    out[n] = 0;
+}
+
+/* One record: to the debug log (same clock as the candidate's events) and to stdout for people.
+ * Wine cuts debug strings near 300 characters, so records stay short. */
+static void ctl_rec(const char *fmt, ...)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "svccert-ctl ");
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+    va_end(ap);
+    OutputDebugStringA(buf);
+    printf("%10.3f %s\n", ctl_ms_since(&ctl_t0), buf);
+    fflush(stdout);
+}
+
+static void ctl_rec_status(const char *ev, const SERVICE_STATUS_PROCESS *s)
+{
+    ctl_rec("%s state=%lu controls=%lu checkpoint=%lu wait_hint=%lu win32_exit=%lu specific_exit=%lu "
+            "type=%lu service_pid=%lu", ev, s->dwCurrentState, s->dwControlsAccepted, s->dwCheckPoint,
+            s->dwWaitHint, s->dwWin32ExitCode, s->dwServiceSpecificExitCode, s->dwServiceType,
+            s->dwProcessId);
+}
+
+static void ctl_track_process(DWORD pid)
+{
+    if (!pid || pid == ctl_proc_id)
+        return;
+    if (ctl_proc)
+        CloseHandle(ctl_proc);
+    ctl_proc_id = pid;
+    ctl_proc = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+}
+
+/* Queries the status and records it when anything a rule could care about changed. */
+static BOOL ctl_query(SC_HANDLE svc, SERVICE_STATUS_PROCESS *s)
+{
+    static SERVICE_STATUS_PROCESS last;
+    static BOOL have_last;
+    DWORD got;
+
+    if (!QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, (BYTE *)s, sizeof *s, &got)) {
+        ctl_rec("ctl_query_failed error=%lu", GetLastError());
+        return FALSE;
+    }
+    ctl_track_process(s->dwProcessId);
+    if (!have_last || memcmp(&last, s, sizeof last)) {
+        ctl_rec_status("ctl_query", s);
+        last = *s;
+        have_last = TRUE;
+    }
+    return TRUE;
+}
+
+enum ctl_goal { CTL_GOAL_READY, CTL_GOAL_STATE };
+
+/* Polls until the goal is met, the service stopped, or the time is up. */
+static const char *ctl_wait_for(SC_HANDLE svc, enum ctl_goal goal, DWORD state, DWORD timeout_ms,
+                                const char *what, const struct ctl_opts *o, SERVICE_STATUS_PROCESS *s)
+{
+    LARGE_INTEGER t;
+    const char *outcome = "timeout";
+
+    QueryPerformanceCounter(&t);
+    for (;;) {
+        if (!ctl_query(svc, s)) {
+            outcome = "error";
+            break;
+        }
+        if (goal == CTL_GOAL_READY && s->dwCurrentState == SERVICE_RUNNING && s->dwControlsAccepted) {
+            outcome = "reached";
+            break;
+        }
+        if (goal == CTL_GOAL_STATE && s->dwCurrentState == state) {
+            outcome = "reached";
+            break;
+        }
+        if (s->dwCurrentState == SERVICE_STOPPED) {
+            outcome = "stopped";
+            break;
+        }
+        /* Wine's SCM does not notice a service process that died; the controller does. */
+        if (ctl_proc && WaitForSingleObject(ctl_proc, 0) == WAIT_OBJECT_0) {
+            outcome = "exited";
+            break;
+        }
+        if (ctl_ms_since(&t) >= timeout_ms)
+            break;
+        Sleep(o->poll_ms);
+    }
+    ctl_rec("ctl_wait what=%s outcome=%s elapsed_ms=%.3f", what, outcome, ctl_ms_since(&t));
+    return outcome;
+}
+
+static void ctl_control(SC_HANDLE svc, DWORD control)
+{
+    SERVICE_STATUS ss = { 0 };
+    LARGE_INTEGER t;
+    BOOL ok;
+    DWORD err;
+    double ms;
+
+    QueryPerformanceCounter(&t);
+    ok = ControlService(svc, control, &ss);
+    err = ok ? 0 : GetLastError();
+    ms = ctl_ms_since(&t);
+    ctl_rec("ctl_control control=%lu ok=%d error=%lu elapsed_ms=%.3f state=%lu controls=%lu checkpoint=%lu "
+            "wait_hint=%lu win32_exit=%lu specific_exit=%lu", control, ok ? 1 : 0, err, ms,
+            ss.dwCurrentState, ss.dwControlsAccepted, ss.dwCheckPoint, ss.dwWaitHint, ss.dwWin32ExitCode,
+            ss.dwServiceSpecificExitCode);
+}
+
+static void ctl_wait_exit(DWORD timeout_ms)
+{
+    DWORD code = 0, r;
+
+    if (!ctl_proc) {
+        ctl_rec("ctl_wait what=exit outcome=unknown_process elapsed_ms=0.0");
+        return;
+    }
+    r = WaitForSingleObject(ctl_proc, timeout_ms);
+    if (r == WAIT_OBJECT_0) {
+        GetExitCodeProcess(ctl_proc, &code);
+        ctl_rec("ctl_exit service_pid=%lu code=%lu", ctl_proc_id, code);
+    } else {
+        ctl_rec("ctl_wait what=exit outcome=timeout elapsed_ms=%lu", timeout_ms);
+    }
+}
+
+static SC_HANDLE ctl_install(SC_HANDLE scm, const struct ctl_opts *o)
+{
+    char name[256], image[1024];
+    SC_HANDLE svc;
+
+    ctl_enc(name, sizeof name, o->name);
+    ctl_enc(image, sizeof image, o->image);
+    svc = CreateServiceW(scm, o->name, o->name, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
+                         SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, o->image, NULL, NULL, NULL, NULL, NULL);
+    ctl_rec("ctl_install ok=%d error=%lu name=%s image_path=%s service_type=%lu start_type=%lu", svc ? 1 : 0,
+            svc ? 0 : GetLastError(), name, image, (DWORD)SERVICE_WIN32_OWN_PROCESS, (DWORD)SERVICE_DEMAND_START);
+    return svc;
+}
+
+static void ctl_lifecycle(SC_HANDLE svc, const struct ctl_opts *o)
+{
+    SERVICE_STATUS_PROCESS s;
+    LARGE_INTEGER t;
+    const char *outcome;
+    BOOL ok;
+
+    QueryPerformanceCounter(&t);
+    ok = StartServiceW(svc, (DWORD)o->nargs, o->nargs ? (const wchar_t **)o->args : NULL);
+    ctl_rec("ctl_start ok=%d error=%lu elapsed_ms=%.3f", ok ? 1 : 0, ok ? 0 : GetLastError(), ctl_ms_since(&t));
+    if (!ok) {
+        ctl_query(svc, &s);
+        return;
+    }
+    outcome = ctl_wait_for(svc, CTL_GOAL_READY, 0, o->start_timeout_ms, "running", o, &s);
+    if (!strcmp(outcome, "reached")) {
+        Sleep(o->dwell_ms);
+        ctl_query(svc, &s);
+        if (o->pause && (s.dwControlsAccepted & SERVICE_ACCEPT_PAUSE_CONTINUE)) {
+            ctl_control(svc, SERVICE_CONTROL_PAUSE);
+            /* CONTINUE only makes sense once the service says it is paused. */
+            if (!strcmp(ctl_wait_for(svc, CTL_GOAL_STATE, SERVICE_PAUSED, o->pause_timeout_ms, "paused", o, &s),
+                        "reached")) {
+                ctl_control(svc, SERVICE_CONTROL_CONTINUE);
+                ctl_wait_for(svc, CTL_GOAL_STATE, SERVICE_RUNNING, o->pause_timeout_ms, "continued", o, &s);
+            }
+        }
+        if (o->interrogate)
+            ctl_control(svc, SERVICE_CONTROL_INTERROGATE);
+    }
+    ctl_query(svc, &s);
+    if (s.dwCurrentState != SERVICE_STOPPED && o->stop) {
+        if (!(s.dwControlsAccepted & SERVICE_ACCEPT_STOP))
+            ctl_rec("ctl_note what=stop_not_accepted");
+        ctl_control(svc, SERVICE_CONTROL_STOP);
+    }
+    if (s.dwCurrentState != SERVICE_STOPPED)
+        ctl_wait_for(svc, CTL_GOAL_STATE, SERVICE_STOPPED, o->stop_timeout_ms, "stopped", o, &s);
+    ctl_wait_exit(o->exit_timeout_ms);
+    ctl_query(svc, &s);
+}
+
+static void ctl_usage(void)
+{
+    fputs("usage: svcctl --name NAME --image \"C:\\path\\cand.exe [args]\" [--arg A]... [--start-timeout MS]\n"
+          "              [--stop-timeout MS] [--pause-timeout MS] [--exit-timeout MS] [--dwell MS] [--poll MS] [--no-pause]\n"
+          "              [--no-interrogate] [--no-stop] [--keep] [--no-install]\n", stderr);
+}
+
+static BOOL ctl_parse(struct ctl_opts *o, int argc, wchar_t **argv)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        const wchar_t *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        DWORD *num = NULL;
+
+        if (!wcscmp(a, L"--no-pause")) { o->pause = FALSE; continue; }
+        if (!wcscmp(a, L"--no-interrogate")) { o->interrogate = FALSE; continue; }
+        if (!wcscmp(a, L"--no-stop")) { o->stop = FALSE; continue; }
+        if (!wcscmp(a, L"--keep")) { o->uninstall = FALSE; continue; }
+        if (!wcscmp(a, L"--no-install")) { o->install = FALSE; continue; }
+        if (!v)
+            return FALSE;
+        i++;
+        if (!wcscmp(a, L"--name")) o->name = v;
+        else if (!wcscmp(a, L"--image")) o->image = v;
+        else if (!wcscmp(a, L"--arg") && o->nargs < 32) o->args[o->nargs++] = v;
+        else if (!wcscmp(a, L"--start-timeout")) num = &o->start_timeout_ms;
+        else if (!wcscmp(a, L"--stop-timeout")) num = &o->stop_timeout_ms;
+        else if (!wcscmp(a, L"--pause-timeout")) num = &o->pause_timeout_ms;
+        else if (!wcscmp(a, L"--exit-timeout")) num = &o->exit_timeout_ms;
+        else if (!wcscmp(a, L"--dwell")) num = &o->dwell_ms;
+        else if (!wcscmp(a, L"--poll")) num = &o->poll_ms;
+        else return FALSE;
+        if (num)
+            *num = (DWORD)wcstoul(v, NULL, 10);
+    }
+    return o->name && (o->image || !o->install);
+}
+
+int wmain(int argc, wchar_t **argv)
+{
+    struct ctl_opts o = { .start_timeout_ms = 20000, .stop_timeout_ms = 20000, .pause_timeout_ms = 5000,
+                          .exit_timeout_ms = 10000, .dwell_ms = 500, .poll_ms = 10, .pause = TRUE,
+                          .interrogate = TRUE, .stop = TRUE, .uninstall = TRUE, .install = TRUE };
+    SC_HANDLE scm, svc;
+    BOOL ok;
+
+    QueryPerformanceFrequency(&ctl_freq);
+    QueryPerformanceCounter(&ctl_t0);
+    if (!ctl_parse(&o, argc, argv)) {
+        ctl_usage();
+        return 2;
+    }
+    scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+    if (!scm) {
+        ctl_rec("ctl_error what=open_scm error=%lu", GetLastError());
+        return 1;
+    }
+    svc = o.install ? ctl_install(scm, &o) : OpenServiceW(scm, o.name, SERVICE_ALL_ACCESS);
+    if (!svc) {
+        if (!o.install)
+            ctl_rec("ctl_error what=open_service error=%lu", GetLastError());
+        return 1;
+    }
+    ctl_lifecycle(svc, &o);
+    if (o.uninstall) {
+        ok = DeleteService(svc);
+        ctl_rec("ctl_uninstall ok=%d error=%lu", ok ? 1 : 0, ok ? 0 : GetLastError());
+    }
+    CloseServiceHandle(svc);
+    CloseServiceHandle(scm);
+    ctl_rec("ctl_done");
+    return 0;
+}

@@ -1,0 +1,51 @@
+/* main.c: the reference service's entry point: the control dispatcher, or install/uninstall. */
+#include "svcref.h"
+#include <stdio.h>
+#include <wchar.h>
+
+static void main_usage(FILE *to)
+{
+    fputs("usage: svcref install [--name NAME] [--display TEXT] [--account localservice|localsystem]\n"
+          "                      [--auto] [-- OPTION...]\n"
+          "       svcref uninstall [--name NAME]\n"
+          "       (started by the service control manager) svcref [OPTION...]\n"
+          "options (image path or start parameters; start parameters win):\n"
+          "  --init-ms N --init-steps K   initialization work and its steps (default 200, 1)\n"
+          "  --start auto|pending|running-no-controls   how a long start is reported\n"
+          "  --stop-ms N --stop-steps K   cleanup work after STOP (default 100, 1)\n"
+          "  --fail-init CODE             fail initialization with this service-specific code\n"
+          "  --fail-run-ms N --fail-code CODE   fail N ms after reaching RUNNING\n"
+          "  --no-pause                   do not accept PAUSE/CONTINUE\n", to);
+}
+
+int wmain(int argc, wchar_t **argv)
+{
+    /* For an own-process service the SCM ignores the table's name; ServiceMain gets the real one. */
+    SERVICE_TABLE_ENTRYW table[] = {
+        { (wchar_t *)SVCREF_DEFAULT_NAME, svc_main },
+        { NULL, NULL }
+    };
+
+    if (argc > 1 && !wcscmp(argv[1], L"install"))
+        return inst_install(argc, argv);
+    if (argc > 1 && !wcscmp(argv[1], L"uninstall"))
+        return inst_uninstall(argc, argv);
+    if (argc > 1 && (!wcscmp(argv[1], L"--help") || !wcscmp(argv[1], L"-h") || !wcscmp(argv[1], L"/?"))) {
+        main_usage(stdout);
+        return 0;
+    }
+    svc_set_image_args(argc, argv);
+    /* svc.dispatcher: connect to the SCM; it runs svc_main on a new thread of its own. */
+    if (!StartServiceCtrlDispatcherW(table)) {
+        DWORD err = GetLastError();
+        if (err == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
+            fputs("svcref: this is a Windows service; it runs when the service control manager starts it.\n",
+                  stderr);
+            main_usage(stderr);
+        } else {
+            fprintf(stderr, "svcref: StartServiceCtrlDispatcher failed: error %lu\n", err);
+        }
+        return 2;
+    }
+    return 0;
+}

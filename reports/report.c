@@ -1,0 +1,110 @@
+/* report.c: report.json (schema svccert-report/1) and the per-rule text summary. */
+#include "report.h"
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#define RP_SCHEMA "svccert-report/1"
+
+int rp_sha256_file(const char *path, char hex[65])
+{
+    unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0, i;
+    EVP_MD_CTX *ctx;
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (!f)
+        return -1;
+    ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        EVP_DigestUpdate(ctx, buf, n);
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    for (i = 0; i < mdlen; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return 0;
+}
+
+static json_t *rp_candidate(const struct rp_meta *m)
+{
+    char hex[65];
+
+    if (!m->candidate)
+        return json_pack("{s:n, s:n}", "path", "sha256");
+    if (rp_sha256_file(m->candidate, hex))
+        return json_pack("{s:s, s:n}", "path", m->candidate, "sha256");
+    return json_pack("{s:s, s:s}", "path", m->candidate, "sha256", hex);
+}
+
+int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *v = json_loads(verdicts_json, 0, &je), *r;
+    char path[4096];
+    int rc;
+
+    if (!v) {
+        snprintf(err, errlen, "the rule engine returned bad JSON: %s", je.text);
+        return -1;
+    }
+    r = json_pack("{s:s, s:{s:s}, s:o, s:O, s:O, s:O, s:{s:s?, s:s?}, s:O, s:O}",
+                  "schema", RP_SCHEMA, "tool", "name", "svccert", "candidate", rp_candidate(m),
+                  "verdict", json_object_get(v, "verdict"), "strict", json_object_get(v, "strict"),
+                  "thresholds", json_object_get(v, "thresholds"),
+                  "evidence_files", "trace", m->trace, "raw_log", m->raw_log,
+                  "counts", json_object_get(v, "counts"), "rules", json_object_get(v, "rules"));
+    json_decref(v);
+    if (!r) {
+        snprintf(err, errlen, "the rule engine's result lacks verdict, strict, thresholds, counts or rules");
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    rc = json_dump_file(r, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(r);
+    if (rc) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int rp_passed(const char *verdicts_json)
+{
+    json_t *v = json_loads(verdicts_json, 0, NULL);
+    const char *s = v ? json_string_value(json_object_get(v, "verdict")) : NULL;
+    int ok = s && !strcmp(s, "pass");
+
+    json_decref(v);
+    return ok;
+}
+
+void rp_summary(FILE *to, const char *verdicts_json, const struct rp_meta *m)
+{
+    json_t *v = json_loads(verdicts_json, 0, NULL), *rule, *counts;
+    const char *key;
+    json_t *val;
+    size_t i;
+
+    if (!v) {
+        fputs("svccert: no verdicts\n", to);
+        return;
+    }
+    if (m->candidate)
+        fprintf(to, "candidate: %s\n", m->candidate);
+    json_array_foreach(json_object_get(v, "rules"), i, rule) {
+        const char *verdict = json_string_value(json_object_get(rule, "verdict"));
+        fprintf(to, "  %-5s %-30s %s\n", verdict ? verdict : "?", json_string_value(json_object_get(rule, "id")),
+                json_string_value(json_object_get(rule, "message")) ? json_string_value(json_object_get(rule, "message")) : "");
+    }
+    counts = json_object_get(v, "counts");
+    fprintf(to, "verdict: %s (", json_string_value(json_object_get(v, "verdict")));
+    i = 0;
+    json_object_foreach(counts, key, val)
+        fprintf(to, "%s%s %lld", i++ ? ", " : "", key, (long long)json_integer_value(val));
+    fprintf(to, ")%s\n", json_is_true(json_object_get(v, "strict")) ? " [strict]" : "");
+    json_decref(v);
+}

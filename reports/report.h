@@ -1,0 +1,22 @@
+/* report.h: turns the rule engine's verdicts into report.json and the summary people read. */
+#ifndef SVCCERT_REPORT_H
+#define SVCCERT_REPORT_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+struct rp_meta {
+    const char *candidate;    /* host path of the candidate, or NULL when unknown */
+    const char *trace;        /* the judged trace */
+    const char *raw_log;      /* the raw Wine log beside it, or NULL */
+};
+
+/* Writes DIR/report.json; returns 0, or -1 with a one-line reason. */
+int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen);
+/* One line per rule, then the overall verdict. */
+void rp_summary(FILE *to, const char *verdicts_json, const struct rp_meta *m);
+/* Whether the engine's result says the run passed. */
+int rp_passed(const char *verdicts_json);
+int rp_sha256_file(const char *path, char hex[65]);
+
+#endif
