@@ -110,7 +110,7 @@ static BOOL ctl_query(SC_HANDLE svc, SERVICE_STATUS_PROCESS *s)
     return TRUE;
 }
 
-enum ctl_goal { CTL_GOAL_READY, CTL_GOAL_STATE };
+enum ctl_goal { CTL_GOAL_READY, CTL_GOAL_STATE, CTL_GOAL_STOPPABLE };
 
 /* Polls until the goal is met, the service stopped, or the time is up. */
 static const char *ctl_wait_for(SC_HANDLE svc, enum ctl_goal goal, DWORD state, DWORD timeout_ms,
@@ -126,6 +126,10 @@ static const char *ctl_wait_for(SC_HANDLE svc, enum ctl_goal goal, DWORD state, 
             break;
         }
         if (goal == CTL_GOAL_READY && s->dwCurrentState == SERVICE_RUNNING && s->dwControlsAccepted) {
+            outcome = "reached";
+            break;
+        }
+        if (goal == CTL_GOAL_STOPPABLE && (s->dwControlsAccepted & SERVICE_ACCEPT_STOP)) {
             outcome = "reached";
             break;
         }
@@ -162,10 +166,14 @@ static void ctl_control(SC_HANDLE svc, DWORD control)
     ok = ControlService(svc, control, &ss);
     err = ok ? 0 : GetLastError();
     ms = ctl_ms_since(&t);
-    ctl_rec("ctl_control control=%lu ok=%d error=%lu elapsed_ms=%.3f state=%lu controls=%lu checkpoint=%lu "
-            "wait_hint=%lu win32_exit=%lu specific_exit=%lu", control, ok ? 1 : 0, err, ms,
-            ss.dwCurrentState, ss.dwControlsAccepted, ss.dwCheckPoint, ss.dwWaitHint, ss.dwWin32ExitCode,
-            ss.dwServiceSpecificExitCode);
+    if (!ok) {
+        /* The status ControlService leaves behind on failure means nothing. */
+        ctl_rec("ctl_control control=%lu ok=0 error=%lu elapsed_ms=%.3f", control, err, ms);
+        return;
+    }
+    ctl_rec("ctl_control control=%lu ok=1 error=0 elapsed_ms=%.3f state=%lu controls=%lu checkpoint=%lu "
+            "wait_hint=%lu win32_exit=%lu specific_exit=%lu", control, ms, ss.dwCurrentState,
+            ss.dwControlsAccepted, ss.dwCheckPoint, ss.dwWaitHint, ss.dwWin32ExitCode, ss.dwServiceSpecificExitCode);
 }
 
 static void ctl_wait_exit(DWORD timeout_ms)
@@ -231,9 +239,13 @@ static void ctl_lifecycle(SC_HANDLE svc, const struct ctl_opts *o)
     }
     ctl_query(svc, &s);
     if (s.dwCurrentState != SERVICE_STOPPED && o->stop) {
-        if (!(s.dwControlsAccepted & SERVICE_ACCEPT_STOP))
+        /* A late starter may still come to accept STOP; give it the stop timeout to do so. */
+        if (!(s.dwControlsAccepted & SERVICE_ACCEPT_STOP)) {
             ctl_rec("ctl_note what=stop_not_accepted");
-        ctl_control(svc, SERVICE_CONTROL_STOP);
+            ctl_wait_for(svc, CTL_GOAL_STOPPABLE, 0, o->stop_timeout_ms, "stoppable", o, &s);
+        }
+        if (s.dwCurrentState != SERVICE_STOPPED && (s.dwControlsAccepted & SERVICE_ACCEPT_STOP))
+            ctl_control(svc, SERVICE_CONTROL_STOP);
     }
     if (s.dwCurrentState != SERVICE_STOPPED)
         ctl_wait_for(svc, CTL_GOAL_STATE, SERVICE_STOPPED, o->stop_timeout_ms, "stopped", o, &s);

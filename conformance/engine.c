@@ -1,0 +1,149 @@
+/* The public API: loads a trace, runs every rule of the table on it, and writes the result as JSON. */
+#include "svcconform.h"
+#include "rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static void engine_set_err(char *err, size_t errlen, const char *msg)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", msg);
+}
+
+static json_t *engine_rule_info(const rules_entry *r)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b}", "id", r->id, "title", r->title, "kind", r->kind, "source",
+                     r->source, "seed", r->seed, "implemented", r->judge != NULL);
+}
+
+/* Runs one rule; an unusable trace or a missing judge is an error verdict, never a silent gap. */
+static json_t *engine_run_rule(const rules_entry *r, const trace *tr, const config *cfg, int *kind)
+{
+    json_t *o = engine_rule_info(r);
+    verdict v;
+
+    verdict_init(&v);
+    if (tr->error[0])
+        verdict_say(&v, VERDICT_ERROR, "The trace could not be used: %s.", tr->error);
+    else if (!r->judge)
+        verdict_say(&v, VERDICT_ERROR, "not implemented yet");
+    else
+        r->judge(tr, cfg, &v);
+    if (!v.set)
+        verdict_say(&v, VERDICT_ERROR, "The rule engine reached no verdict for this rule (a defect of the engine).");
+    json_object_del(o, "implemented");
+    json_object_set_new(o, "verdict", json_string(verdict_name(v.kind)));
+    json_object_set_new(o, "message", json_string(v.message));
+    json_object_set(o, "evidence", v.evidence);
+    if (v.omitted)
+        json_object_set_new(o, "evidence_omitted", json_integer((json_int_t)v.omitted));
+    *kind = v.kind;
+    verdict_free(&v);
+    return o;
+}
+
+static json_t *engine_trace_info(const trace *tr)
+{
+    json_t *o = json_object();
+
+    if (tr->error[0]) {
+        json_object_set_new(o, "error", json_string(tr->error));
+        return o;
+    }
+    json_object_set(o, "schema", json_object_get(tr->header, "schema"));
+    if (tr->service_name)
+        json_object_set_new(o, "service_name", json_string(tr->service_name));
+    json_object_set_new(o, "end_reason", json_string(tr->end_reason));
+    json_object_set_new(o, "complete", json_boolean(tr->complete));
+    if (tr->cand_pid)
+        json_object_set_new(o, "candidate_pid", json_integer(tr->cand_pid));
+    else
+        json_object_set_new(o, "candidate_unknown", json_string(tr->cand_why));
+    if (tr->service_main)
+        json_object_set_new(o, "service_main_tid", json_integer(tr->service_main->tid));
+    return o;
+}
+
+static char *engine_judge(trace *tr, const char *config_json, char *err, size_t errlen)
+{
+    static const int kinds[] = { VERDICT_PASS, VERDICT_FAIL, VERDICT_WARN, VERDICT_NA, VERDICT_ERROR };
+    size_t counts[VERDICT_FAIL + 1] = { 0 }, i;
+    json_t *root, *rules, *cnt;
+    char cerr[512] = "", *text;
+    const char *overall;
+    config cfg;
+
+    if (config_parse(&cfg, config_json, cerr, sizeof cerr)) {
+        engine_set_err(err, errlen, cerr);
+        trace_free(tr);
+        return NULL;
+    }
+    rules = json_array();
+    for (i = 0; i < rules_count; i++) {
+        int kind;
+
+        json_array_append_new(rules, engine_run_rule(&rules_table[i], tr, &cfg, &kind));
+        counts[kind]++;
+    }
+    overall = counts[VERDICT_FAIL] || counts[VERDICT_ERROR] || (cfg.strict && counts[VERDICT_WARN]) ? "fail" : "pass";
+    cnt = json_object();
+    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        json_object_set_new(cnt, verdict_name(kinds[i]), json_integer((json_int_t)counts[kinds[i]]));
+    root = json_object();
+    json_object_set_new(root, "verdict", json_string(overall));
+    json_object_set_new(root, "strict", json_boolean(cfg.strict));
+    json_object_set_new(root, "thresholds", config_thresholds_json(&cfg));
+    json_object_set_new(root, "expect_controls", json_integer((json_int_t)cfg.expect_controls));
+    json_object_set_new(root, "trace", engine_trace_info(tr));
+    json_object_set_new(root, "rules", rules);
+    json_object_set_new(root, "counts", cnt);
+    text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    trace_free(tr);
+    if (!text)
+        engine_set_err(err, errlen, "out of memory writing the result");
+    return text;
+}
+
+char *sc_judge_text(const char *trace_jsonl, const char *config_json, char *err, size_t errlen)
+{
+    trace tr;
+
+    if (!trace_jsonl) {
+        engine_set_err(err, errlen, "sc_judge_text: no trace text");
+        return NULL;
+    }
+    trace_load_text(&tr, trace_jsonl);
+    return engine_judge(&tr, config_json, err, errlen);
+}
+
+char *sc_judge_file(const char *trace_path, const char *config_json, char *err, size_t errlen)
+{
+    trace tr;
+
+    if (!trace_path) {
+        engine_set_err(err, errlen, "sc_judge_file: no trace path");
+        return NULL;
+    }
+    trace_load_file(&tr, trace_path);
+    return engine_judge(&tr, config_json, err, errlen);
+}
+
+char *sc_rules_json(void)
+{
+    json_t *a = json_array();
+    char *text;
+    size_t i;
+
+    for (i = 0; i < rules_count; i++)
+        json_array_append_new(a, engine_rule_info(&rules_table[i]));
+    text = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(a);
+    return text;
+}
+
+void sc_free(char *p)
+{
+    free(p);
+}

@@ -1,0 +1,61 @@
+/* The rule table's shape and every judge function: one function per rule, grouped by theme in rules_*.c. */
+#ifndef SC_RULES_H
+#define SC_RULES_H
+
+#include "config.h"
+#include "trace.h"
+#include "verdict.h"
+
+typedef void (*rules_judge)(const trace *tr, const config *cfg, verdict *v);
+
+typedef struct rules_entry {
+    const char *id;
+    const char *title;
+    const char *kind;       /* "must" or "should" */
+    const char *source;     /* the seed number, or the reference page a rule leans on */
+    const char *seed;       /* the seed file in shared/seeds/, or NULL */
+    rules_judge judge;      /* NULL: not implemented yet */
+} rules_entry;
+
+/* rules_table.c */
+extern const rules_entry rules_table[];
+extern const size_t rules_count;
+
+/* rules_common.c */
+int rules_need_main(const trace *tr, verdict *v);
+const trace_ev *rules_last_seen(const trace *tr);
+const char *rules_why_ended(const trace *tr);
+const trace_status *rules_next_status(const trace *tr, const trace_status *s);
+void rules_cite_reports(verdict *v, const trace_status *first, const trace_status *last);
+
+/* rules_init.c */
+void rules_init_dispatcher(const trace *tr, const config *cfg, verdict *v);
+void rules_init_handler_immediate(const trace *tr, const config *cfg, verdict *v);
+void rules_init_first_report(const trace *tr, const config *cfg, verdict *v);
+void rules_init_running_controls(const trace *tr, const config *cfg, verdict *v);
+
+/* rules_status.c */
+void rules_status_handle(const trace *tr, const config *cfg, verdict *v);
+void rules_status_type(const trace *tr, const config *cfg, verdict *v);
+void rules_status_idle_zero(const trace *tr, const config *cfg, verdict *v);
+
+/* rules_pending.c */
+void rules_pending_no_controls(const trace *tr, const config *cfg, verdict *v);
+void rules_pending_wait_hint(const trace *tr, const config *cfg, verdict *v);
+void rules_pending_deadline(const trace *tr, const config *cfg, verdict *v);
+
+/* rules_checkpoint.c */
+void rules_checkpoint_monotonic(const trace *tr, const config *cfg, verdict *v);
+void rules_checkpoint_progress_only(const trace *tr, const config *cfg, verdict *v);
+
+/* rules_control.c */
+void rules_control_reported(const trace *tr, const config *cfg, verdict *v);
+void rules_control_handler_returns(const trace *tr, const config *cfg, verdict *v);
+
+/* rules_stop.c */
+void rules_stop_pending(const trace *tr, const config *cfg, verdict *v);
+void rules_stop_exit_code(const trace *tr, const config *cfg, verdict *v);
+void rules_stop_no_controls(const trace *tr, const config *cfg, verdict *v);
+void rules_stop_last(const trace *tr, const config *cfg, verdict *v);
+
+#endif

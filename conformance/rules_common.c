@@ -1,0 +1,61 @@
+/* What several rules need alike: the ServiceMain precondition and where the watch on the candidate ended. */
+#include "rules.h"
+
+#include <string.h>
+
+/* Every rule after svc.dispatcher is about ServiceMain or later; without it there is nothing to judge. */
+int rules_need_main(const trace *tr, verdict *v)
+{
+    if (!tr->cand_pid && tr->saw_service_main) {
+        verdict_say(v, VERDICT_ERROR, "The candidate's process could not be identified (%s), so this rule "
+                    "could not be judged.", tr->cand_why);
+        return 0;
+    }
+    if (!tr->service_main) {
+        verdict_say(v, VERDICT_ERROR, "The service never reached ServiceMain (see svc.dispatcher), so the point "
+                    "this rule is about was never reached and it could not be judged.");
+        verdict_event(v, tr->dispatcher, "table", "count", NULL);
+        verdict_event(v, rules_last_seen(tr), "reason", "code", "how", NULL);
+        return 0;
+    }
+    return 1;
+}
+
+/* The last moment the candidate could still act: its process's end, else the trace's last line. */
+const trace_ev *rules_last_seen(const trace *tr)
+{
+    if (tr->proc_end)
+        return tr->proc_end;
+    return tr->nevs ? &tr->evs[tr->nevs - 1] : NULL;
+}
+
+/* How the watch on the candidate ended, as a phrase for messages. */
+const char *rules_why_ended(const trace *tr)
+{
+    const json_t *action = tr->trouble ? json_object_get(tr->trouble->obj, "action") : NULL;
+
+    if (tr->proc_end)
+        return tr->proc_end_natural ? "the process ended" : "the process was killed by the harness or the SCM";
+    if (!strcmp(tr->end_reason, "deadline"))
+        return "the trace ended at the harness's deadline";
+    if (!strcmp(tr->end_reason, "error"))
+        return "the trace ended on a harness error";
+    if (!strcmp(tr->end_reason, "truncated"))
+        return "the trace ends without an end line (it was cut short)";
+    if (action && !strcmp(json_string_value(action), "controller_failed"))
+        return "the trace ended after the controller failed";
+    return action ? "the trace ended with part of the log lost" : "the trace ended";
+}
+
+const trace_status *rules_next_status(const trace *tr, const trace_status *s)
+{
+    return s + 1 < tr->st + tr->nst ? s + 1 : NULL;
+}
+
+/* A pass over many reports cites the first and the last it looked at. */
+void rules_cite_reports(verdict *v, const trace_status *first, const trace_status *last)
+{
+    verdict_event(v, first ? first->e : NULL, "state", "controls", "checkpoint", "wait_hint", NULL);
+    if (last != first)
+        verdict_event(v, last ? last->e : NULL, "state", "controls", "checkpoint", "wait_hint", NULL);
+}

@@ -1,0 +1,188 @@
+/* The rules about controls: each accepted control gets a status answer, and the handler returns promptly. */
+#include "rules.h"
+
+/* The dwControlsAccepted bit a control needs: -1 for controls every handler takes, 0 when unknown. */
+static long long control_accept_bit(long long control)
+{
+    switch (control) {
+    case 1: return 0x1;                             /* STOP */
+    case 2: case 3: return 0x2;                     /* PAUSE, CONTINUE */
+    case 4: return -1;                              /* INTERROGATE */
+    case 5: return 0x4;                             /* SHUTDOWN */
+    case 6: return 0x8;                             /* PARAMCHANGE */
+    case 7: case 8: case 9: case 10: return 0x10;   /* NETBIND* */
+    case 11: return 0x20;                           /* HARDWAREPROFILECHANGE */
+    case 12: return 0x40;                           /* POWEREVENT */
+    case 13: return 0x80;                           /* SESSIONCHANGE */
+    case 15: return 0x100;                          /* PRESHUTDOWN */
+    case 16: return 0x200;                          /* TIMECHANGE */
+    case 32: return 0x400;                          /* TRIGGEREVENT */
+    default: return control >= 128 && control <= 255 ? -1 : 0;  /* user-defined */
+    }
+}
+
+/* The state that completes a control and the pending state that may answer it first; 0 when the
+ * control asks for no change of state. */
+static long long control_target(long long control, long long *pending)
+{
+    *pending = 0;
+    switch (control) {
+    case TRACE_CTL_STOP:
+    case TRACE_CTL_SHUTDOWN:
+        *pending = TRACE_STOP_PENDING;
+        return TRACE_STOPPED;
+    case TRACE_CTL_PAUSE:
+        *pending = TRACE_PAUSE_PENDING;
+        return TRACE_PAUSED;
+    case TRACE_CTL_CONTINUE:
+        *pending = TRACE_CONTINUE_PENDING;
+        return TRACE_RUNNING;
+    default:
+        return 0;
+    }
+}
+
+static const trace_status *control_answer(const trace *tr, double sent, long long final, long long pending)
+{
+    size_t i;
+
+    for (i = 0; i < tr->nst; i++) {
+        const trace_status *s = &tr->st[i];
+
+        if (s->e->t + TRACE_CLOCK_SLOP_MS < sent)
+            continue;
+        if (s->state == final || (s->state == pending && s->wait_hint > 0))
+            return s;
+    }
+    return NULL;
+}
+
+/* One accepted control: returns 1 when its answer came in time (with the delay and the answer), else raises
+ * the verdict and returns 0. */
+static int control_judge_one(const trace *tr, const config *cfg, verdict *v, const trace_ev *c, double *d_out,
+                             const trace_status **answer_out)
+{
+    long long control = trace_int(c, "control", 0), pending, final = control_target(control, &pending);
+    double sent = trace_ctl_sent(c), limit = cfg->init_threshold_ms, d;
+    const trace_status *answer = control_answer(tr, sent, final, pending);
+    const trace_ev *until = answer ? answer->e : rules_last_seen(tr);
+    const char *name = trace_control_name(control);
+
+    d = until->t - sent;
+    if (d < 0)
+        d = 0;
+    *d_out = d;
+    *answer_out = answer;
+    if (answer && verdict_within(d, limit))
+        return 1;
+    verdict_event(v, c, "control", "ok", "elapsed_ms", NULL);
+    verdict_event(v, until, "state", "wait_hint", "reason", "code", "how", NULL);
+    if (answer) {
+        verdict_note(verdict_timing(v, "control sent to its answering report", d, limit, c, until),
+                     "the control was sent elapsed_ms before its record");
+        verdict_raise(v, VERDICT_FAIL, "The %s control (seq %lld) was first answered by %s at seq %lld, %.7g ms after "
+                      "it was sent; the answer must come within %.7g ms (a pending report with a wait hint will do).",
+                      name, c->seq, trace_state_name(answer->state), answer->e->seq, d, limit);
+    } else if (d > limit) {
+        verdict_note(verdict_timing(v, "control sent to the end of the watch, with no answer", d, limit, c, until),
+                     "a lower bound: no answer ever came");
+        verdict_raise(v, VERDICT_FAIL, "The %s control (seq %lld) was never answered by a %s or %s report in the "
+                      "%.7g ms the trace watched; the answer must come within %.7g ms.", name, c->seq,
+                      trace_state_name(pending), trace_state_name(final), d, limit);
+    } else {
+        verdict_raise(v, VERDICT_ERROR, "The %s control (seq %lld) had no answer yet when the watch ended %.7g ms "
+                      "later (%s), before the %.7g ms limit, so whether it would have been answered in time is "
+                      "unknown.", name, c->seq, d, rules_why_ended(tr), limit);
+    }
+    return 0;
+}
+
+void rules_control_reported(const trace *tr, const config *cfg, verdict *v)
+{
+    const trace_ev *tight = NULL;
+    const trace_status *tight_answer = NULL;
+    double tight_d = 0;
+    size_t i, n = 0;
+
+    if (!rules_need_main(tr, v))
+        return;
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *c = &tr->evs[i];
+        const trace_status *answer;
+        long long pending;
+        double d;
+
+        if (!trace_is(c, "ctl_control") || !trace_flag(c, "ok") ||
+            !control_target(trace_int(c, "control", 0), &pending))
+            continue;
+        n++;
+        if (control_judge_one(tr, cfg, v, c, &d, &answer) && (!tight || d > tight_d)) {
+            tight = c;
+            tight_answer = answer;
+            tight_d = d;
+        }
+    }
+    if (!n) {
+        verdict_say(v, VERDICT_NA, "No STOP, PAUSE, CONTINUE or SHUTDOWN control was accepted in this run.");
+        return;
+    }
+    if (v->set)
+        return;
+    verdict_event(v, tight, "control", "ok", "elapsed_ms", NULL);
+    verdict_event(v, tight_answer->e, "state", "wait_hint", NULL);
+    verdict_note(verdict_timing(v, "control sent to its answering report", tight_d, cfg->init_threshold_ms, tight,
+                                tight_answer->e), "the slowest of the %zu controls", n);
+    verdict_say(v, VERDICT_PASS, "Every accepted control (%zu in all) was answered by a report of the new or pending "
+                "state within %.7g ms; the slowest took %.7g ms.", n, cfg->init_threshold_ms, tight_d);
+}
+
+void rules_control_handler_returns(const trace *tr, const config *cfg, verdict *v)
+{
+    const trace_ev *slowest = NULL;
+    double limit = cfg->handler_return_ms;
+    size_t i, n = 0;
+
+    if (!rules_need_main(tr, v))
+        return;
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *c = &tr->evs[i];
+        long long control, bit, mask = 0;
+        double d;
+
+        if (!trace_is(c, "ctl_control"))
+            continue;
+        control = trace_int(c, "control", 0);
+        bit = control_accept_bit(control);
+        if (!bit || !trace_controls_at(tr, trace_ctl_sent(c), &mask) || (bit > 0 && !(mask & bit)))
+            continue;
+        n++;
+        if (!trace_has(c, "elapsed_ms")) {
+            verdict_event(v, c, "control", "ok", "error", NULL);
+            verdict_raise(v, VERDICT_ERROR, "The ControlService call for %s at seq %lld has no duration in the trace, "
+                          "so whether the handler returned in time is unknown.", trace_control_name(control), c->seq);
+            continue;
+        }
+        d = trace_num(c, "elapsed_ms", 0);
+        if (verdict_within(d, limit)) {
+            if (!slowest || d > trace_num(slowest, "elapsed_ms", 0))
+                slowest = c;
+            continue;
+        }
+        verdict_event(v, c, "control", "ok", "error", "elapsed_ms", NULL);
+        verdict_timing(v, "ControlService call duration", d, limit, c, c);
+        verdict_raise(v, VERDICT_FAIL, "ControlService(%s) took %.7g ms to return (seq %lld); the handler must return "
+                      "within %.7g ms and leave lengthy work to another thread, reporting STOP_PENDING first.",
+                      trace_control_name(control), d, c->seq, limit);
+    }
+    if (!n) {
+        verdict_say(v, VERDICT_NA, "No control that the service accepted at the time was sent to it.");
+        return;
+    }
+    if (v->set)
+        return;
+    verdict_event(v, slowest, "control", "ok", "error", "elapsed_ms", NULL);
+    verdict_note(verdict_timing(v, "ControlService call duration", trace_num(slowest, "elapsed_ms", 0), limit, slowest,
+                                slowest), "the slowest of the %zu calls", n);
+    verdict_say(v, VERDICT_PASS, "Every ControlService call for a control the service accepted (%zu in all) "
+                "returned within %.7g ms; the slowest took %.7g ms.", n, limit, trace_num(slowest, "elapsed_ms", 0));
+}

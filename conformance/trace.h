@@ -1,0 +1,83 @@
+/* The trace model the rules read: one svccert-trace/1 run, its candidate found and its reports indexed. */
+#ifndef SC_TRACE_H
+#define SC_TRACE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* dwCurrentState values */
+enum {
+    TRACE_STOPPED = 1, TRACE_START_PENDING, TRACE_STOP_PENDING, TRACE_RUNNING,
+    TRACE_CONTINUE_PENDING, TRACE_PAUSE_PENDING, TRACE_PAUSED
+};
+
+/* ControlService codes */
+enum { TRACE_CTL_STOP = 1, TRACE_CTL_PAUSE, TRACE_CTL_CONTINUE, TRACE_CTL_INTERROGATE, TRACE_CTL_SHUTDOWN };
+
+#define TRACE_ERROR_SERVICE_SPECIFIC 1066
+#define TRACE_OWN_PROCESS 0x10
+/* Times from two processes come from one tick clock read at different moments: orderings within
+ * this many ms of each other are taken as simultaneous. */
+#define TRACE_CLOCK_SLOP_MS 2.0
+
+typedef struct trace_ev {
+    json_t *obj;        /* the whole line, owned by the trace */
+    const char *ev;
+    long long seq;
+    double t;
+    long long pid, tid;
+} trace_ev;
+
+/* One SetServiceStatus call of the candidate, its fields already checked to be integers. */
+typedef struct trace_status {
+    const trace_ev *e;
+    int has_handle;
+    unsigned long long handle;
+    long long type, state, controls, win32_exit, specific_exit, checkpoint, wait_hint;
+} trace_status;
+
+typedef struct trace {
+    char error[512];            /* non-empty: the trace is unusable and every rule errs with this */
+    trace_ev *evs;              /* the known events after the header, in seq order */
+    size_t nevs;
+    json_t *header;
+    const char *service_name;   /* NULL when the header does not say */
+    int has_service_type;
+    long long service_type;     /* as installed: header, else ctl_install */
+    long long cand_pid;         /* 0: unknown, and cand_why says why */
+    char cand_why[256];
+    const trace_ev *dispatcher, *service_main, *end;
+    const trace_ev *proc_end;   /* first sign the candidate's process ended (process_exit or ctl_exit) */
+    int proc_end_natural;       /* 0 when it was killed (harness or SCM): an end the candidate did not choose */
+    const char *end_reason;     /* the end line's reason, or "truncated" when there is none */
+    int complete;               /* the harness finished its scenario and lost nothing */
+    const trace_ev *trouble;    /* the harness event that says it did not (NULL when none did) */
+    int saw_service_main;       /* any process's ServiceMain ran, the candidate's or not */
+    trace_status *st;           /* the candidate's status reports, in seq order */
+    size_t nst;
+} trace;
+
+/* trace_load.c */
+void trace_load_text(trace *tr, const char *text);
+void trace_load_file(trace *tr, const char *path);
+void trace_free(trace *tr);
+int trace_parse_hex(const char *s, unsigned long long *out);
+
+/* trace_model.c */
+void trace_model_build(trace *tr);
+int trace_is(const trace_ev *e, const char *ev);
+long long trace_int(const trace_ev *e, const char *key, long long dflt);
+double trace_num(const trace_ev *e, const char *key, double dflt);
+int trace_has(const trace_ev *e, const char *key);
+int trace_flag(const trace_ev *e, const char *key);
+int trace_names_service(const trace *tr, const trace_ev *e);
+int trace_is_pending(long long state);
+const char *trace_state_name(long long state);
+const char *trace_control_name(long long control);
+double trace_ctl_sent(const trace_ev *e);
+const trace_status *trace_first_state(const trace *tr, long long state);
+const trace_ev *trace_stop_request(const trace *tr, const trace_status *stopped);
+int trace_controls_at(const trace *tr, double t, long long *controls);
+int trace_installed_type(const trace *tr, long long *type);
+
+#endif

@@ -1,0 +1,345 @@
+/* Finds the candidate in a loaded trace and answers what the rules ask of it: reports, stops, ends. */
+#include "trace.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MODEL_MAX_PIDS 8
+
+int trace_is(const trace_ev *e, const char *ev)
+{
+    return e && !strcmp(e->ev, ev);
+}
+
+long long trace_int(const trace_ev *e, const char *key, long long dflt)
+{
+    const json_t *v = json_object_get(e->obj, key);
+
+    return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
+}
+
+double trace_num(const trace_ev *e, const char *key, double dflt)
+{
+    const json_t *v = json_object_get(e->obj, key);
+
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+/* Flags such as "ok" may be written as true/false or as 1/0. */
+int trace_flag(const trace_ev *e, const char *key)
+{
+    const json_t *v = json_object_get(e->obj, key);
+
+    return json_is_true(v) || (json_is_integer(v) && json_integer_value(v) != 0);
+}
+
+int trace_has(const trace_ev *e, const char *key)
+{
+    const json_t *v = json_object_get(e->obj, key);
+
+    return v && !json_is_null(v);
+}
+
+int trace_is_pending(long long state)
+{
+    return state == TRACE_START_PENDING || state == TRACE_STOP_PENDING || state == TRACE_CONTINUE_PENDING ||
+           state == TRACE_PAUSE_PENDING;
+}
+
+const char *trace_state_name(long long state)
+{
+    static const char *const names[] = { "STOPPED", "START_PENDING", "STOP_PENDING", "RUNNING",
+                                         "CONTINUE_PENDING", "PAUSE_PENDING", "PAUSED" };
+
+    return state >= 1 && state <= 7 ? names[state - 1] : "an unknown state";
+}
+
+const char *trace_control_name(long long control)
+{
+    static const char *const names[] = { "STOP", "PAUSE", "CONTINUE", "INTERROGATE", "SHUTDOWN" };
+
+    return control >= 1 && control <= 5 ? names[control - 1] : "a control";
+}
+
+/* The controller writes its record once ControlService has returned, so the call began
+ * elapsed_ms before the record's time. */
+double trace_ctl_sent(const trace_ev *e)
+{
+    if (trace_is(e, "ctl_control"))
+        return e->t - trace_num(e, "elapsed_ms", 0);
+    return e->t;
+}
+
+static int model_is_ctl(const trace_ev *e)
+{
+    return !strncmp(e->ev, "ctl_", 4);
+}
+
+/* Events only the service process itself can cause. */
+static int model_is_service_call(const trace_ev *e)
+{
+    static const char *const evs[] = { "dispatcher", "dispatcher_ready", "control_in", "service_main",
+                                       "handler_register", "status" };
+    size_t i;
+
+    for (i = 0; i < sizeof evs / sizeof evs[0]; i++)
+        if (!strcmp(e->ev, evs[i]))
+            return 1;
+    return 0;
+}
+
+typedef struct model_pids {
+    long long pid[MODEL_MAX_PIDS];
+    size_t n;
+} model_pids;
+
+static int model_pids_has(const model_pids *s, long long pid)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        if (s->pid[i] == pid)
+            return 1;
+    return 0;
+}
+
+/* A set past MODEL_MAX_PIDS stops growing; it then still tells "more than one" apart from "one". */
+static void model_pids_add(model_pids *s, long long pid)
+{
+    if (!model_pids_has(s, pid) && s->n < MODEL_MAX_PIDS)
+        s->pid[s->n++] = pid;
+}
+
+/* What the controller says the service's process is. */
+static long long model_ctl_says(const trace *tr)
+{
+    size_t i;
+
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+
+        if ((trace_is(e, "ctl_exit") || trace_is(e, "ctl_query")) && trace_int(e, "service_pid", 0) > 0)
+            return trace_int(e, "service_pid", 0);
+    }
+    return 0;
+}
+
+/* Wine's own service processes may show up too, so the installed name is asked first, then the
+ * only process making service calls, then the controller's word. */
+static void model_find_candidate(trace *tr)
+{
+    model_pids ctl = { { 0 }, 0 }, svc = { { 0 }, 0 }, exited = { { 0 }, 0 };
+    long long said = model_ctl_says(tr);
+    size_t i;
+
+    for (i = 0; i < tr->nevs; i++)
+        if (model_is_ctl(&tr->evs[i]))
+            model_pids_add(&ctl, tr->evs[i].pid);
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+        const json_t *name = json_object_get(e->obj, "service");
+
+        if (!e->pid || model_pids_has(&ctl, e->pid))
+            continue;
+        if (tr->service_name && trace_is(e, "service_main") && json_is_string(name) &&
+            !strcasecmp(json_string_value(name), tr->service_name)) {
+            tr->cand_pid = e->pid;
+            return;
+        }
+        if (model_is_service_call(e))
+            model_pids_add(&svc, e->pid);
+        if (trace_is(e, "process_exit"))
+            model_pids_add(&exited, e->pid);
+    }
+    if (svc.n == 1 || (svc.n > 1 && model_pids_has(&svc, said)))
+        tr->cand_pid = svc.n == 1 ? svc.pid[0] : said;
+    else if (svc.n > 1)
+        snprintf(tr->cand_why, sizeof tr->cand_why,
+                 "service calls come from %zu processes and nothing in the trace says which one is the candidate",
+                 svc.n);
+    else if (said || exited.n == 1)
+        tr->cand_pid = said ? said : exited.pid[0];
+    else
+        snprintf(tr->cand_why, sizeof tr->cand_why, "no event in the trace shows which process is the candidate");
+}
+
+/* Whether e (service_main, handler_register) is about the candidate's service; an event or a header
+ * that names no service is taken to be. */
+int trace_names_service(const trace *tr, const trace_ev *e)
+{
+    const json_t *svc = json_object_get(e->obj, "service");
+
+    return !tr->service_name || !json_is_string(svc) || !strcasecmp(json_string_value(svc), tr->service_name);
+}
+
+/* A ctl_exit that names no process is taken to be the candidate's: the controller tracks only that one. */
+static int model_is_exit(const trace *tr, const trace_ev *e)
+{
+    long long pid = trace_int(e, "service_pid", 0);
+
+    return (e->pid == tr->cand_pid && trace_is(e, "process_exit")) ||
+           (trace_is(e, "ctl_exit") && (pid <= 0 || pid == tr->cand_pid));
+}
+
+static void model_index_candidate(trace *tr)
+{
+    const trace_ev *any_main = NULL;
+    size_t i, n = 0;
+    int killed = 0;
+
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+        int mine = e->pid == tr->cand_pid;
+
+        if (mine && !tr->dispatcher && (trace_is(e, "dispatcher") || trace_is(e, "dispatcher_ready")))
+            tr->dispatcher = e;
+        if (mine && trace_is(e, "service_main")) {
+            if (!any_main)
+                any_main = e;
+            if (!tr->service_main && trace_names_service(tr, e))
+                tr->service_main = e;
+        }
+        if (mine && trace_is(e, "status"))
+            n++;
+        if (mine && trace_is(e, "process_exit") && json_is_string(json_object_get(e->obj, "how")) &&
+            !strcmp(json_string_value(json_object_get(e->obj, "how")), "killed"))
+            killed = 1;
+        if (model_is_exit(tr, e) && (!tr->proc_end || e->t < tr->proc_end->t))
+            tr->proc_end = e;
+    }
+    if (!tr->service_main)
+        tr->service_main = any_main;
+    tr->proc_end_natural = tr->proc_end && !killed;
+    tr->st = calloc(n ? n : 1, sizeof *tr->st);
+    if (!tr->st) {
+        snprintf(tr->error, sizeof tr->error, "out of memory indexing the status reports");
+        return;
+    }
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+        trace_status *s;
+
+        if (e->pid != tr->cand_pid || !trace_is(e, "status"))
+            continue;
+        s = &tr->st[tr->nst++];
+        s->e = e;
+        s->has_handle = trace_parse_hex(json_string_value(json_object_get(e->obj, "handle")), &s->handle);
+        s->type = trace_int(e, "type", 0);
+        s->state = trace_int(e, "state", 0);
+        s->controls = trace_int(e, "controls", 0);
+        s->win32_exit = trace_int(e, "win32_exit", 0);
+        s->specific_exit = trace_int(e, "specific_exit", 0);
+        s->checkpoint = trace_int(e, "checkpoint", 0);
+        s->wait_hint = trace_int(e, "wait_hint", 0);
+    }
+}
+
+/* Harness actions after which the trace no longer shows the whole run. */
+static int model_is_trouble(const char *action)
+{
+    static const char *const trouble[] = { "log_truncated", "log_lost", "bad_ctl_record", "controller_failed" };
+    size_t i;
+
+    for (i = 0; i < sizeof trouble / sizeof trouble[0]; i++)
+        if (!strcmp(action, trouble[i]))
+            return 1;
+    return 0;
+}
+
+void trace_model_build(trace *tr)
+{
+    size_t i;
+
+    tr->end_reason = tr->end ? json_string_value(json_object_get(tr->end->obj, "reason")) : "truncated";
+    tr->complete = tr->end && !strcmp(tr->end_reason, "complete");
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+        const json_t *action = json_object_get(e->obj, "action");
+
+        if (!tr->trouble && trace_is(e, "harness") && model_is_trouble(json_string_value(action)))
+            tr->trouble = e;
+        tr->saw_service_main |= trace_is(e, "service_main");
+        if (!tr->has_service_type && trace_is(e, "ctl_install") && trace_has(e, "service_type")) {
+            tr->has_service_type = 1;
+            tr->service_type = trace_int(e, "service_type", 0);
+        }
+    }
+    tr->complete = tr->complete && !tr->trouble;
+    model_find_candidate(tr);
+    if (tr->cand_pid)
+        model_index_candidate(tr);
+}
+
+const trace_status *trace_first_state(const trace *tr, long long state)
+{
+    size_t i;
+
+    for (i = 0; i < tr->nst; i++)
+        if (tr->st[i].state == state)
+            return &tr->st[i];
+    return NULL;
+}
+
+static int model_is_stop_control(long long control)
+{
+    return control == TRACE_CTL_STOP || control == TRACE_CTL_SHUTDOWN;
+}
+
+/* A stop is asked for when the controller's STOP or SHUTDOWN was accepted before STOPPED, or, in a
+ * trace without controller records, when the dispatcher received one before STOPPED. */
+const trace_ev *trace_stop_request(const trace *tr, const trace_status *stopped)
+{
+    double limit_t = stopped ? stopped->e->t : INFINITY;
+    long long limit_seq = stopped ? stopped->e->seq : LLONG_MAX;
+    size_t i;
+
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+
+        if (trace_is(e, "ctl_control") && model_is_stop_control(trace_int(e, "control", 0)) &&
+            trace_flag(e, "ok") && trace_ctl_sent(e) <= limit_t + TRACE_CLOCK_SLOP_MS)
+            return e;
+    }
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+
+        if (e->pid == tr->cand_pid && trace_is(e, "control_in") && model_is_stop_control(trace_int(e, "control", 0)) &&
+            e->seq < limit_seq)
+            return e;
+    }
+    return NULL;
+}
+
+/* The controls the service accepted at time t; returns 0 when it had reported nothing by then. Reports
+ * within the clock slop of t may fall either side of it, so their controls count too. */
+int trace_controls_at(const trace *tr, double t, long long *controls)
+{
+    long long before = 0, around = 0;
+    size_t i;
+    int found = 0;
+
+    for (i = 0; i < tr->nst; i++) {
+        const trace_status *s = &tr->st[i];
+
+        if (s->e->t <= t - TRACE_CLOCK_SLOP_MS)
+            before = s->controls;
+        else if (s->e->t <= t + TRACE_CLOCK_SLOP_MS)
+            around |= s->controls;
+        else
+            continue;
+        found = 1;
+    }
+    *controls = before | around;
+    return found;
+}
+
+int trace_installed_type(const trace *tr, long long *type)
+{
+    if (tr->has_service_type)
+        *type = tr->service_type;
+    return tr->has_service_type;
+}

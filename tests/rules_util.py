@@ -1,0 +1,215 @@
+"""Synthetic svccert traces for the rule engine's tests, judged through build/libsvcconform.so.
+
+A test tells its story with a Trace: events are added in any order with their times, and seq numbers
+are given by time (ties keep the order of writing) when the trace is judged, so a test can read the
+seq of the event it expects the evidence to name afterwards.
+"""
+import ctypes
+import json
+import pathlib
+import re
+import subprocess
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+LIB_PATH = ROOT / "build" / "libsvcconform.so"
+RULES_MD = ROOT.parent / "shared" / "spec" / "RULES.md"
+
+CAND = 1000      # the candidate's pid
+CTL = 2000       # the controller's pid
+MAIN = 11        # the candidate's main thread: the dispatcher, and the handler runs on it
+SM = 12          # the ServiceMain thread
+WORKER = 13      # another thread of the candidate
+HANDLE = "0x5a5a"
+
+STOPPED, START_PENDING, STOP_PENDING, RUNNING, CONTINUE_PENDING, PAUSE_PENDING, PAUSED = range(1, 8)
+STOP, PAUSE, CONTINUE, INTERROGATE, SHUTDOWN = range(1, 6)
+ACCEPT_STOP, ACCEPT_PAUSE_CONTINUE, ACCEPT_SHUTDOWN = 0x1, 0x2, 0x4
+OWN_PROCESS = 0x10
+
+
+def _build_lib():
+    run = subprocess.run(["ninja", "-C", str(ROOT), "build/libsvcconform.so"], capture_output=True, text=True)
+    if run.returncode:
+        raise RuntimeError("cannot build libsvcconform.so:\n" + run.stdout + run.stderr)
+    lib = ctypes.CDLL(str(LIB_PATH))
+    for name in ("sc_judge_text", "sc_judge_file"):
+        fn = getattr(lib, name)
+        fn.restype = ctypes.c_void_p
+        fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.sc_rules_json.restype = ctypes.c_void_p
+    lib.sc_rules_json.argtypes = []
+    lib.sc_free.restype = None
+    lib.sc_free.argtypes = [ctypes.c_void_p]
+    return lib
+
+
+LIB = _build_lib()
+
+
+def _take(ptr):
+    if not ptr:
+        return None
+    try:
+        return json.loads(ctypes.string_at(ptr).decode("utf-8"))
+    finally:
+        LIB.sc_free(ptr)
+
+
+def _config_bytes(config):
+    if config is None:
+        return None
+    return (config if isinstance(config, str) else json.dumps(config)).encode()
+
+
+def judge_text(text, config=None):
+    """Returns (result dict or None, error text)."""
+    err = ctypes.create_string_buffer(512)
+    res = _take(LIB.sc_judge_text(text.encode() if isinstance(text, str) else text, _config_bytes(config), err,
+                                  len(err)))
+    return res, err.value.decode()
+
+
+def judge_file(path, config=None):
+    err = ctypes.create_string_buffer(512)
+    res = _take(LIB.sc_judge_file(str(path).encode(), _config_bytes(config), err, len(err)))
+    return res, err.value.decode()
+
+
+def rules_json():
+    return _take(LIB.sc_rules_json())
+
+
+def rules_md_ids():
+    """The rule IDs of RULES.md, in its order."""
+    return re.findall(r"^- `([a-z]+(?:\.[a-z0-9-]+)+)`", RULES_MD.read_text(encoding="utf-8"), re.M)
+
+
+def rule(result, rule_id):
+    found = [r for r in result["rules"] if r["id"] == rule_id]
+    assert len(found) == 1, f"{rule_id} appears {len(found)} times"
+    return found[0]
+
+
+def timing(r, index=0):
+    """The index-th timing entry of a rule's evidence."""
+    entries = [e for e in r["evidence"] if "measured_ms" in e]
+    assert len(entries) > index, f"{r['id']} has no timing evidence: {r['evidence']}"
+    return entries[index]
+
+
+def evidence_seqs(r):
+    return [e["seq"] for e in r["evidence"] if "seq" in e]
+
+
+class Trace:
+    """A run of one candidate, told event by event."""
+
+    def __init__(self, service_name="svctest", service_type=OWN_PROCESS, schema="svccert-trace/1"):
+        cand = {"path": "/tmp/svctest.exe", "image_args": [], "args": [], "service_name": service_name}
+        if service_type is not None:
+            cand["service_type"] = service_type
+        self.header = {"ev": "header", "seq": 0, "t": 0, "pid": 0, "tid": 0, "schema": schema, "source": "synthetic",
+                       "source_version": "tests", "candidate": cand, "controller": {}}
+        self.events = []
+
+    def add(self, ev, t, pid=CAND, tid=MAIN, **fields):
+        e = {"ev": ev, "seq": None, "t": t, "pid": pid, "tid": tid}
+        e.update(fields)
+        self.events.append(e)
+        return e
+
+    # the candidate
+    def dispatcher(self, t, tid=MAIN):
+        return self.add("dispatcher", t, tid=tid, table="0x140003000")
+
+    def service_main(self, t, tid=SM, service="svctest"):
+        return self.add("service_main", t, tid=tid, service=service)
+
+    def register(self, t, tid=SM, handle=None, service="svctest"):
+        return self.add("handler_register", t, tid=tid, service=service, handler="0x140001500", context="0x0",
+                        handle=handle)
+
+    def status(self, t, state, tid=SM, controls=0, checkpoint=0, wait_hint=0, win32_exit=0, specific_exit=0,
+               type=OWN_PROCESS, handle=HANDLE):
+        return self.add("status", t, tid=tid, handle=handle, type=type, state=state, controls=controls,
+                        win32_exit=win32_exit, specific_exit=specific_exit, checkpoint=checkpoint, wait_hint=wait_hint)
+
+    def wait(self, t, t_end, tid=SM, timeout_ms=None, result="signaled"):
+        return self.add("wait", t, tid=tid, timeout_ms=timeout_ms, handles=["0x44"], all=False, t_end=t_end,
+                        seq_end=None, result=result if t_end is not None else None)
+
+    def control_in(self, t, control, tid=MAIN):
+        return self.add("control_in", t, tid=tid, service="svctest", control=control)
+
+    def process_exit(self, t, code=0, how="exit"):
+        return self.add("process_exit", t, tid=MAIN, code=code, how=how)
+
+    # the controller
+    def ctl_start(self, t, ok=True, error=0, elapsed_ms=20):
+        return self.add("ctl_start", t, pid=CTL, tid=1, ok=ok, error=error, elapsed_ms=elapsed_ms)
+
+    def ctl_control(self, sent, control, elapsed_ms=2, ok=True, error=0, delivered=True):
+        """ControlService called at `sent`; the controller's record comes when it returned."""
+        if delivered:
+            self.control_in(sent + min(1, elapsed_ms), control)
+        return self.add("ctl_control", sent + elapsed_ms, pid=CTL, tid=1, control=control, ok=ok, error=error,
+                        elapsed_ms=elapsed_ms, state=0, controls=0, checkpoint=0, wait_hint=0, win32_exit=0,
+                        specific_exit=0)
+
+    def ctl_exit(self, t, code=0):
+        return self.add("ctl_exit", t, pid=CTL, tid=1, service_pid=CAND, code=code)
+
+    def harness(self, t, action, detail=""):
+        return self.add("harness", t, pid=0, tid=0, action=action, detail=detail)
+
+    def end(self, t, reason="complete"):
+        return self.add("end", t, pid=0, tid=0, reason=reason, events=len(self.events))
+
+    # pieces of common stories
+    def boot(self, t=10, register=True):
+        """The dispatcher connects at t; ServiceMain starts at t+5 and registers its handler 1 ms later."""
+        self.add("ctl_install", 0, pid=CTL, tid=1, ok=True, error=0, name="svctest", image_path="C:\\svctest.exe",
+                 service_type=OWN_PROCESS, start_type=3)
+        self.dispatcher(t)
+        self.add("dispatcher_ready", t + 1, count=1)
+        self.control_in(t + 2, 0)
+        sm = self.service_main(t + 5)
+        if register:
+            self.register(t + 6)
+        self.ctl_start(t + 20)
+        return sm
+
+    def stop_cleanly(self, t, cleanup_ms=300, exit_ms=50):
+        """STOP at t, answered by STOP_PENDING; STOPPED after cleanup_ms; the process exits exit_ms later."""
+        self.ctl_control(t, STOP, elapsed_ms=3)
+        self.status(t + 2, STOP_PENDING, tid=MAIN, checkpoint=1, wait_hint=2000)
+        stopped = self.status(t + cleanup_ms, STOPPED)
+        self.process_exit(t + cleanup_ms + exit_ms)
+        self.ctl_exit(t + cleanup_ms + exit_ms + 5)
+        self.end(t + cleanup_ms + exit_ms + 50)
+        return stopped
+
+    def text(self):
+        order = sorted(range(len(self.events)), key=lambda i: (self.events[i]["t"], i))
+        lines = [json.dumps(self.header)]
+        for seq, i in enumerate(order, start=1):
+            self.events[i]["seq"] = seq
+            lines.append(json.dumps(self.events[i]))
+        return "\n".join(lines) + "\n"
+
+    def judge(self, config=None):
+        res, err = judge_text(self.text(), config)
+        assert res is not None, err
+        return res
+
+
+def good_service():
+    """A well-behaved service: START_PENDING twice, RUNNING with STOP|SHUTDOWN, a clean requested stop."""
+    tr = Trace()
+    tr.boot(10)
+    tr.status(20, START_PENDING, checkpoint=1, wait_hint=3000)
+    tr.status(400, START_PENDING, checkpoint=2, wait_hint=3000)
+    tr.status(800, RUNNING, controls=ACCEPT_STOP | ACCEPT_SHUTDOWN)
+    tr.wait(801, 2004)
+    tr.stop_cleanly(2000)
+    return tr

@@ -1,0 +1,134 @@
+"""The harness against hostile candidates and bad input: always a complete trace or a one-line error,
+always within the deadline, never a process left behind."""
+import glob
+import struct
+import subprocess
+import time
+
+import pytest
+
+from conftest import BUILD, SVCCERT, SVCREF, run_trace
+from trace_util import of
+
+BROKEN = BUILD / "win" / "broken"
+SHORT = ["--start-timeout", "3000", "--stop-timeout", "3000", "--pause-timeout", "1000",
+         "--exit-timeout", "2000", "--timeout", "60"]
+
+
+def run_processes():
+    """Processes that still belong to any harness run (their WINEPREFIX is a run directory)."""
+    left = []
+    for d in glob.glob("/proc/[0-9]*"):
+        try:
+            with open(d + "/environ", "rb") as f:
+                if b"WINEPREFIX=/tmp/svccert-run." in f.read():
+                    left.append(d)
+        except OSError:
+            pass
+    return left
+
+
+def hostile(tmp_path, name, *extra):
+    t0 = time.monotonic()
+    r, ev = run_trace(tmp_path, BROKEN / f"{name}.exe", *SHORT, *extra, name=name)
+    wall = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    assert ev[0]["ev"] == "header" and ev[-1]["ev"] == "end", "trace is not complete"
+    assert [e["seq"] for e in ev] == sorted(e["seq"] for e in ev)
+    assert not run_processes(), "a process of the run was left behind"
+    assert not glob.glob("/tmp/svccert-run.*"), "the run's prefix was left on disk"
+    return ev, wall
+
+
+def cand_exit(ev):
+    pid = [q["service_pid"] for q in of(ev, "ctl_query") if q.get("service_pid")]
+    pid = pid[0] if pid else next((e["pid"] for e in of(ev, "service_main")), None)
+    return [e for e in of(ev, "process_exit") if e["pid"] == pid]
+
+
+def test_crash_is_recorded_as_a_crash_with_its_exception_code(tmp_path, built):
+    ev, _ = hostile(tmp_path, "crash")
+    exits = cand_exit(ev)
+    assert exits and exits[0]["how"] == "crash" and exits[0]["code"] == 0xC0000005, exits
+    assert not [s for s in of(ev, "status") if s["state"] == 1]
+
+
+def test_hang_in_service_main_is_cut_off_and_killed(tmp_path, built):
+    ev, _ = hostile(tmp_path, "hang_main")
+    assert len(of(ev, "service_main")) >= 1
+    start = of(ev, "ctl_start")[0]
+    waited = of(ev, "ctl_wait")
+    # Wine's StartService gives up after 10 s with no status; otherwise the controller's wait times out.
+    assert (start["ok"] == 0 and start["error"] == 1053) or waited[0]["outcome"] == "timeout"
+    assert [h for h in of(ev, "harness") if h["action"] == "kill"] or \
+        [e for e in cand_exit(ev) if e["how"] == "killed"]
+
+
+def test_no_dispatcher_is_recorded_and_the_process_is_gone(tmp_path, built):
+    ev, _ = hostile(tmp_path, "no_dispatcher")
+    assert not of(ev, "dispatcher") and not of(ev, "service_main")
+    start = of(ev, "ctl_start")[0]
+    assert start["ok"] == 0 and start["error"] == 1053
+
+
+def test_ignored_stop_is_recorded_and_the_service_killed(tmp_path, built):
+    ev, _ = hostile(tmp_path, "ignore_stop")
+    stop = [c for c in of(ev, "ctl_control") if c["control"] == 1]
+    assert stop and stop[0]["ok"] == 1
+    assert [w for w in of(ev, "ctl_wait") if w["what"] == "stopped"][0]["outcome"] == "timeout"
+    assert not [s for s in of(ev, "status") if s["state"] == 1]
+    killed = [h for h in of(ev, "harness") if h["action"] == "kill"]
+    assert killed or [e for e in cand_exit(ev) if e["how"] == "killed"]
+
+
+def test_console_program_is_not_a_service(tmp_path, built):
+    ev, _ = hostile(tmp_path, "console")
+    assert not of(ev, "dispatcher")
+    assert of(ev, "ctl_start")[0]["ok"] == 0
+
+
+def test_deadline_ends_the_run_and_says_so(tmp_path, built):
+    t0 = time.monotonic()
+    r, ev = run_trace(tmp_path, BROKEN / "ignore_stop.exe", "--timeout", "8", "--stop-timeout", "60000",
+                      "--exit-timeout", "60000")
+    wall = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    assert ev[-1]["ev"] == "end" and ev[-1]["reason"] == "deadline"
+    assert [h for h in of(ev, "harness") if h["action"] == "deadline"]
+    assert wall < 8 + 20, f"the run took {wall:.1f} s past an 8 s deadline"
+    assert not run_processes()
+
+
+def _pe32(path):
+    """A copy of the reference with the header of a 32-bit PE."""
+    data = bytearray(SVCREF.read_bytes())
+    off = struct.unpack_from("<I", data, 0x3C)[0]
+    struct.pack_into("<H", data, off + 4, 0x14C)
+    struct.pack_into("<H", data, off + 24, 0x10B)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda p: p / "missing.exe", "No such file"),
+    (lambda p: (p / "notes.exe").write_text("not a program") and p / "notes.exe", "not a Windows executable"),
+    (lambda p: (p / "dos.exe").write_bytes(b"MZ" + b"\0" * 200) and p / "dos.exe", "not a PE executable"),
+    (_pe32_maker := (lambda p: _pe32(p / "x86.exe")), "32-bit PE"),
+    (lambda p: p, "not a regular file"),
+])
+@pytest.mark.parametrize("cmd", ["trace", "check"])
+def test_bad_input_gets_one_line_and_exit_2(tmp_path, built, make, says, cmd):
+    cand = make(tmp_path)
+    r = subprocess.run([str(SVCCERT), cmd, str(cand), "--out" if cmd == "check" else "-o",
+                        str(tmp_path / "o")], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and lines[0].startswith("svccert: "), r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_usage_exits_2(built):
+    for argv in (["trace"], ["frobnicate"], ["trace", "x.exe", "--timeout", "zero"], []):
+        r = subprocess.run([str(SVCCERT), *argv], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2, argv
+        assert r.stderr
