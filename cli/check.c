@@ -97,10 +97,20 @@ int cli_check(struct cli_opts *o)
               stderr);
         return 2;
     }
-    if (o->n_positional)
+    if (o->n_positional) {
         snprintf(cand, sizeof cand, "%s", o->positional[0]);
-    else
+    } else {
         check_reference(cand, sizeof cand);
+        /* The built-in check exercises every service rule: a start long enough to need
+         * START_PENDING with progress, and a stop long enough to need STOP_PENDING. */
+        if (!o->run.n_image_args) {
+            static const char *const full[] = { "--init-ms", "1500", "--init-steps", "3",
+                                                "--stop-ms", "1200", "--stop-steps", "3" };
+            size_t i;
+            for (i = 0; i < sizeof full / sizeof full[0]; i++)
+                o->run.image_args[o->run.n_image_args++] = full[i];
+        }
+    }
     rc = hr_check_candidate(cand, err, sizeof err);
     if (rc) {
         fprintf(stderr, "svccert: %s\n", err);

@@ -1,6 +1,7 @@
 """Shared pytest setup: where the build lives, and running svccert on a candidate."""
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,11 @@ BUILD = REPO / "build"
 SVCCERT = BUILD / "svccert"
 SVCREF = BUILD / "win" / "svcref.exe"
 RULES_MD = REPO.parent / "shared" / "spec" / "RULES.md"
+
+
+def spec_rule_ids():
+    """Every rule ID of RULES.md, in its order."""
+    return re.findall(r"^- `([a-z]+\.[a-z.-]+)`", RULES_MD.read_text(), re.M)
 
 
 def read_trace(path):
