@@ -12,23 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int check_mkdirs(const char *path)
-{
-    char buf[4096];
-    char *p;
-
-    snprintf(buf, sizeof buf, "%s", path);
-    for (p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0755) && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
-}
-
 /* The engine's configuration: the --config file's object, with --strict folded in. */
 static char *check_config(const struct cli_opts *o)
 {
@@ -64,7 +47,7 @@ static int check_judge(const struct cli_opts *o, const char *trace, const char *
         fprintf(stderr, "svccert: %s\n", err);
         return 2;
     }
-    if (check_mkdirs(dir) || rp_write(dir, verdicts, &m, err, sizeof err)) {
+    if (hr_mkdirs(dir) || rp_write(dir, verdicts, &m, err, sizeof err)) {
         fprintf(stderr, "svccert: %s\n", *err ? err : strerror(errno));
         sc_free(verdicts);
         return 1;
@@ -125,7 +108,7 @@ int cli_check(struct cli_opts *o)
         snprintf(dir, sizeof dir, "%s", o->out_dir);
     else
         snprintf(dir, sizeof dir, "reports/%.*s", (int)n, b);
-    if (check_mkdirs(dir)) {
+    if (hr_mkdirs(dir)) {
         fprintf(stderr, "svccert: cannot create %s: %s\n", dir, strerror(errno));
         return 2;
     }

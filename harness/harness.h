@@ -33,6 +33,8 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen);
 int hr_prefix_template(char *out, size_t cap, char *err, size_t errlen);
 int hr_prefix_clone(const char *tpl, const char *dst, char *err, size_t errlen);
 void hr_prefix_remove(const char *dir);
+/* mkdir -p. */
+int hr_mkdirs(const char *path);
 /* Kills, by pid, any process still using this prefix; returns how many were found. */
 int hr_prefix_reap(const char *prefix);
 

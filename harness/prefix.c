@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int pfx_mkdirs(const char *path)
+int hr_mkdirs(const char *path)
 {
     char buf[4096];
     char *p;
@@ -91,7 +91,7 @@ int hr_prefix_template(char *out, size_t cap, char *err, size_t errlen)
     snprintf(out, cap, "%s/wine-template-%lld", cache, (long long)st.st_mtime);
     if (!access(out, F_OK))
         return 0;
-    if (pfx_mkdirs(cache)) {
+    if (hr_mkdirs(cache)) {
         snprintf(err, errlen, "cannot create %s: %s", cache, strerror(errno));
         return -1;
     }

@@ -16,9 +16,10 @@ def template_ready(tmp_path_factory, built):
 
 def test_console_run_prints_usage_and_exits_2(template_ready):
     with Prefix() as p:
+        p.settle()
         code, out = p.run(p.put(SVCREF), timeout=60)
         raw = p.log.read_text(errors="replace")
-    assert code == 2
+    assert code == 2, raw[-3000:]
     assert "this is a Windows service" in raw and "usage: svcref install" in raw
 
 

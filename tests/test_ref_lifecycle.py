@@ -15,7 +15,9 @@ CONFIGS = {
     "slow_stop": ["--stop-ms", "2000", "--stop-steps", "4"],
     "fail_run": ["--fail-run-ms", "800", "--fail-code", "7"],
     "bad_param": ["--init-ms", "soon"],
+    "start_param": ["--fail-init", "5"],       # the image path says 5; StartService's argv (9) wins
 }
+START_ARGS = {"start_param": ["--fail-init", "9"]}
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +26,7 @@ def traces(tmp_path_factory, built):
     out = {}
     for name, image_args in CONFIGS.items():
         opts = [a for arg in image_args for a in ("--image-arg", arg)]
+        opts += [a for arg in START_ARGS.get(name, []) for a in ("--arg", arg)]
         if name == "fail_run":
             opts += ["--no-stop", "--no-pause"]
         r, events = run_trace(tmp_path_factory.mktemp(name), SVCREF, *opts, name=name)
@@ -127,6 +130,11 @@ def test_failure_while_running_stops_with_its_code_and_no_stop_control(traces):
     assert all(c["control"] != 1 for c in of(ev, "ctl_control"))
     stopped = statuses(ev)[-1]
     assert (stopped["win32_exit"], stopped["specific_exit"]) == (ERROR_SERVICE_SPECIFIC_ERROR, 7)
+
+
+def test_start_parameters_override_the_image_path(traces):
+    stopped = statuses(traces["start_param"])[-1]
+    assert (stopped["state"], stopped["win32_exit"], stopped["specific_exit"]) == (STOPPED, 1066, 9)
 
 
 def test_bad_start_parameter_stops_with_invalid_parameter(traces):

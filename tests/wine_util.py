@@ -45,6 +45,17 @@ class Prefix:
         time.sleep(0.2)
         return self
 
+    def settle(self, timeout=30):
+        """Waits for the prefix's own services to finish starting: a program that calls
+        StartServiceCtrlDispatcher meanwhile can be handed one of their control pipes by Wine."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            _, out = self.run("sc", "query", "RpcSs")
+            if "RUNNING" in out:
+                return
+            time.sleep(0.2)
+        raise AssertionError("the prefix's services did not settle")
+
     def put(self, host_file):
         """Copies a file to C:\\t\\ and returns its Windows path."""
         shutil.copy(host_file, self.path / "drive_c" / "t")

@@ -207,13 +207,47 @@ static SC_HANDLE ctl_install(SC_HANDLE scm, const struct ctl_opts *o)
     return svc;
 }
 
-static void ctl_lifecycle(SC_HANDLE svc, const struct ctl_opts *o)
+/* Wine hands a starting service process the control pipe of whichever service the SCM is starting
+ * at that moment, so a candidate started while the prefix's own services still start can end up
+ * running as one of them. Wait until no service has been pending for half a second. */
+static void ctl_settle(SC_HANDLE scm)
+{
+    static BYTE buf[256 * 1024];
+    LARGE_INTEGER t, quiet;
+    DWORD need, count, resume, i;
+    BOOL pending;
+
+    QueryPerformanceCounter(&t);
+    quiet = t;
+    while (ctl_ms_since(&t) < 15000) {
+        resume = 0;
+        pending = FALSE;
+        if (EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_TYPE_ALL, SERVICE_STATE_ALL, buf, sizeof buf,
+                                  &need, &count, &resume, NULL)) {
+            const ENUM_SERVICE_STATUS_PROCESSW *e = (const ENUM_SERVICE_STATUS_PROCESSW *)buf;
+            for (i = 0; i < count; i++) {
+                DWORD st = e[i].ServiceStatusProcess.dwCurrentState;
+                if (st == SERVICE_START_PENDING || st == SERVICE_STOP_PENDING)
+                    pending = TRUE;
+            }
+        }
+        if (pending)
+            QueryPerformanceCounter(&quiet);
+        else if (ctl_ms_since(&quiet) >= 500)
+            break;
+        Sleep(25);
+    }
+    ctl_rec("ctl_note what=settled elapsed_ms=%.3f", ctl_ms_since(&t));
+}
+
+static void ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o)
 {
     SERVICE_STATUS_PROCESS s;
     LARGE_INTEGER t;
     const char *outcome;
     BOOL ok;
 
+    ctl_settle(scm);
     QueryPerformanceCounter(&t);
     ok = StartServiceW(svc, (DWORD)o->nargs, o->nargs ? (const wchar_t **)o->args : NULL);
     ctl_rec("ctl_start ok=%d error=%lu elapsed_ms=%.3f", ok ? 1 : 0, ok ? 0 : GetLastError(), ctl_ms_since(&t));
@@ -317,7 +351,7 @@ int wmain(int argc, wchar_t **argv)
             ctl_rec("ctl_error what=open_service error=%lu", GetLastError());
         return 1;
     }
-    ctl_lifecycle(svc, &o);
+    ctl_lifecycle(scm, svc, &o);
     if (o.uninstall) {
         ok = DeleteService(svc);
         ctl_rec("ctl_uninstall ok=%d error=%lu", ok ? 1 : 0, ok ? 0 : GetLastError());
