@@ -27,6 +27,27 @@ const trace_ev *rules_last_seen(const trace *tr);
 const char *rules_why_ended(const trace *tr);
 const trace_status *rules_next_status(const trace *tr, const trace_status *s);
 void rules_cite_reports(verdict *v, const trace_status *first, const trace_status *last);
+int rules_need_hooks(const trace *tr, verdict *v, unsigned need);
+int rules_need_candidate(const trace *tr, verdict *v);
+
+/* rules_atl.c */
+void rules_atl_run_order(const trace *tr, const config *cfg, verdict *v);
+void rules_atl_quit_on_stop(const trace *tr, const config *cfg, verdict *v);
+void rules_atl_null_descriptor(const trace *tr, const config *cfg, verdict *v);
+
+/* rules_register.c */
+void rules_register_at_start(const trace *tr, const config *cfg, verdict *v);
+void rules_register_runas_identity(const trace *tr, const config *cfg, verdict *v);
+
+/* rules_revoke.c */
+void rules_revoke_not_early(const trace *tr, const config *cfg, verdict *v);
+void rules_revoke_when_idle(const trace *tr, const config *cfg, verdict *v);
+void rules_revoke_user_control(const trace *tr, const config *cfg, verdict *v);
+void rules_revoke_all(const trace *tr, const config *cfg, verdict *v);
+
+/* rules_registry.c */
+void rules_registry_localservice(const trace *tr, const config *cfg, verdict *v);
+void rules_registry_allow_any_client(const trace *tr, const config *cfg, verdict *v);
 
 /* rules_init.c */
 void rules_init_dispatcher(const trace *tr, const config *cfg, verdict *v);

@@ -1,4 +1,4 @@
-/* What several rules need alike: the ServiceMain precondition and where the watch on the candidate ended. */
+/* What several rules need alike: the ServiceMain and hook preconditions, and where the watch on the candidate ended. */
 #include "rules.h"
 
 #include <string.h>
@@ -58,4 +58,53 @@ void rules_cite_reports(verdict *v, const trace_status *first, const trace_statu
     verdict_event(v, first ? first->e : NULL, "state", "controls", "checkpoint", "wait_hint", NULL);
     if (last != first)
         verdict_event(v, last ? last->e : NULL, "state", "controls", "checkpoint", "wait_hint", NULL);
+}
+
+static const char *common_hook_what(unsigned bit)
+{
+    switch (bit) {
+    case TRACE_HOOK_COM: return "COM activity";
+    case TRACE_HOOK_REGISTRY: return "the registry as the candidate left it";
+    case TRACE_HOOK_COM_CLIENT: return "the harness's COM client";
+    default: return "the events this rule reads";
+    }
+}
+
+/* A family the source did not record would read as "nothing done": that is an error, never n/a. */
+int rules_need_hooks(const trace *tr, verdict *v, unsigned need)
+{
+    static const unsigned order[] = { TRACE_HOOK_COM, TRACE_HOOK_REGISTRY, TRACE_HOOK_COM_CLIENT, TRACE_HOOK_SERVICE,
+                                      TRACE_HOOK_WAITS, TRACE_HOOK_DEBUGSTR, TRACE_HOOK_CONTROLLER };
+    unsigned missing = 0;
+    json_t *o, *have;
+    size_t i;
+
+    for (i = 0; i < sizeof order / sizeof order[0] && !missing; i++)
+        if ((need & order[i]) && !(tr->hooks & order[i]))
+            missing = order[i];
+    if (!missing)
+        return 1;
+    verdict_say(v, VERDICT_ERROR, "This trace does not record %s (the header's hooks lack \"%s\"), so this rule "
+                "could not be judged.", common_hook_what(missing), trace_hook_name(missing));
+    o = verdict_fact(v);
+    have = json_array();
+    for (i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (tr->hooks & order[i])
+            json_array_append_new(have, json_string(trace_hook_name(order[i])));
+    json_object_set_new(o, "hooks", have);
+    json_object_set_new(o, "missing", json_string(trace_hook_name(missing)));
+    if (!tr->hooks_given)
+        verdict_note(o, "the header has no hooks: a source older than the COM events, taken to record service, "
+                     "waits, debugstr and controller only");
+    return 0;
+}
+
+/* The COM rules read the candidate's own calls; without the candidate there is nothing to read. */
+int rules_need_candidate(const trace *tr, verdict *v)
+{
+    if (tr->cand_pid)
+        return 1;
+    verdict_say(v, VERDICT_ERROR, "The candidate's process could not be identified (%s), so this rule could not be "
+                "judged.", tr->cand_why);
+    return 0;
 }

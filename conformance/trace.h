@@ -16,6 +16,21 @@ enum { TRACE_CTL_STOP = 1, TRACE_CTL_PAUSE, TRACE_CTL_CONTINUE, TRACE_CTL_INTERR
 
 #define TRACE_ERROR_SERVICE_SPECIFIC 1066
 #define TRACE_OWN_PROCESS 0x10
+
+/* The event families a source may record (the header's hooks). */
+enum {
+    TRACE_HOOK_SERVICE = 0x1, TRACE_HOOK_WAITS = 0x2, TRACE_HOOK_DEBUGSTR = 0x4, TRACE_HOOK_CONTROLLER = 0x8,
+    TRACE_HOOK_COM = 0x10, TRACE_HOOK_REGISTRY = 0x20, TRACE_HOOK_COM_CLIENT = 0x40
+};
+/* Traces written before hooks existed recorded exactly these families. */
+#define TRACE_HOOKS_LEGACY (TRACE_HOOK_SERVICE | TRACE_HOOK_WAITS | TRACE_HOOK_DEBUGSTR | TRACE_HOOK_CONTROLLER)
+
+/* COM constants the rules test bits of */
+#define TRACE_CLSCTX_LOCAL_SERVER 0x4
+#define TRACE_REGCLS_SUSPENDED 0x4
+#define TRACE_EOAC_ACCESS_CONTROL 0x4
+#define TRACE_EOAC_APPID 0x8
+#define TRACE_ROTFLAGS_ALLOWANYCLIENT 0x2
 /* Times from two processes come from one tick clock read at different moments: orderings within
  * this many ms of each other are taken as simultaneous. */
 #define TRACE_CLOCK_SLOP_MS 2.0
@@ -41,6 +56,8 @@ typedef struct trace {
     trace_ev *evs;              /* the known events after the header, in seq order */
     size_t nevs;
     json_t *header;
+    unsigned hooks;             /* TRACE_HOOK_* families recorded */
+    int hooks_given;            /* 0: the header has no hooks and TRACE_HOOKS_LEGACY is assumed */
     const char *service_name;   /* NULL when the header does not say */
     int has_service_type;
     long long service_type;     /* as installed: header, else ctl_install */
@@ -55,6 +72,8 @@ typedef struct trace {
     int saw_service_main;       /* any process's ServiceMain ran, the candidate's or not */
     trace_status *st;           /* the candidate's status reports, in seq order */
     size_t nst;
+    const trace_ev *proc_start; /* the candidate's process_start, or NULL */
+    const trace_ev *registry;   /* the last com_registry, or NULL */
 } trace;
 
 /* trace_load.c */
@@ -79,5 +98,19 @@ const trace_status *trace_first_state(const trace *tr, long long state);
 const trace_ev *trace_stop_request(const trace *tr, const trace_status *stopped);
 int trace_controls_at(const trace *tr, double t, long long *controls);
 int trace_installed_type(const trace *tr, long long *type);
+
+/* trace_com.c */
+unsigned trace_hook_bit(const char *name);
+const char *trace_hook_name(unsigned bit);
+int trace_word(const trace_ev *e, const char *key, unsigned long long *out);
+int trace_hr_ok(const trace_ev *e, const char *key);
+const trace_ev *trace_next_of(const trace *tr, const trace_ev *after, const char *ev, long long pid);
+int trace_reg_ok(const trace_ev *reg);
+int trace_is_embedding(const trace *tr);
+int trace_is_local_service(const trace *tr);
+const char *trace_exe_name(const trace *tr);
+int trace_names_exe(const char *path, const char *exe);
+const json_t *trace_reg_find(const trace *tr, const char *list, const char *key, const char *value);
+const char *trace_reg_str(const json_t *item, const char *key);
 
 #endif

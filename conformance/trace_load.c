@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { LOAD_INT = 1, LOAD_NUM, LOAD_STR, LOAD_FLAG, LOAD_OBJ, LOAD_HEX };
+enum { LOAD_INT = 1, LOAD_NUM, LOAD_STR, LOAD_FLAG, LOAD_OBJ, LOAD_HEX, LOAD_WORD, LOAD_ARR };
 #define LOAD_NULL 0x100     /* the field may be null */
 #define LOAD_OPT 0x200      /* the field may be absent */
 #define LOAD_TYPE 0xff
@@ -48,6 +48,24 @@ static const load_spec load_specs[] = {
     { "ctl_exit", { { "service_pid", LOAD_INT | LOAD_NULL | LOAD_OPT } } },
     { "ctl_uninstall", { { 0 } } },
     { "harness", { { "action", LOAD_STR } } },
+    { "process_start", { { "image", LOAD_STR | LOAD_NULL | LOAD_OPT },
+                         { "cmdline", LOAD_STR | LOAD_NULL | LOAD_OPT } } },
+    { "com_security", { { "sd", LOAD_HEX | LOAD_NULL }, { "capabilities", LOAD_INT | LOAD_NULL },
+                        { "auth_level", LOAD_INT | LOAD_NULL | LOAD_OPT },
+                        { "imp_level", LOAD_INT | LOAD_NULL | LOAD_OPT },
+                        { "result", LOAD_WORD | LOAD_NULL | LOAD_OPT } } },
+    { "com_register", { { "clsid", LOAD_STR }, { "context", LOAD_INT }, { "flags", LOAD_INT },
+                        { "cookie", LOAD_WORD | LOAD_NULL }, { "result", LOAD_WORD | LOAD_NULL } } },
+    { "com_resume", { { "result", LOAD_WORD | LOAD_NULL | LOAD_OPT } } },
+    { "com_revoke", { { "cookie", LOAD_WORD }, { "result", LOAD_WORD | LOAD_NULL | LOAD_OPT } } },
+    { "rot_register", { { "flags", LOAD_INT }, { "result", LOAD_WORD | LOAD_NULL | LOAD_OPT } } },
+    { "quit_received", { { 0 } } },
+    { "window", { { "visible", LOAD_FLAG } } },
+    { "com_registry", { { "classes", LOAD_ARR }, { "appids", LOAD_ARR }, { "exe_appids", LOAD_ARR },
+                        { "services", LOAD_ARR } } },
+    { "cli_activate", { { "clsid", LOAD_STR }, { "ok", LOAD_FLAG }, { "hr", LOAD_WORD | LOAD_NULL | LOAD_OPT } } },
+    { "cli_release", { { "remaining", LOAD_INT } } },
+    { "cli_lock", { { "lock", LOAD_FLAG }, { "ok", LOAD_FLAG }, { "hr", LOAD_WORD | LOAD_NULL | LOAD_OPT } } },
     { "end", { { "reason", LOAD_STR } } },
 };
 
@@ -90,6 +108,8 @@ static const char *load_type_name(int type)
     case LOAD_STR: return "a string";
     case LOAD_FLAG: return "true, false, 1 or 0";
     case LOAD_OBJ: return "an object";
+    case LOAD_WORD: return "an integer or a hex string";
+    case LOAD_ARR: return "an array";
     default: return "a hex string";
     }
 }
@@ -105,6 +125,8 @@ static int load_type_ok(const json_t *v, int type)
     case LOAD_FLAG: return json_is_boolean(v) || (json_is_integer(v) && json_integer_value(v) >= 0 &&
                                                   json_integer_value(v) <= 1);
     case LOAD_OBJ: return json_is_object(v);
+    case LOAD_WORD: return json_is_integer(v) || (json_is_string(v) && trace_parse_hex(json_string_value(v), &dummy));
+    case LOAD_ARR: return json_is_array(v);
     default: return json_is_string(v) && trace_parse_hex(json_string_value(v), &dummy);
     }
 }
@@ -138,6 +160,32 @@ static const load_spec *load_find_spec(const char *ev)
     return NULL;
 }
 
+/* A header without hooks comes from a source older than the COM events, which recorded the legacy families;
+ * names this engine does not know are ignored, as the format grows by adding. */
+static int load_hooks(trace *tr, const json_t *o)
+{
+    const json_t *hooks = json_object_get(o, "hooks"), *h;
+    size_t i;
+
+    tr->hooks = TRACE_HOOKS_LEGACY;
+    if (!hooks)
+        return 1;
+    if (!json_is_array(hooks)) {
+        load_fail(tr, "the header's hooks must be an array of event family names");
+        return 0;
+    }
+    tr->hooks = 0;
+    tr->hooks_given = 1;
+    json_array_foreach(hooks, i, h) {
+        if (!json_is_string(h)) {
+            load_fail(tr, "the header's hooks must be an array of event family names (entry %zu is not a string)", i);
+            return 0;
+        }
+        tr->hooks |= trace_hook_bit(json_string_value(h));
+    }
+    return 1;
+}
+
 /* The schema is "svccert-trace/<major>[.<minor>]"; only major 1 is known. */
 static int load_check_header(trace *tr, json_t *o)
 {
@@ -161,6 +209,8 @@ static int load_check_header(trace *tr, json_t *o)
                   "(it reads svccert-trace/1)", schema);
         return 0;
     }
+    if (!load_hooks(tr, o))
+        return 0;
     cand = json_object_get(o, "candidate");
     if (json_is_string(json_object_get(cand, "service_name")))
         tr->service_name = json_string_value(json_object_get(cand, "service_name"));

@@ -92,6 +92,18 @@ static int model_is_service_call(const trace_ev *e)
     return 0;
 }
 
+/* Events only a COM server process causes: a plain EXE server has no service calls to be found by. */
+static int model_is_com_server_call(const trace_ev *e)
+{
+    static const char *const evs[] = { "com_security", "com_register", "com_resume", "com_revoke", "rot_register" };
+    size_t i;
+
+    for (i = 0; i < sizeof evs / sizeof evs[0]; i++)
+        if (!strcmp(e->ev, evs[i]))
+            return 1;
+    return 0;
+}
+
 typedef struct model_pids {
     long long pid[MODEL_MAX_PIDS];
     size_t n;
@@ -132,7 +144,7 @@ static long long model_ctl_says(const trace *tr)
  * only process making service calls, then the controller's word. */
 static void model_find_candidate(trace *tr)
 {
-    model_pids ctl = { { 0 }, 0 }, svc = { { 0 }, 0 }, exited = { { 0 }, 0 };
+    model_pids ctl = { { 0 }, 0 }, svc = { { 0 }, 0 }, exited = { { 0 }, 0 }, com = { { 0 }, 0 };
     long long said = model_ctl_says(tr);
     size_t i;
 
@@ -152,6 +164,8 @@ static void model_find_candidate(trace *tr)
         }
         if (model_is_service_call(e))
             model_pids_add(&svc, e->pid);
+        if (model_is_com_server_call(e))
+            model_pids_add(&com, e->pid);
         if (trace_is(e, "process_exit"))
             model_pids_add(&exited, e->pid);
     }
@@ -161,8 +175,16 @@ static void model_find_candidate(trace *tr)
         snprintf(tr->cand_why, sizeof tr->cand_why,
                  "service calls come from %zu processes and nothing in the trace says which one is the candidate",
                  svc.n);
-    else if (said || exited.n == 1)
-        tr->cand_pid = said ? said : exited.pid[0];
+    else if (said)
+        tr->cand_pid = said;
+    else if (com.n == 1)
+        tr->cand_pid = com.pid[0];
+    else if (com.n > 1)
+        snprintf(tr->cand_why, sizeof tr->cand_why,
+                 "COM server calls come from %zu processes and nothing in the trace says which one is the candidate",
+                 com.n);
+    else if (exited.n == 1)
+        tr->cand_pid = exited.pid[0];
     else
         snprintf(tr->cand_why, sizeof tr->cand_why, "no event in the trace shows which process is the candidate");
 }
@@ -205,6 +227,8 @@ static void model_index_candidate(trace *tr)
         }
         if (mine && trace_is(e, "status"))
             n++;
+        if (mine && !tr->proc_start && trace_is(e, "process_start"))
+            tr->proc_start = e;
         if (mine && trace_is(e, "process_exit") && json_is_string(json_object_get(e->obj, "how")) &&
             !strcmp(json_string_value(json_object_get(e->obj, "how")), "killed"))
             killed = 1;
@@ -263,6 +287,8 @@ void trace_model_build(trace *tr)
         if (!tr->trouble && trace_is(e, "harness") && model_is_trouble(json_string_value(action)))
             tr->trouble = e;
         tr->saw_service_main |= trace_is(e, "service_main");
+        if (trace_is(e, "com_registry"))
+            tr->registry = e;
         if (!tr->has_service_type && trace_is(e, "ctl_install") && trace_has(e, "service_type")) {
             tr->has_service_type = 1;
             tr->service_type = trace_int(e, "service_type", 0);

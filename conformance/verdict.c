@@ -68,6 +68,11 @@ static json_t *verdict_slot(verdict *v)
     return o;
 }
 
+json_t *verdict_fact(verdict *v)
+{
+    return verdict_slot(v);
+}
+
 json_t *verdict_event(verdict *v, const trace_ev *e, ...)
 {
     static const char *const common[] = { "seq", "t", "pid", "tid", "ev", "t_est", "t_next" };

@@ -32,6 +32,8 @@ json_t *verdict_event(verdict *v, const trace_ev *e, ...) __attribute__((sentine
 /* Adds {"measured_ms","threshold_ms","margin_ms","from_seq","to_seq","what"}; margin < 0 is a miss. */
 json_t *verdict_timing(verdict *v, const char *what, double measured, double threshold, const trace_ev *from,
                        const trace_ev *to);
+/* Adds an empty evidence object for facts that are no single event (NULL when the evidence is full). */
+json_t *verdict_fact(verdict *v);
 /* Adds a "note" to an evidence object (NULL-safe). */
 void verdict_note(json_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Milliseconds as JSON: whole ones as integers, the rest rounded to the microsecond. */

@@ -28,6 +28,8 @@ struct hp_found {
     unsigned ctl;        /* pid of the first svccert-ctl line */
     unsigned cand_ctl;   /* first non-zero service_pid in a controller record */
     unsigned cand_svc;   /* pid whose dispatcher got the start request for the service */
+    unsigned cli;        /* pid of the first svccert-cli line (the harness's COM client) */
+    unsigned cand_emb;   /* the first process started with -Embedding (COM launched it) */
 };
 
 /* L"name" as the first or second word of msg, decoded into b; 0 if absent. */
@@ -65,7 +67,7 @@ static void hp_scan_service(const struct hp_line *l, const char *svc, struct hp_
     }
 }
 
-static int hp_pass1(FILE *in, FILE *spool, unsigned given, const char *svc, struct hp_found *f,
+static int hp_pass1(FILE *in, FILE *spool, const char *svc, struct hp_found *f,
                     char *err, size_t errlen)
 {
     char *line = NULL;
@@ -73,8 +75,9 @@ static int hp_pass1(FILE *in, FILE *spool, unsigned given, const char *svc, stru
     ssize_t n;
     struct hp_line l;
     struct hp_buf b = {0};
-    unsigned start_pid = 0;
-    int trunc, done = 0, rc = 0;
+    unsigned start_pid = 0, npid, ntid;
+    struct hp_launch lc = {0};
+    int trunc, rc = 0;
 
     memset(f, 0, sizeof(*f));
     while ((n = getline(&line, &cap, in)) != -1) {
@@ -82,20 +85,21 @@ static int hp_pass1(FILE *in, FILE *spool, unsigned given, const char *svc, stru
             rc = hp_fail(err, errlen, "cannot spool the input: %s", strerror(errno));
             break;
         }
-        if (done) continue;
+        /* read to the end: the COM client and an -Embedding launch may come late */
         hp_classify(line, &l);
         if (l.kind != HP_CLIENT) continue;
         if (hp_debugstr_line(&l, &b, &trunc)) {
             if (b.n >= 12 && !memcmp(b.p, "svccert-ctl ", 12)) {
                 if (!f->ctl) f->ctl = l.pid;
                 if (l.pid == f->ctl && !f->cand_ctl) f->cand_ctl = hp_ctl_service_pid(b.p, b.n);
+            } else if (!f->cli && b.n >= strlen(HP_CLI_PREFIX) &&
+                       !memcmp(b.p, HP_CLI_PREFIX, strlen(HP_CLI_PREFIX))) {
+                f->cli = l.pid;
             }
         } else if (!strcmp(l.chan, "service")) {
             hp_scan_service(&l, svc, f, &b, &start_pid);
-        }
-        if (f->ctl && (f->cand_ctl || given)) {
-            done = 1;
-            if (!spool) break;
+        } else if (!f->cand_emb && hp_launch_line(&l, &lc, &b, &npid, &ntid) && hp_is_embedding(lc.cmdline)) {
+            f->cand_emb = npid;
         }
     }
     if (!rc && ferror(in)) rc = hp_fail(err, errlen, "cannot read the log: %s", strerror(errno));
@@ -129,7 +133,12 @@ static void hp_client(struct hp_state *st, const struct hp_line *l)
         hp_cand_client(st, l);
     } else if (st->ctl && l->pid == st->ctl) {
         hp_ctl_client(st, l);
+    } else {
+        /* every process that prints svccert-cli records is a COM client of the harness */
+        hp_com_cli_line(st, l);
     }
+    /* a process's start is printed by its creator */
+    if (!strcmp(l->chan, "process")) hp_com_process_line(st, l);
 }
 
 /* Replies and requests that tell which process a thread belongs to, or who kills whom. */
@@ -299,7 +308,7 @@ static int hp_pass2(FILE *in, struct hp_state *st, const struct hp_opts *o, char
     hp_out_drain(&st->out);
     if (partial) hp_tail_event(st, "log_truncated", "the log ends inside a line");
     if (!st->cand)
-        hp_tail_event(st, "no_candidate_process", "no pid given, no service_pid in a controller record, no start request for the service");
+        hp_tail_event(st, "no_candidate_process", "no pid given, no service_pid in a controller record, no start request for the service, no -Embedding launch");
     e = hp_ev_obj("end", ++st->seq, st->last_t, 0, 0, 0, 0);
     hp_set(&st->out, e, "reason", json_string(o->end_reason ? o->end_reason : "complete"));
     hp_set(&st->out, e, "events", json_integer(st->out.written));
@@ -338,7 +347,7 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
             goto out;
         }
     }
-    if (hp_pass1(in, spool, o->cand_pid, svc, &f, err, errlen)) goto out;
+    if (hp_pass1(in, spool, svc, &f, err, errlen)) goto out;
     if (spool) {
         src = spool;
         start = 0;
@@ -350,7 +359,9 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
     memset(&st, 0, sizeof(st));
     st.out.f = out;
     st.ctl = f.ctl;
-    st.cand = o->cand_pid ? o->cand_pid : f.cand_ctl ? f.cand_ctl : f.cand_svc;
+    st.cli = f.cli;
+    /* the candidate: given, else the service's process, else the server COM launched */
+    st.cand = o->cand_pid ? o->cand_pid : f.cand_ctl ? f.cand_ctl : f.cand_svc ? f.cand_svc : f.cand_emb;
     hp_out_write(&st.out, hdr);
     rc = hp_pass2(src, &st, o, err, errlen);
     hp_out_free(&st.out);

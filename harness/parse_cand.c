@@ -214,6 +214,8 @@ void hp_cand_client(struct hp_state *st, const struct hp_line *l)
         hp_emit(st, e);
     } else if (!strcmp(l->cls, "err") && !strcmp(l->chan, "seh") && strstr(l->msg, "nhandled")) {
         hp_cand_crash(st, l->msg);
+    } else if (!strcmp(l->chan, "ole") || !strcmp(l->chan, "msg") || !strcmp(l->chan, "win")) {
+        hp_com_cand_line(st, l);
     }
 }
 

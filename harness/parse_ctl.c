@@ -92,17 +92,24 @@ static json_t *hp_bad_record(struct hp_out *o, const char *text, size_t n, long 
 json_t *hp_ctl_event(struct hp_out *o, const char *text, size_t n, int truncated, long long seq,
                      double t, int t_est, unsigned pid, unsigned tid)
 {
-    size_t plen = strlen(HP_CTL_PREFIX), i, j, eq;
+    return hp_rec_event(o, HP_CTL_PREFIX, "ctl_", text, n, truncated, seq, t, t_est, pid, tid);
+}
+
+json_t *hp_rec_event(struct hp_out *o, const char *prefix, const char *evprefix, const char *text,
+                     size_t n, int truncated, long long seq, double t, int t_est, unsigned pid,
+                     unsigned tid)
+{
+    size_t plen = strlen(prefix), elen = strlen(evprefix), i, j, eq;
     const char *p;
     char name[64];
     json_t *e;
 
-    if (n < plen || memcmp(text, HP_CTL_PREFIX, plen)) return NULL;
+    if (n < plen || memcmp(text, prefix, plen)) return NULL;
     p = text + plen;
     n -= plen;
     for (i = 0; i < n && p[i] != ' '; i++)
         ;
-    if (i < 5 || i >= sizeof(name) || memcmp(p, "ctl_", 4) || !hp_is_word(p, i))
+    if (i <= elen || i >= sizeof(name) || memcmp(p, evprefix, elen) || !hp_is_word(p, i))
         return hp_bad_record(o, text, n + plen, seq, t, t_est, pid, tid);
     memcpy(name, p, i);
     name[i] = 0;

@@ -117,6 +117,11 @@ HP_HIDDEN json_t *hp_jhex(const char *s, size_t n);
 
 /* ---- records printed through OutputDebugString (parse_ctl.c) ---- */
 
+/* Builds an event from "<prefix><evprefix>name k=v ..." text (the svccert-ctl and svccert-cli
+   records), NULL if the text does not start with prefix; a bad name gives a bad_ctl_record event. */
+HP_HIDDEN json_t *hp_rec_event(struct hp_out *o, const char *prefix, const char *evprefix,
+                               const char *text, size_t n, int truncated, long long seq, double t,
+                               int t_est, unsigned pid, unsigned tid);
 /* Builds a ctl_* event from "svccert-ctl <ev> k=v ..." text, NULL if it is not one. */
 HP_HIDDEN json_t *hp_ctl_event(struct hp_out *o, const char *text, size_t n, int truncated,
                                long long seq, double t, int t_est, unsigned pid, unsigned tid);
@@ -162,10 +167,28 @@ struct hp_thr {            /* a live thread of the candidate */
     int self_exit;         /* asked to terminate itself */
 };
 
+/* A process creation seen from its creator (trace:process:NtCreateUserProcess, two lines). */
+struct hp_launch {
+    unsigned tid;          /* the creating thread whose first line was seen, 0 = none */
+    char image[520], cmdline[1024];
+};
+
+#define HP_COM_WINDOWS 16
+
+struct hp_com {            /* COM, window and client bookkeeping (parse_com.c) */
+    struct hp_launch launch;
+    unsigned win_tid;      /* a top-level WIN_CreateWindowEx waiting for its hwnd line */
+    char win_title[256];
+    struct { unsigned long long hwnd; char title[256]; int shown; } win[HP_COM_WINDOWS];
+    size_t nwin;
+};
+
 struct hp_state {
     struct hp_out out;
     struct hp_map tids;    /* tid -> pid for every thread seen */
     unsigned cand, ctl;    /* candidate and controller pids, 0 = none */
+    unsigned cli;          /* the harness's COM client (first svccert-cli record), 0 = none */
+    struct hp_com com;
     struct hp_thr *thr;
     size_t nthr, capthr;
     long long seq;         /* the current raw line number */
@@ -199,6 +222,25 @@ HP_HIDDEN void hp_cand_thread_killed(struct hp_state *st, unsigned tid, long lon
 HP_HIDDEN void hp_cand_process_killed(struct hp_state *st);
 HP_HIDDEN void hp_cand_crash(struct hp_state *st, const char *detail);
 HP_HIDDEN void hp_cand_finish(struct hp_state *st);
+
+/* ---- COM servers, windows and the COM client (parse_com.c) ---- */
+
+#define HP_CLI_PREFIX "svccert-cli "
+
+/* A trace:process:NtCreateUserProcess line of any process: the first line (image, cmdline) is kept
+   in lc; the second (pid, tid) returns 1 with the new process's ids, lc then holding its image and
+   command line. */
+HP_HIDDEN int hp_launch_line(const struct hp_line *l, struct hp_launch *lc, struct hp_buf *b,
+                             unsigned *pid, unsigned *tid);
+/* True when the command line carries -Embedding or /Embedding as a word. */
+HP_HIDDEN int hp_is_embedding(const char *cmdline);
+/* Any process's process-channel line: process_start for the candidate. */
+HP_HIDDEN void hp_com_process_line(struct hp_state *st, const struct hp_line *l);
+/* A candidate line of the ole, msg or win channel. */
+HP_HIDDEN void hp_com_cand_line(struct hp_state *st, const struct hp_line *l);
+/* A line of a process other than the candidate and the controller: svccert-cli records become
+   cli_* events; other debug strings are kept for the first client only. */
+HP_HIDDEN void hp_com_cli_line(struct hp_state *st, const struct hp_line *l);
 
 /* ---- waits from the server's select traffic (parse_wait.c) ---- */
 

@@ -263,8 +263,10 @@ static json_t *run_header(const struct run_state *s)
         json_array_append_new(img, json_string(s->r->image_args[i]));
     for (i = 0; i < s->r->n_args; i++)
         json_array_append_new(args, json_string(s->r->args[i]));
-    return json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:o, s:s, s:i}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b}}",
+    /* The event families this run records; a rule whose family is missing says so (error). */
+    return json_pack("{s:s, s:s, s:[s,s,s,s], s:{s:s, s:s, s:o, s:o, s:s, s:i}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b}}",
                      "source", "wine", "source_version", "wine-8.0",
+                     "hooks", "service", "waits", "debugstr", "controller",
                      "candidate", "path", s->r->candidate, "image_path", s->win_cand, "image_args", img,
                      "args", args, "service_name", s->name, "service_type", 16,
                      "controller", "timeout_s", s->r->timeout_s, "start_timeout_ms", s->r->start_timeout_ms,

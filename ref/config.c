@@ -15,6 +15,8 @@ void cfg_defaults(struct cfg *c)
     c->fail_run_ms = 0;
     c->fail_code = 0;
     c->pause = TRUE;
+    c->com_fail_register = FALSE;
+    c->rot = FALSE;
 }
 
 static BOOL cfg_number(const wchar_t *s, DWORD *out)
@@ -54,6 +56,14 @@ BOOL cfg_parse(struct cfg *c, int argc, wchar_t **argv, int first, const wchar_t
         *bad = a;
         if (!wcscmp(a, L"--no-pause")) {
             c->pause = FALSE;
+            continue;
+        }
+        if (!wcscmp(a, L"--com-fail-register")) {
+            c->com_fail_register = TRUE;
+            continue;
+        }
+        if (!wcscmp(a, L"--rot")) {
+            c->rot = TRUE;
             continue;
         }
         if (!wcscmp(a, L"--start")) {

@@ -76,6 +76,9 @@ int inst_install(int argc, wchar_t **argv)
     }
     ChangeServiceConfig2W(svc, SERVICE_CONFIG_DESCRIPTION, &desc);
     printf("svcref: installed service %ls: %ls\n", name, path);
+    /* com.localservice.install: COM starts this service for an activation of our class */
+    if (!com_reg_write(path, name))
+        fputs("svcref: the COM registration could not be written\n", stderr);
     CloseServiceHandle(svc);
     CloseServiceHandle(scm);
     return 0;
@@ -119,6 +122,7 @@ int inst_uninstall(int argc, wchar_t **argv)
     }
     inst_stop(svc);
     ok = DeleteService(svc);
+    com_reg_remove();
     if (ok)
         printf("svcref: removed service %ls\n", name);
     else

@@ -6,8 +6,11 @@
 static void main_usage(FILE *to)
 {
     fputs("usage: svcref install [--name NAME] [--display TEXT] [--account localservice|localsystem]\n"
-          "                      [--auto] [-- OPTION...]\n"
+          "                      [--auto] [-- OPTION...]   (also the COM registration, AppID LocalService)\n"
           "       svcref uninstall [--name NAME]\n"
+          "       svcref regserver [-- OPTION...] | unregserver   COM registration for LocalServer32\n"
+          "       svcref -Embedding [OPTION...]   (launched by COM) serve until the last client leaves\n"
+          "       svcref -user [OPTION...]        serve with a window; stays until it is closed\n"
           "       (started by the service control manager) svcref [OPTION...]\n"
           "options (image path or start parameters; start parameters win):\n"
           "  --init-ms N --init-steps K   initialization work and its steps (default 200, 1)\n"
@@ -15,7 +18,19 @@ static void main_usage(FILE *to)
           "  --stop-ms N --stop-steps K   cleanup work after STOP (default 100, 1)\n"
           "  --fail-init CODE             fail initialization with this service-specific code\n"
           "  --fail-run-ms N --fail-code CODE   fail N ms after reaching RUNNING\n"
-          "  --no-pause                   do not accept PAUSE/CONTINUE\n", to);
+          "  --no-pause                   do not accept PAUSE/CONTINUE\n"
+          "  --com-fail-register          make CoRegisterClassObject fail for real (com.runas.identity)\n"
+          "  --rot                        put a running object in the ROT (ALLOWANYCLIENT if allowed)\n", to);
+}
+
+static BOOL main_has(int argc, wchar_t **argv, const wchar_t *word)
+{
+    int i;
+
+    for (i = 1; i < argc; i++)
+        if (!_wcsicmp(argv[i], word))
+            return TRUE;
+    return FALSE;
 }
 
 int wmain(int argc, wchar_t **argv)
@@ -30,6 +45,14 @@ int wmain(int argc, wchar_t **argv)
         return inst_install(argc, argv);
     if (argc > 1 && !wcscmp(argv[1], L"uninstall"))
         return inst_uninstall(argc, argv);
+    if (argc > 1 && (!wcscmp(argv[1], L"regserver") || !wcscmp(argv[1], L"unregserver")))
+        return com_reg_main(argc, argv);
+    /* com.register.at-start: COM launches a LocalServer32 server with -Embedding */
+    /* com.register.at-start: COM appends -Embedding to LocalServer32, after any options there */
+    if (main_has(argc, argv, L"-Embedding") || main_has(argc, argv, L"/Embedding"))
+        return exe_run(COM_MODE_EMBEDDING, argc, argv);
+    if (main_has(argc, argv, L"-user") || main_has(argc, argv, L"/user"))
+        return exe_run(COM_MODE_USER, argc, argv);
     if (argc > 1 && (!wcscmp(argv[1], L"--help") || !wcscmp(argv[1], L"-h") || !wcscmp(argv[1], L"/?"))) {
         main_usage(stdout);
         return 0;

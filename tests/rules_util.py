@@ -213,3 +213,118 @@ def good_service():
     tr.wait(801, 2004)
     tr.stop_cleanly(2000)
     return tr
+
+
+# COM: the candidate as a COM server, the harness's COM client, the registry it left
+CLI = 3000       # the harness's COM client process
+CLSID = "{11111111-2222-3333-4444-555555555555}"
+APPID = "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}"
+CLSCTX_LOCAL_SERVER = 0x4
+REGCLS_MULTIPLEUSE, REGCLS_SUSPENDED = 0x1, 0x4
+EOAC_ACCESS_CONTROL, EOAC_APPID = 0x4, 0x8
+ROTFLAGS_ALLOWANYCLIENT = 0x2
+CO_E_WRONG_SERVER_IDENTITY = 0x80004015
+ALL_HOOKS = ["service", "waits", "debugstr", "controller", "com", "registry", "com_client"]
+
+
+class ComTrace(Trace):
+    """A Trace whose source records the COM families too (hooks=None: a header without hooks)."""
+
+    def __init__(self, hooks=ALL_HOOKS, exe="svctest.exe", **kw):
+        super().__init__(**kw)
+        if hooks is not None:
+            self.header["hooks"] = list(hooks)
+        self.header["candidate"]["image_path"] = "C:\\\\test\\\\" + exe
+        self._cookie = 0
+
+    def process_start(self, t, cmdline="C:\\\\test\\\\svctest.exe", image="C:\\\\test\\\\svctest.exe"):
+        return self.add("process_start", t, tid=MAIN, image=image, cmdline=cmdline, parent_pid=1)
+
+    def com_security(self, t, sd="0x0", capabilities=0, result=0, tid=SM):
+        return self.add("com_security", t, tid=tid, sd=sd, auth_level=2, imp_level=3, capabilities=capabilities,
+                        result=result)
+
+    def com_register(self, t, clsid=CLSID, context=CLSCTX_LOCAL_SERVER, flags=REGCLS_MULTIPLEUSE, cookie="auto",
+                     result=0, tid=SM):
+        if cookie == "auto":
+            self._cookie += 1
+            cookie = self._cookie
+        return self.add("com_register", t, tid=tid, clsid=clsid, context=context, flags=flags, cookie=cookie,
+                        result=result)
+
+    def com_resume(self, t, result=0, tid=SM):
+        return self.add("com_resume", t, tid=tid, result=result)
+
+    def com_revoke(self, t, cookie, result=0, tid=SM):
+        return self.add("com_revoke", t, tid=tid, cookie=cookie, result=result)
+
+    def rot_register(self, t, flags=ROTFLAGS_ALLOWANYCLIENT, result=0, tid=SM):
+        return self.add("rot_register", t, tid=tid, flags=flags, result=result)
+
+    def quit_received(self, t, tid=SM):
+        return self.add("quit_received", t, tid=tid)
+
+    def window(self, t, visible=True, title="Test server"):
+        return self.add("window", t, tid=MAIN, visible=visible, title=title)
+
+    def registry(self, t, classes=None, appids=None, exe_appids=None, services=None, when="after_run"):
+        return self.add("com_registry", t, pid=0, tid=0,
+                        classes=[{"clsid": CLSID, "appid": APPID, "local_server32": None}] if classes is None
+                        else classes,
+                        appids=[{"appid": APPID, "local_service": "svctest", "run_as": None, "service_params": None}]
+                        if appids is None else appids,
+                        exe_appids=[{"exe": "svctest.exe", "appid": APPID}] if exe_appids is None else exe_appids,
+                        services=[{"name": "svctest", "image_path": "C:\\\\test\\\\svctest.exe"}] if services is None
+                        else services, when=when)
+
+    def cli_activate(self, t, clsid=CLSID, ok=True, hr=0, instance=0):
+        return self.add("cli_activate", t, pid=CLI, tid=1, clsid=clsid, context=CLSCTX_LOCAL_SERVER, ok=ok, hr=hr,
+                        elapsed_ms=5, instance=instance)
+
+    def cli_release(self, t, instance=0, remaining=0):
+        return self.add("cli_release", t, pid=CLI, tid=1, instance=instance, remaining=remaining)
+
+    def cli_lock(self, t, lock=1, ok=True, hr=0):
+        return self.add("cli_lock", t, pid=CLI, tid=1, lock=lock, ok=ok, hr=hr)
+
+
+def com_service():
+    """A well-behaved ATL-style COM service: security, registration, RUNNING; a client comes and goes; STOP
+    is answered by WM_QUIT on the loop thread, the revocation, then STOPPED."""
+    tr = ComTrace()
+    tr.boot(10)
+    tr.status(20, START_PENDING, checkpoint=1, wait_hint=3000)
+    tr.com_security(30)
+    tr.com_register(40)
+    tr.status(50, RUNNING, controls=ACCEPT_STOP | ACCEPT_SHUTDOWN)
+    tr.registry(60)
+    tr.cli_activate(100)
+    tr.cli_release(200)
+    tr.ctl_control(1000, STOP, elapsed_ms=3)
+    tr.status(1002, STOP_PENDING, tid=MAIN, checkpoint=1, wait_hint=2000)
+    tr.quit_received(1005)
+    tr.com_revoke(1010, 1)
+    tr.status(1100, STOPPED)
+    tr.process_exit(1150)
+    tr.ctl_exit(1155)
+    tr.end(1200)
+    return tr
+
+
+def com_exe(embedding=True, revoke_at=1200, exit_at=1300, window=False):
+    """A plain EXE server: started (with -Embedding or by the user), registers, a client comes and goes at 1000;
+    it revokes at revoke_at and exits at exit_at (None: never)."""
+    tr = ComTrace(service_name=None, service_type=None)
+    tr.process_start(10, cmdline="C:\\\\test\\\\svctest.exe" + (" -Embedding" if embedding else ""))
+    tr.add("com_init", 15, model="apartment")
+    tr.com_register(50, tid=MAIN)
+    if window:
+        tr.window(60)
+    tr.cli_activate(100)
+    tr.cli_release(1000)
+    if revoke_at is not None:
+        tr.com_revoke(revoke_at, 1, tid=MAIN)
+    if exit_at is not None:
+        tr.process_exit(exit_at)
+    tr.end((exit_at or revoke_at or 1000) + 100)
+    return tr

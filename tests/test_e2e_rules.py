@@ -97,7 +97,7 @@ def test_builtin_check_passes_every_svc_rule_and_reports_the_rest(tmp_path, buil
     assert report["schema"] == "svccert-report/1" and len(report["candidate"]["sha256"]) == 64
     assert report["thresholds"]["init_threshold_ms"] == 1000
     unfinished = [x for x in report["rules"] if not x["id"].startswith("svc.")]
-    assert all(x["verdict"] == "error" and "not implemented" in x["message"] for x in unfinished)
+    assert all(x["verdict"] == "error" and "does not record COM activity" in x["message"] for x in unfinished)
     assert r.returncode == 1 and f"verdict: fail" in r.stdout
 
 

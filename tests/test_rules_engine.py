@@ -31,20 +31,21 @@ def test_rules_json_lists_every_rule_once_in_order_with_kind_and_source():
     for r in table:
         assert r["kind"] in ("must", "should")
         assert r["title"] and r["source"]
-        assert r["implemented"] == r["id"].startswith("svc.")
+        assert r["implemented"] is True
     kinds = {r["id"]: r["kind"] for r in table}
     assert kinds["svc.status.type"] == "should" and kinds["svc.stopped.no-controls"] == "should"
     assert kinds["svc.dispatcher"] == "must"
     assert {r["id"]: r["source"] for r in table}["svc.init.first-report"] == "004"
 
 
-def test_rules_not_yet_implemented_are_errors():
+def test_com_rules_on_a_trace_without_hooks_are_hook_errors():
     res = good_service().judge()
     for r in res["rules"]:
         if not r["id"].startswith("svc."):
             assert r["verdict"] == "error"
-            assert r["message"] == "not implemented yet"
-            assert r["evidence"] == []
+            assert "does not record COM activity" in r["message"] and '"com"' in r["message"]
+            assert r["evidence"][0]["missing"] == "com"
+            assert r["evidence"][0]["hooks"] == ["service", "waits", "debugstr", "controller"]
 
 
 def test_a_good_service_passes_every_svc_rule():
@@ -61,7 +62,7 @@ def test_result_shape_counts_and_overall_verdict():
     assert sum(res["counts"].values()) == len(rules_md_ids())
     assert res["counts"]["pass"] == len(SVC_IDS)
     assert res["counts"]["error"] == len(rules_md_ids()) - len(SVC_IDS)
-    # the rules still to come are errors, and an error fails the run
+    # the COM rules cannot be judged on a trace without the com hook, and an error fails the run
     assert res["verdict"] == "fail"
     for r in res["rules"]:
         assert set(r) >= {"id", "title", "verdict", "message", "evidence"}

@@ -1,0 +1,240 @@
+/* The rules about CoRegisterClassObject's outcome: in time when launched for activation, failures reported. */
+#include "rules.h"
+
+#include <string.h>
+#include <strings.h>
+
+static const char *register_clsid(const trace_ev *e)
+{
+    const char *s = json_string_value(json_object_get(e->obj, "clsid"));
+
+    return s ? s : "?";
+}
+
+/* The candidate's first registration of clsid after from. */
+static const trace_ev *register_find(const trace *tr, const trace_ev *from, const char *clsid)
+{
+    const trace_ev *reg;
+
+    for (reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid); reg;
+         reg = trace_next_of(tr, reg, "com_register", tr->cand_pid))
+        if (reg->seq > from->seq && !strcasecmp(register_clsid(reg), clsid))
+            return reg;
+    return NULL;
+}
+
+/* Judges one activation of the client against the server's registrations. */
+static void register_judge_activation(const trace *tr, const config *cfg, verdict *v, const trace_ev *start,
+                                      const trace_ev *act)
+{
+    const char *clsid = register_clsid(act);
+    const trace_ev *reg = register_find(tr, start, clsid), *ready, *last;
+    double limit = cfg->activation_timeout_ms, d;
+
+    verdict_event(v, act, "clsid", "context", "ok", "hr", "elapsed_ms", NULL);
+    if (!reg) {
+        last = rules_last_seen(tr);
+        d = last->t - start->t;
+        if (d > limit || tr->proc_end_natural) {
+            verdict_note(verdict_timing(v, "start to the end of the watch, without a registration", d, limit, start,
+                                        last), "a lower bound: the class was never registered");
+            verdict_raise(v, VERDICT_FAIL, "The server never registered the requested class %s (watched for %.7g ms "
+                          "after its start); a server launched for activation must register it within %.7g ms.",
+                          clsid, d, limit);
+        } else {
+            verdict_raise(v, VERDICT_ERROR, "The watch ended %.7g ms after the server's start (%s), before it "
+                          "registered %s and before the %.7g ms limit.", d, rules_why_ended(tr), clsid, limit);
+        }
+        return;
+    }
+    verdict_event(v, reg, "clsid", "context", "flags", "cookie", "result", NULL);
+    if (!trace_reg_ok(reg)) {
+        verdict_raise(v, VERDICT_FAIL, "Registering the requested class %s failed (seq %lld), so the activation "
+                      "could not be served.", clsid, reg->seq);
+        return;
+    }
+    if (!(trace_int(reg, "context", 0) & TRACE_CLSCTX_LOCAL_SERVER)) {
+        verdict_raise(v, VERDICT_FAIL, "The class %s was registered (seq %lld) with context 0x%llx, without "
+                      "CLSCTX_LOCAL_SERVER (0x4): other processes cannot reach it.", clsid, reg->seq,
+                      (unsigned long long)trace_int(reg, "context", 0));
+        return;
+    }
+    ready = reg;
+    if (trace_int(reg, "flags", 0) & TRACE_REGCLS_SUSPENDED) {
+        ready = trace_next_of(tr, reg, "com_resume", tr->cand_pid);
+        verdict_event(v, ready, "result", NULL);
+        if (!ready) {
+            verdict_raise(v, VERDICT_FAIL, "The class %s was registered suspended (seq %lld) and never resumed "
+                          "(no CoResumeClassObjects), so no client could reach it.", clsid, reg->seq);
+            return;
+        }
+    }
+    d = ready->t - start->t;
+    verdict_timing(v, ready == reg ? "start to CoRegisterClassObject" : "start to CoResumeClassObjects", d, limit,
+                   start, ready);
+    if (!verdict_within(d, limit))
+        verdict_raise(v, VERDICT_FAIL, "The requested class %s became reachable %.7g ms after the server's start; "
+                      "the limit is %.7g ms.", clsid, d, limit);
+    else if (!trace_flag(act, "ok"))
+        verdict_raise(v, VERDICT_FAIL, "The class %s was registered in time (%.7g ms), but the client's activation "
+                      "failed (seq %lld).", clsid, d, act->seq);
+    else
+        verdict_raise(v, VERDICT_PASS, "The requested class %s was registered with CLSCTX_LOCAL_SERVER %.7g ms after "
+                      "the server's start (limit %.7g ms), and the client's activation succeeded.", clsid, d, limit);
+}
+
+void rules_register_at_start(const trace *tr, const config *cfg, verdict *v)
+{
+    const trace_ev *first_reg, *act, *start;
+    int embed, lsvc;
+
+    if (!rules_need_hooks(tr, v, TRACE_HOOK_COM) || !rules_need_candidate(tr, v))
+        return;
+    first_reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid);
+    act = trace_next_of(tr, NULL, "cli_activate", -1);
+    if (!first_reg && !act) {
+        verdict_say(v, VERDICT_NA, "No class was registered and no client activated one in this run.");
+        return;
+    }
+    embed = trace_is_embedding(tr);
+    /* whether a service was started as an AppID's LocalService is read from the registry */
+    if (!embed && tr->service_main && !rules_need_hooks(tr, v, TRACE_HOOK_REGISTRY))
+        return;
+    lsvc = !embed && trace_is_local_service(tr);
+    if (!embed && !lsvc) {
+        verdict_event(v, tr->proc_start, "image", "cmdline", NULL);
+        verdict_say(v, VERDICT_NA, "The server was not launched for activation (%s), so it need not register at "
+                    "start.", tr->service_main ? "a service that no AppID names as its LocalService" :
+                    "no -Embedding on its command line");
+        return;
+    }
+    start = embed ? tr->proc_start : tr->service_main;
+    if (!act) {
+        if (!rules_need_hooks(tr, v, TRACE_HOOK_COM_CLIENT))
+            return;
+        verdict_event(v, start, "cmdline", "service", NULL);
+        verdict_say(v, VERDICT_NA, "The server was launched for activation, but no client activation is in the "
+                    "trace, so no class was requested.");
+        return;
+    }
+    verdict_event(v, start, "image", "cmdline", "service", NULL);
+    for (; act; act = trace_next_of(tr, act, "cli_activate", -1))
+        register_judge_activation(tr, cfg, v, start, act);
+}
+
+/* A stop the controller asked for after t: the service then stopped because it was told to. */
+static const trace_ev *register_stop_asked(const trace *tr, double t, const trace_status *stopped)
+{
+    size_t i;
+
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+        long long c = trace_int(e, "control", 0);
+
+        if (trace_is(e, "ctl_control") && (c == TRACE_CTL_STOP || c == TRACE_CTL_SHUTDOWN) && trace_flag(e, "ok") &&
+            trace_ctl_sent(e) + TRACE_CLOCK_SLOP_MS >= t && trace_ctl_sent(e) <= stopped->e->t + TRACE_CLOCK_SLOP_MS)
+            return e;
+    }
+    return NULL;
+}
+
+static void register_judge_service(const trace *tr, verdict *v, const trace_ev *failed)
+{
+    const trace_status *stopped = NULL;
+    const trace_ev *asked;
+    size_t i;
+
+    for (i = 0; i < tr->nst && !stopped; i++)
+        if (tr->st[i].state == TRACE_STOPPED && tr->st[i].e->seq > failed->seq)
+            stopped = &tr->st[i];
+    if (!stopped) {
+        const trace_ev *last = rules_last_seen(tr);
+
+        verdict_event(v, last, "code", "how", "reason", NULL);
+        if (!tr->proc_end && (!strcmp(tr->end_reason, "truncated") || !strcmp(tr->end_reason, "error")))
+            verdict_say(v, VERDICT_ERROR, "The watch ended (%s) without STOPPED after the failed registration, so "
+                        "whether the service would have reported it is unknown.", rules_why_ended(tr));
+        else
+            verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the service never reported "
+                        "STOPPED with an error code (%s, %.7g ms later): it carried on as if registered.", failed->seq,
+                        rules_why_ended(tr), last->t - failed->t);
+        return;
+    }
+    verdict_event(v, stopped->e, "state", "win32_exit", "specific_exit", NULL);
+    asked = register_stop_asked(tr, failed->t, stopped);
+    if (asked) {
+        verdict_event(v, asked, "control", "ok", NULL);
+        verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the service idled until the "
+                    "controller stopped it (seq %lld); it must stop on its own with an error code.", failed->seq,
+                    asked->seq);
+    } else if (!stopped->win32_exit) {
+        verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the service reported STOPPED "
+                    "(seq %lld) with dwWin32ExitCode 0; the failure must show in the exit code.", failed->seq,
+                    stopped->e->seq);
+    } else {
+        verdict_say(v, VERDICT_PASS, "The service reported the failed registration: STOPPED (seq %lld) with "
+                    "dwWin32ExitCode %lld.", stopped->e->seq, stopped->win32_exit);
+    }
+}
+
+static void register_judge_exe(const trace *tr, verdict *v, const trace_ev *failed)
+{
+    const trace_ev *last = rules_last_seen(tr), *end = tr->proc_end;
+    const char *how = end ? json_string_value(json_object_get(end->obj, "how")) : NULL;
+
+    verdict_event(v, last, "code", "how", "reason", NULL);
+    if (end && tr->proc_end_natural && !(how && !strcmp(how, "crash"))) {
+        if (!trace_has(end, "code"))
+            verdict_say(v, VERDICT_ERROR, "The server exited after the failed registration, but its exit code is not "
+                        "visible.");
+        else if (!trace_int(end, "code", 0))
+            verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the server exited with code "
+                        "0; the failure must show in a non-zero exit code.", failed->seq);
+        else
+            verdict_say(v, VERDICT_PASS, "The server reported the failed registration by exiting with code %lld.",
+                        trace_int(end, "code", 0));
+    } else if (end && tr->proc_end_natural) {
+        verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the server crashed instead of "
+                    "exiting with an error code.", failed->seq);
+    } else if (!end && (!strcmp(tr->end_reason, "truncated") || !strcmp(tr->end_reason, "error"))) {
+        verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before the server exited, so whether it would have "
+                    "reported the failed registration is unknown.", rules_why_ended(tr));
+    } else {
+        verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the server carried on as if "
+                    "registered until %s (%.7g ms later) instead of exiting with an error code.", failed->seq,
+                    end ? "it was killed" : "the end of the watch", last->t - failed->t);
+    }
+}
+
+void rules_register_runas_identity(const trace *tr, const config *cfg, verdict *v)
+{
+    const trace_ev *reg, *failed = NULL, *unseen = NULL;
+
+    (void)cfg;
+    if (!rules_need_hooks(tr, v, TRACE_HOOK_COM) || !rules_need_candidate(tr, v))
+        return;
+    for (reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid); reg && !failed;
+         reg = trace_next_of(tr, reg, "com_register", tr->cand_pid)) {
+        int ok = trace_hr_ok(reg, "result");
+
+        if (!ok)
+            failed = reg;
+        else if (ok < 0 && !unseen)
+            unseen = reg;
+    }
+    if (!failed && unseen) {
+        verdict_event(v, unseen, "clsid", "result", NULL);
+        verdict_say(v, VERDICT_ERROR, "The result of CoRegisterClassObject (seq %lld) is not visible, so whether a "
+                    "registration failed could not be judged.", unseen->seq);
+        return;
+    }
+    if (!failed) {
+        verdict_say(v, VERDICT_NA, "No class registration failed in this run.");
+        return;
+    }
+    verdict_event(v, failed, "clsid", "context", "flags", "result", NULL);
+    if (tr->service_main)
+        register_judge_service(tr, v, failed);
+    else
+        register_judge_exe(tr, v, failed);
+}

@@ -1,0 +1,202 @@
+/* com_server.c: COM set-up before the message loop and tear-down after it, in ATL's order. */
+#include "svcref.h"
+#include <sddl.h>
+#include <stdio.h>
+
+static enum com_mode com_mode_now;
+static DWORD com_loop_tid;
+static BOOL com_inited, com_quit_posted;
+static DWORD com_cookies[4];
+static int com_ncookies;
+static DWORD com_rot_cookie;
+static IRunningObjectTable *com_rot;
+static BOOL com_user_ref;
+
+static void com_note(const char *what, HRESULT hr)
+{
+    char buf[120];
+
+    snprintf(buf, sizeof buf, "svcref com %s hr=0x%08lx", what, (unsigned long)hr);
+    OutputDebugStringA(buf);
+}
+
+/* Only an -Embedding or user-started server leaves when idle; a service waits for STOP, since the
+ * SCM, not its clients, controls its life. */
+static BOOL com_quits_when_idle(void)
+{
+    return com_mode_now != COM_MODE_SERVICE;
+}
+
+void com_srv_addref(void)
+{
+    CoAddRefServerProcess();
+}
+
+/* CoReleaseServerProcess suspends the class objects itself when the count reaches zero, so no
+ * activation can slip in between "idle" and the revocation (the shutdown race ATL closes the
+ * same way). */
+void com_srv_release(void)
+{
+    if (CoReleaseServerProcess() == 0 && com_quits_when_idle() && !com_quit_posted) {
+        com_quit_posted = TRUE;
+        st_mark("com.revoke.when-idle", "no instance, no lock, no user control: WM_QUIT to the loop");
+        PostThreadMessageW(com_loop_tid, WM_QUIT, 0, 0);
+    }
+}
+
+void com_user_release(void)
+{
+    if (!com_user_ref)
+        return;
+    com_user_ref = FALSE;
+    st_mark("com.revoke.user-control", "the window was closed: user control ends");
+    com_srv_release();
+}
+
+/* An absolute SD (CoInitializeSecurity wants one) letting COM callers in only as SYSTEM,
+ * Administrators, LOCAL SERVICE or the interactive user. */
+static PSECURITY_DESCRIPTOR com_make_sd(void)
+{
+    static BYTE abs_sd[SECURITY_DESCRIPTOR_MIN_LENGTH];
+    static BYTE dacl[512], sacl[64], owner[SECURITY_MAX_SID_SIZE], group[SECURITY_MAX_SID_SIZE];
+    PSECURITY_DESCRIPTOR rel = NULL;
+    DWORD n_abs = sizeof abs_sd, n_dacl = sizeof dacl, n_sacl = sizeof sacl;
+    DWORD n_owner = sizeof owner, n_group = sizeof group;
+    BOOL ok;
+
+    /* 0x3 = COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL */
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            L"O:BAG:BAD:(A;;0x3;;;SY)(A;;0x3;;;BA)(A;;0x3;;;LS)(A;;0x3;;;IU)", SDDL_REVISION_1, &rel, NULL))
+        return NULL;
+    ok = MakeAbsoluteSD(rel, abs_sd, &n_abs, (PACL)dacl, &n_dacl, (PACL)sacl, &n_sacl,
+                        owner, &n_owner, group, &n_group);
+    LocalFree(rel);
+    return ok ? (PSECURITY_DESCRIPTOR)abs_sd : NULL;
+}
+
+static HRESULT com_security(void)
+{
+    PSECURITY_DESCRIPTOR sd = com_make_sd();
+    HRESULT hr;
+
+    if (!sd)
+        return HRESULT_FROM_WIN32(GetLastError());
+    /* sec.com.null-descriptor: ATL's default passes a NULL descriptor, which lets every user on
+     * the machine call our objects; we name who may. */
+    st_mark("sec.com.null-descriptor", "CoInitializeSecurity with an explicit restrictive descriptor");
+    hr = CoInitializeSecurity(sd, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
+                              RPC_C_IMP_LEVEL_IDENTIFY, NULL, EOAC_NONE, NULL);
+    com_note("CoInitializeSecurity", hr);
+    return hr;
+}
+
+static DWORD WINAPI com_fail_thread(void *arg)
+{
+    DWORD cookie = 0;
+
+    *(HRESULT *)arg = CoRegisterClassObject(&SVCREF_CLSID, (IUnknown *)comc_factory(), CLSCTX_LOCAL_SERVER,
+                                            REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
+    return 0;
+}
+
+/* Registers the class object (suspended), or, with --com-fail-register, provokes a real failure of
+ * the same call: made from a thread with no COM apartment (this process has no MTA), Wine and
+ * Windows return CO_E_NOTINITIALIZED. Wine has no RunAs identity check to provoke instead. */
+static HRESULT com_register(const struct cfg *c)
+{
+    HRESULT hr = E_FAIL;
+    DWORD cookie = 0;
+    HANDLE th;
+
+    if (c && c->com_fail_register) {
+        th = CreateThread(NULL, 0, com_fail_thread, &hr, 0, NULL);
+        if (th) {
+            WaitForSingleObject(th, INFINITE);
+            CloseHandle(th);
+        }
+        com_note("CoRegisterClassObject (provoked failure)", hr);
+        return FAILED(hr) ? hr : E_FAIL;
+    }
+    /* atl.run.order: suspended, so that no client reaches a class object before all are registered */
+    hr = CoRegisterClassObject(&SVCREF_CLSID, (IUnknown *)comc_factory(), CLSCTX_LOCAL_SERVER,
+                               REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
+    com_note("CoRegisterClassObject", hr);
+    if (SUCCEEDED(hr))
+        com_cookies[com_ncookies++] = cookie;
+    return hr;
+}
+
+/* rot.allow-any-client: any client may see the object only when our registration allows it. */
+static void com_rot_register(void)
+{
+    IMoniker *mk = NULL;
+    DWORD flags = ROTFLAGS_REGISTRATIONKEEPSALIVE;
+    HRESULT hr;
+
+    if (com_reg_allows_any_client()) {
+        st_mark("rot.allow-any-client", "LocalService/RunAs and the executable-name key: ALLOWANYCLIENT");
+        flags |= ROTFLAGS_ALLOWANYCLIENT;
+    } else {
+        st_mark("rot.allow-any-client", "activated as activator: no ALLOWANYCLIENT");
+    }
+    hr = GetRunningObjectTable(0, &com_rot);
+    if (SUCCEEDED(hr))
+        hr = CreateItemMoniker(L"!", SVCREF_ROT_ITEM, &mk);
+    if (SUCCEEDED(hr))
+        hr = com_rot->lpVtbl->Register(com_rot, flags, comc_rot_object(), mk, &com_rot_cookie);
+    com_note("ROT Register", hr);
+    if (FAILED(hr))
+        com_rot_cookie = 0;
+    if (mk)
+        mk->lpVtbl->Release(mk);
+}
+
+HRESULT com_start(enum com_mode mode, DWORD loop_tid, const struct cfg *c)
+{
+    HRESULT hr;
+
+    com_mode_now = mode;
+    com_loop_tid = loop_tid;
+    /* Free-threaded: calls arrive on COM's threads, so a paused or busy loop never blocks a client. */
+    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (FAILED(hr))
+        return hr;
+    com_inited = TRUE;
+    hr = com_security();
+    if (FAILED(hr))
+        return hr;
+    if (mode == COM_MODE_USER) {
+        /* com.revoke.user-control: the open window counts like a client */
+        st_mark("com.revoke.user-control", "started by a person: the window holds the server");
+        com_user_ref = TRUE;
+        com_srv_addref();
+    }
+    hr = com_register(c);
+    if (FAILED(hr)) {
+        st_mark("com.runas.identity", "CoRegisterClassObject failed: report it instead of idling");
+        return hr;
+    }
+    if (c && c->rot)
+        com_rot_register();
+    st_mark("atl.run.order", "security set, class objects registered: resume them, then report running");
+    hr = CoResumeClassObjects();
+    com_note("CoResumeClassObjects", hr);
+    return hr;
+}
+
+void com_stop(void)
+{
+    if (com_rot_cookie && com_rot)
+        com_rot->lpVtbl->Revoke(com_rot, com_rot_cookie);
+    com_rot_cookie = 0;
+    if (com_rot)
+        com_rot->lpVtbl->Release(com_rot);
+    com_rot = NULL;
+    if (com_ncookies)
+        st_mark("com.revoke.all", "post-loop: every class registration revoked before we end");
+    while (com_ncookies > 0)
+        com_note("CoRevokeClassObject", CoRevokeClassObject(com_cookies[--com_ncookies]));
+    if (com_inited)
+        CoUninitialize();
+    com_inited = FALSE;
+}

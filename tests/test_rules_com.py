@@ -1,0 +1,515 @@
+"""The COM rules (atl.*, sec.*, com.*, rot.*): hook gating, and each rule's pass, fail, n/a and edges, for a
+COM service and for a plain EXE server."""
+import pytest
+
+from rules_util import (ACCEPT_SHUTDOWN, ACCEPT_STOP, ALL_HOOKS, APPID, CLSID, CO_E_WRONG_SERVER_IDENTITY,
+                        EOAC_APPID, EOAC_ACCESS_CONTROL, REGCLS_SUSPENDED, ROTFLAGS_ALLOWANYCLIENT, RUNNING,
+                        START_PENDING, STOP, STOPPED, ComTrace, com_exe, com_service, evidence_seqs, rule,
+                        rules_md_ids, timing)
+
+COM_IDS = [i for i in rules_md_ids() if not i.startswith("svc.")]
+LEGACY = ["service", "waits", "debugstr", "controller"]
+
+
+def verdict(tr, rid, config=None):
+    return rule(tr.judge(config), rid)
+
+
+def plain_service(hooks=ALL_HOOKS):
+    """A service with no COM at all, from a source that records COM (the registry snapshot is empty)."""
+    tr = ComTrace(hooks=hooks)
+    tr.boot(10)
+    tr.status(20, RUNNING, controls=ACCEPT_STOP)
+    tr.registry(30, classes=[], appids=[], exe_appids=[], services=[{"name": "svctest", "image_path": "C:\\x.exe"}])
+    tr.stop_cleanly(1000)
+    return tr
+
+
+# hook gating
+
+def test_every_com_rule_is_listed():
+    assert len(COM_IDS) == 11
+
+
+@pytest.mark.parametrize("rid", COM_IDS)
+def test_a_trace_without_hooks_gives_the_com_hook_error(rid):
+    tr = com_service()
+    del tr.header["hooks"]
+    r = verdict(tr, rid)
+    assert r["verdict"] == "error" and "does not record COM activity" in r["message"]
+    assert r["evidence"][0]["missing"] == "com" and r["evidence"][0]["hooks"] == LEGACY
+    assert "header has no hooks" in r["evidence"][0]["note"]
+
+
+def test_a_trace_without_hooks_judges_svc_rules_as_before():
+    tr = com_service()
+    del tr.header["hooks"]
+    res = tr.judge()
+    assert {r["verdict"] for r in res["rules"] if r["id"].startswith("svc.")} <= {"pass", "n/a"}
+
+
+@pytest.mark.parametrize("rid", ["com.localservice.install", "rot.allow-any-client"])
+def test_registry_rules_need_the_registry_hook(rid):
+    tr = com_service()
+    tr.header["hooks"] = [h for h in ALL_HOOKS if h != "registry"]
+    r = verdict(tr, rid)
+    assert r["verdict"] == "error" and r["evidence"][0]["missing"] == "registry"
+
+
+@pytest.mark.parametrize("rid", ["com.revoke.not-early", "com.revoke.when-idle"])
+def test_client_rules_need_the_com_client_hook(rid):
+    tr = com_exe()
+    tr.header["hooks"] = [h for h in ALL_HOOKS if h != "com_client"]
+    r = verdict(tr, rid)
+    assert r["verdict"] == "error" and r["evidence"][0]["missing"] == "com_client"
+
+
+def test_hooks_must_be_an_array_of_names():
+    tr = com_service()
+    tr.header["hooks"] = "com"
+    assert all(r["verdict"] == "error" and "hooks" in r["message"] for r in tr.judge()["rules"])
+
+
+def test_unknown_hook_names_are_ignored():
+    tr = com_service()
+    tr.header["hooks"] = ALL_HOOKS + ["etw"]
+    assert verdict(tr, "atl.run.order")["verdict"] == "pass"
+
+
+@pytest.mark.parametrize("rid", COM_IDS)
+def test_a_service_without_com_is_na_for_every_com_rule(rid):
+    r = verdict(plain_service(), rid)
+    assert r["verdict"] == "n/a", r
+
+
+def test_the_good_com_service_and_exe_pass_or_na_everywhere():
+    for tr in (com_service(), com_exe()):
+        tr.registry(5, appids=[{"appid": APPID, "local_service": None, "run_as": None}])
+        res = tr.judge({"strict": False})
+        bad = {r["id"]: r["message"] for r in res["rules"] if r["id"] in COM_IDS
+               and r["verdict"] not in ("pass", "n/a") and r["id"] != "sec.com.null-descriptor"}
+        assert bad == {}
+
+
+def test_an_exe_server_is_found_by_its_com_calls():
+    res = com_exe().judge()
+    assert res["trace"]["candidate_pid"] == 1000
+
+
+# atl.run.order
+
+def test_run_order_pass_cites_security_registration_and_running():
+    tr = com_service()
+    r = verdict(tr, "atl.run.order")
+    assert r["verdict"] == "pass"
+    assert [e["ev"] for e in r["evidence"]] == ["com_security", "com_register", "status"]
+
+
+def test_run_order_fails_when_registered_before_security():
+    tr = com_service()
+    tr.com_security(45)
+    tr.events = [e for e in tr.events if not (e["ev"] == "com_security" and e["t"] == 30)]
+    r = verdict(tr, "atl.run.order")
+    assert r["verdict"] == "fail" and "before CoInitializeSecurity" in r["message"]
+
+
+def test_run_order_fails_when_running_comes_before_registration():
+    tr = com_service()
+    tr.com_register(55, clsid="{99999999-2222-3333-4444-555555555555}")
+    r = verdict(tr, "atl.run.order")
+    assert r["verdict"] == "fail" and "after the RUNNING report" in r["message"]
+
+
+def test_run_order_counts_the_resume_of_a_suspended_registration():
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "com_register"]
+    tr.com_register(40, flags=REGCLS_SUSPENDED)
+    tr.com_resume(52)
+    r = verdict(tr, "atl.run.order")
+    assert r["verdict"] == "fail" and "CoResumeClassObjects" in r["message"]
+    tr.events = [e for e in tr.events if e["ev"] != "com_resume"]
+    tr.com_resume(45)
+    assert verdict(tr, "atl.run.order")["verdict"] == "pass"
+
+
+def test_run_order_without_security_passes_and_says_so():
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "com_security"]
+    r = verdict(tr, "atl.run.order")
+    assert r["verdict"] == "pass" and "registry" in r["evidence"][0]["note"]
+
+
+def test_run_order_is_na_for_an_exe_server():
+    assert verdict(com_exe(), "atl.run.order")["verdict"] == "n/a"
+
+
+# atl.quit.on-stop
+
+def test_quit_on_stop_pass_cites_stop_quit_revoke_stopped():
+    r = verdict(com_service(), "atl.quit.on-stop")
+    assert r["verdict"] == "pass"
+    assert [e["ev"] for e in r["evidence"]] == ["ctl_control", "quit_received", "com_revoke", "status"]
+
+
+def test_quit_on_stop_fails_when_revoked_after_stopped():
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "com_revoke"]
+    tr.com_revoke(1120, 1)
+    r = verdict(tr, "atl.quit.on-stop")
+    assert r["verdict"] == "fail" and "only after STOPPED" in r["message"]
+
+
+def test_quit_on_stop_fails_when_wm_quit_reaches_another_thread():
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "quit_received"]
+    tr.quit_received(1005, tid=13)
+    r = verdict(tr, "atl.quit.on-stop")
+    assert r["verdict"] == "fail" and "another thread did" in r["message"]
+
+
+def test_quit_on_stop_without_visible_quit_is_decided_by_the_order_and_says_so():
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "quit_received"]
+    r = verdict(tr, "atl.quit.on-stop")
+    assert r["verdict"] == "pass"
+    assert any("order revoke -> STOPPED alone decides" in e.get("note", "") for e in r["evidence"])
+
+
+def test_quit_on_stop_is_na_without_a_stop():
+    tr = ComTrace()
+    tr.boot(10)
+    tr.com_register(30)
+    tr.status(40, RUNNING, controls=ACCEPT_STOP)
+    tr.end(2000)
+    assert verdict(tr, "atl.quit.on-stop")["verdict"] == "n/a"
+
+
+# sec.com.null-descriptor
+
+def test_null_descriptor_warns_and_fails_under_strict_with_the_arguments():
+    r = verdict(com_service(), "sec.com.null-descriptor")
+    assert r["verdict"] == "warn"
+    e = r["evidence"][0]
+    assert e["sd"] == "0x0" and e["capabilities"] == 0 and e["auth_level"] == 2 and e["imp_level"] == 3
+    assert verdict(com_service(), "sec.com.null-descriptor", {"strict": True})["verdict"] == "fail"
+
+
+@pytest.mark.parametrize("sd, caps", [("0x12340", 0), ("0x0", EOAC_APPID), ("0x0", EOAC_ACCESS_CONTROL)])
+def test_null_descriptor_passes_with_a_descriptor_or_appid(sd, caps):
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "com_security"]
+    tr.com_security(30, sd=sd, capabilities=caps)
+    assert verdict(tr, "sec.com.null-descriptor", {"strict": True})["verdict"] == "pass"
+
+
+def test_null_descriptor_passes_without_any_call():
+    r = verdict(com_exe(), "sec.com.null-descriptor")
+    assert r["verdict"] == "pass" and "registry" in r["message"]
+
+
+def test_null_descriptor_invisible_is_error():
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "com_security"]
+    tr.com_security(30, sd=None)
+    assert verdict(tr, "sec.com.null-descriptor")["verdict"] == "error"
+
+
+# com.register.at-start
+
+@pytest.mark.parametrize("cmd", [" -Embedding", " /Embedding", " -EMBEDDING", ' "/embedding"'])
+def test_at_start_embedding_spellings(cmd):
+    tr = com_exe()
+    tr.events[0]["cmdline"] = "C:\\test\\svctest.exe" + cmd
+    assert verdict(tr, "com.register.at-start")["verdict"] == "pass"
+
+
+@pytest.mark.parametrize("delta, want", [(0, "pass"), (-1, "pass"), (1, "fail")])
+def test_at_start_threshold_edges(delta, want):
+    tr = com_exe()
+    tr.events = [e for e in tr.events if e["ev"] != "com_register"]
+    tr.com_register(10 + 30000 + delta, tid=1)
+    tr.events = [e for e in tr.events if e["ev"] not in ("com_revoke", "process_exit", "end")]
+    tr.end(40000)
+    r = verdict(tr, "com.register.at-start")
+    assert r["verdict"] == want
+    t = timing(r)
+    assert t["measured_ms"] == 30000 + delta and t["threshold_ms"] == 30000 and t["margin_ms"] == -delta
+
+
+def test_at_start_fails_without_local_server_context_or_failed_activation():
+    tr = com_exe()
+    tr.events = [e for e in tr.events if e["ev"] != "com_register"]
+    tr.com_register(50, context=0x1)
+    assert "CLSCTX_LOCAL_SERVER" in verdict(tr, "com.register.at-start")["message"]
+    tr = com_exe()
+    tr.events = [e for e in tr.events if e["ev"] != "cli_activate"]
+    tr.cli_activate(100, ok=False, hr=0x80080005)
+    assert verdict(tr, "com.register.at-start")["verdict"] == "fail"
+
+
+def test_at_start_fails_when_the_requested_class_never_comes():
+    tr = com_exe(revoke_at=None, exit_at=None)
+    tr.events = [e for e in tr.events if e["ev"] not in ("com_register", "end")]
+    tr.com_register(50, clsid="{99999999-2222-3333-4444-555555555555}")
+    tr.end(40000)
+    r = verdict(tr, "com.register.at-start")
+    assert r["verdict"] == "fail" and "lower bound" in timing(r)["note"]
+
+
+def test_at_start_is_na_for_a_user_started_exe():
+    assert verdict(com_exe(embedding=False), "com.register.at-start")["verdict"] == "n/a"
+
+
+def test_at_start_for_a_local_service_counts_from_service_main():
+    tr = com_service()
+    r = verdict(tr, "com.register.at-start")
+    assert r["verdict"] == "pass" and timing(r)["measured_ms"] == 25
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "com_registry"]
+    tr.registry(60, appids=[{"appid": APPID, "local_service": "other"}])
+    assert verdict(tr, "com.register.at-start")["verdict"] == "n/a"
+
+
+# com.revoke.not-early
+
+def test_not_early_fails_when_revoked_while_an_instance_is_held():
+    tr = com_exe(revoke_at=500)
+    r = verdict(tr, "com.revoke.not-early")
+    assert r["verdict"] == "fail" and "still held an instance" in r["message"]
+
+
+def test_not_early_says_the_lock_half_was_not_exercised_when_lockserver_fails():
+    tr = com_exe()
+    tr.cli_lock(150, lock=1, ok=False, hr=0x80004001)
+    r = verdict(tr, "com.revoke.not-early")
+    assert r["verdict"] == "pass" and "lock half was not exercised" in r["message"]
+    assert any("E_NOTIMPL" in e.get("note", "") for e in r["evidence"])
+
+
+def test_not_early_fails_when_revoked_under_a_lock():
+    tr = com_exe(revoke_at=1100)
+    tr.cli_lock(150, lock=1)
+    tr.cli_lock(1150, lock=0)
+    r = verdict(tr, "com.revoke.not-early")
+    assert r["verdict"] == "fail" and "LockServer" in r["message"]
+
+
+def test_not_early_is_na_when_the_client_held_nothing():
+    tr = com_exe()
+    tr.events = [e for e in tr.events if not e["ev"].startswith("cli_")]
+    assert verdict(tr, "com.revoke.not-early")["verdict"] == "n/a"
+
+
+# com.revoke.when-idle
+
+@pytest.mark.parametrize("delta, want", [(0, "pass"), (-1, "pass"), (1, "fail")])
+def test_when_idle_revoke_edges(delta, want):
+    tr = com_exe(revoke_at=1000 + 10000 + delta, exit_at=1000 + 10000 - 5)
+    r = verdict(tr, "com.revoke.when-idle")
+    assert r["verdict"] == want
+    t = timing(r)
+    assert t["measured_ms"] == 10000 + delta and t["margin_ms"] == -delta and t["threshold_ms"] == 10000
+
+
+@pytest.mark.parametrize("delta, want", [(0, "pass"), (-1, "pass"), (1, "fail")])
+def test_when_idle_exit_edges_for_an_exe_launched_for_activation(delta, want):
+    tr = com_exe(revoke_at=1500, exit_at=1000 + 10000 + delta)
+    r = verdict(tr, "com.revoke.when-idle")
+    assert r["verdict"] == want
+    t = [e for e in r["evidence"] if e.get("what") == "last release to the process's exit"][0]
+    assert t["measured_ms"] == 10000 + delta
+
+
+def test_when_idle_fails_when_never_revoked():
+    tr = com_exe(revoke_at=None, exit_at=None)
+    tr.events = [e for e in tr.events if e["ev"] != "end"]
+    tr.end(20000)
+    r = verdict(tr, "com.revoke.when-idle")
+    assert r["verdict"] == "fail" and "never revoked" in r["message"]
+
+
+def test_when_idle_service_need_not_exit():
+    tr = com_service()
+    r = verdict(tr, "com.revoke.when-idle")
+    assert r["verdict"] == "pass" and "need not exit" in r["message"]
+
+
+def test_when_idle_is_na_for_a_user_started_exe():
+    assert verdict(com_exe(embedding=False, window=True), "com.revoke.when-idle")["verdict"] == "n/a"
+
+
+def test_when_idle_is_na_while_a_lock_is_held():
+    tr = com_exe()
+    tr.cli_lock(150, lock=1)
+    assert "LockServer" in verdict(tr, "com.revoke.when-idle")["message"]
+
+
+# com.revoke.user-control
+
+def user_exe(revoke_at=None, exit_at=None, harness_at=12000):
+    tr = com_exe(embedding=False, window=True, revoke_at=revoke_at, exit_at=exit_at)
+    tr.events = [e for e in tr.events if e["ev"] != "end"]
+    tr.harness(harness_at, "close_server")
+    tr.add("process_exit", harness_at + 10, tid=11, code=0, how="killed", by_pid=0)
+    tr.end(harness_at + 100)
+    return tr
+
+
+@pytest.mark.parametrize("watched, want", [(10000, "pass"), (10001, "pass"), (9999, "error")])
+def test_user_control_passes_when_it_stays_for_the_whole_watch(watched, want):
+    r = verdict(user_exe(harness_at=1000 + watched), "com.revoke.user-control")
+    assert r["verdict"] == want
+    t = timing(r)
+    assert t["measured_ms"] == watched and t["threshold_ms"] == 10000
+
+
+def test_user_control_fails_when_it_revokes_or_exits_after_the_last_client():
+    assert verdict(user_exe(revoke_at=3000), "com.revoke.user-control")["verdict"] == "fail"
+    r = verdict(com_exe(embedding=False, window=True, revoke_at=None, exit_at=2000), "com.revoke.user-control")
+    assert r["verdict"] == "fail" and "exited" in r["message"]
+
+
+def test_user_control_is_na_without_a_window_or_with_embedding():
+    assert verdict(com_exe(embedding=False), "com.revoke.user-control")["verdict"] == "n/a"
+    assert verdict(com_exe(window=True), "com.revoke.user-control")["verdict"] == "n/a"
+    assert verdict(com_service(), "com.revoke.user-control")["verdict"] == "n/a"
+
+
+# com.revoke.all
+
+def test_revoke_all_fails_when_a_cookie_is_left():
+    tr = com_exe()
+    tr.com_register(60, clsid="{99999999-2222-3333-4444-555555555555}", tid=11)
+    r = verdict(tr, "com.revoke.all")
+    assert r["verdict"] == "fail" and "{99999999" in r["message"]
+
+
+def test_revoke_all_killed_is_na_and_crash_is_error():
+    tr = com_exe(revoke_at=None, exit_at=2000)
+    tr.events[-2].update(code=1, how="killed")
+    assert verdict(tr, "com.revoke.all")["verdict"] == "n/a"
+    tr = com_exe(revoke_at=None, exit_at=2000)
+    tr.events[-2].update(code=0xC0000005, how="crash")
+    assert verdict(tr, "com.revoke.all")["verdict"] == "error"
+
+
+def test_revoke_all_pass_for_a_service():
+    r = verdict(com_service(), "com.revoke.all")
+    assert r["verdict"] == "pass" and "com_revoke" in [e["ev"] for e in r["evidence"]]
+
+
+# com.runas.identity
+
+def failed_exe(code=1, how="exit"):
+    tr = ComTrace(service_name=None, service_type=None)
+    tr.process_start(10, cmdline="C:\\test\\svctest.exe")
+    tr.com_register(50, tid=11, cookie=None, result=CO_E_WRONG_SERVER_IDENTITY)
+    if how:
+        tr.process_exit(100, code=code, how=how)
+    tr.end(200)
+    return tr
+
+
+def test_runas_exe_exits_non_zero_passes_zero_fails_killed_fails():
+    assert verdict(failed_exe(), "com.runas.identity")["verdict"] == "pass"
+    assert verdict(failed_exe(code=0), "com.runas.identity")["verdict"] == "fail"
+    r = verdict(failed_exe(how="killed"), "com.runas.identity")
+    assert r["verdict"] == "fail" and "killed" in r["message"]
+    assert verdict(failed_exe(how=None), "com.runas.identity")["verdict"] == "fail"
+
+
+def test_runas_accepts_a_negative_or_hex_hresult():
+    tr = failed_exe(code=0)
+    tr.events[1]["result"] = CO_E_WRONG_SERVER_IDENTITY - 2 ** 32
+    assert verdict(tr, "com.runas.identity")["verdict"] == "fail"
+    tr.events[1]["result"] = "0x80004015"
+    assert verdict(tr, "com.runas.identity")["verdict"] == "fail"
+
+
+def failed_service(win32_exit=1, stop_sent=False):
+    tr = ComTrace()
+    tr.boot(10)
+    tr.status(20, START_PENDING, checkpoint=1, wait_hint=3000)
+    tr.com_register(30, cookie=None, result=CO_E_WRONG_SERVER_IDENTITY)
+    if stop_sent:
+        tr.status(40, RUNNING, controls=ACCEPT_STOP)
+        return tr.stop_cleanly(5000) and tr
+    tr.status(40, STOPPED, win32_exit=win32_exit)
+    tr.process_exit(60)
+    tr.end(100)
+    return tr
+
+
+def test_runas_service_must_stop_with_an_error_code():
+    assert verdict(failed_service(), "com.runas.identity")["verdict"] == "pass"
+    assert verdict(failed_service(win32_exit=0), "com.runas.identity")["verdict"] == "fail"
+    r = verdict(failed_service(stop_sent=True), "com.runas.identity")
+    assert r["verdict"] == "fail" and "idled until the controller stopped it" in r["message"]
+
+
+def test_runas_is_na_when_nothing_failed_and_error_when_results_are_invisible():
+    assert verdict(com_exe(), "com.runas.identity")["verdict"] == "n/a"
+    tr = com_exe()
+    [e for e in tr.events if e["ev"] == "com_register"][0]["result"] = None
+    assert verdict(tr, "com.runas.identity")["verdict"] == "error"
+
+
+# com.localservice.install
+
+def test_localservice_pass_and_evidence():
+    r = verdict(com_service(), "com.localservice.install")
+    assert r["verdict"] == "pass"
+    e = r["evidence"][0]
+    assert e["appid"] == APPID and e["local_service"] == "svctest" and e["candidate_exe"] == "svctest.exe"
+
+
+@pytest.mark.parametrize("kw, words", [
+    ({"services": [{"name": "other", "image_path": "C:\\test\\svctest.exe"}]}, "no installed service"),
+    ({"services": [{"name": "SVCTEST", "image_path": "\"C:\\other\\x.exe\" -k"}]}, "does not name the candidate"),
+    ({"classes": [{"clsid": CLSID, "appid": "{00000000-0000-0000-0000-000000000000}"}]}, "No class's AppID"),
+])
+def test_localservice_fails_with_the_exact_mismatch(kw, words):
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "com_registry"]
+    tr.registry(60, **kw)
+    r = verdict(tr, "com.localservice.install")
+    assert r["verdict"] == "fail" and words in r["message"]
+
+
+def test_localservice_matches_quoted_image_paths_case_insensitively():
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "com_registry"]
+    tr.registry(60, services=[{"name": "SvcTest", "image_path": "\"C:\\TEST\\SVCTEST.EXE\" -service"}])
+    assert verdict(tr, "com.localservice.install")["verdict"] == "pass"
+
+
+# rot.allow-any-client
+
+def test_allow_any_client_pass_for_a_local_service():
+    tr = com_service()
+    tr.rot_register(70)
+    r = verdict(tr, "rot.allow-any-client")
+    assert r["verdict"] == "pass" and r["evidence"][0]["flags"] == ROTFLAGS_ALLOWANYCLIENT
+
+
+@pytest.mark.parametrize("kw, words", [
+    ({"appids": [{"appid": APPID, "local_service": None, "run_as": None}]}, "neither LocalService nor RunAs"),
+    ({"exe_appids": []}, "no HKCR\\AppID\\svctest.exe key"),
+    ({"exe_appids": [{"exe": "svctest.exe", "appid": "{0}"}]}, "names AppID {0}"),
+])
+def test_allow_any_client_fails(kw, words):
+    tr = com_exe()
+    tr.rot_register(70, tid=11)
+    tr.registry(5, **kw)
+    r = verdict(tr, "rot.allow-any-client")
+    assert r["verdict"] == "fail" and words in r["message"], r["message"]
+
+
+def test_allow_any_client_run_as_passes_and_plain_registration_is_na():
+    tr = com_exe()
+    tr.rot_register(70, tid=11)
+    tr.registry(5, appids=[{"appid": APPID, "local_service": None, "run_as": "Interactive User"}])
+    assert verdict(tr, "rot.allow-any-client")["verdict"] == "pass"
+    tr = com_exe()
+    tr.rot_register(70, flags=0, tid=11)
+    assert verdict(tr, "rot.allow-any-client")["verdict"] == "n/a"
