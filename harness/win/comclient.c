@@ -1,6 +1,7 @@
 /* comclient.c: the harness's COM client: activates a class, holds and releases instances, records each act. */
 #include <windows.h>
 #include <objbase.h>
+#include "record.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -15,53 +16,6 @@ struct cli_opts {
     const wchar_t *rot_item;
     const wchar_t *close_window;   /* title of a window to close (a user-started server) at the end */
 };
-
-static LARGE_INTEGER cli_freq, cli_t0;
-
-static double cli_ms_since(const LARGE_INTEGER *from)
-{
-    LARGE_INTEGER now;
-
-    QueryPerformanceCounter(&now);
-    return (double)(now.QuadPart - from->QuadPart) * 1000.0 / (double)cli_freq.QuadPart;
-}
-
-/* Same encoding as svcctl's records: one line of key=value words, strings percent-encoded. */
-static void cli_enc(char *out, size_t cap, const wchar_t *s)
-{
-    char u8[512];
-    const unsigned char *p;
-    size_t n = 0;
-
-    if (!s) {
-        snprintf(out, cap, "-");
-        return;
-    }
-    WideCharToMultiByte(CP_UTF8, 0, s, -1, u8, sizeof u8, NULL, NULL);
-    for (p = (const unsigned char *)u8; *p && n + 4 < cap; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '.' || *p == '_' || *p == '-' || *p == ':' || *p == '/')
-            out[n++] = (char)*p;
-        else
-            n += (size_t)snprintf(out + n, cap - n, "%%%02X", *p);
-    }
-    out[n] = 0;
-}
-
-/* Wine cuts debug strings near 300 characters: records stay well under that. */
-static void cli_rec(const char *fmt, ...)
-{
-    char buf[280];
-    int n = snprintf(buf, sizeof buf, "svccert-cli ");
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
-    va_end(ap);
-    OutputDebugStringA(buf);
-    printf("%10.3f %s\n", cli_ms_since(&cli_t0), buf);
-    fflush(stdout);
-}
 
 static DWORD cli_num(const wchar_t *s)
 {
@@ -113,12 +67,12 @@ static void cli_lock(const CLSID *clsid, const char *enc)
     int lock;
 
     if (FAILED(hr)) {
-        cli_rec("cli_lock lock=1 ok=0 hr=%lu clsid=%s", (unsigned long)hr, enc);
+        rec_line("cli_lock lock=1 ok=0 hr=%lu clsid=%s", (unsigned long)hr, enc);
         return;
     }
     for (lock = 1; lock >= 0; lock--) {
         hr = cf->lpVtbl->LockServer(cf, lock);
-        cli_rec("cli_lock lock=%d ok=%d hr=%lu", lock, SUCCEEDED(hr), (unsigned long)hr);
+        rec_line("cli_lock lock=%d ok=%d hr=%lu", lock, SUCCEEDED(hr), (unsigned long)hr);
     }
     cf->lpVtbl->Release(cf);
 }
@@ -135,8 +89,8 @@ static void cli_rot_lookup(const wchar_t *item)
         hr = CreateItemMoniker(L"!", item, &mk);
     if (SUCCEEDED(hr))
         hr = rot->lpVtbl->GetObject(rot, mk, &obj);
-    cli_enc(enc, sizeof enc, item);
-    cli_rec("cli_rot_lookup ok=%d hr=%lu item=%s", SUCCEEDED(hr), (unsigned long)hr, enc);
+    rec_enc(enc, sizeof enc, item);
+    rec_line("cli_rot_lookup ok=%d hr=%lu item=%s", SUCCEEDED(hr), (unsigned long)hr, enc);
     if (obj)
         obj->lpVtbl->Release(obj);
     if (mk)
@@ -154,8 +108,7 @@ int wmain(int argc, wchar_t **argv)
     DWORD i, got = 0;
     int failures = 0;
 
-    QueryPerformanceFrequency(&cli_freq);
-    QueryPerformanceCounter(&cli_t0);
+    rec_init("svccert-cli");
     if (!cli_parse(argc, argv, &o)) {
         fputs("usage: comclient --clsid {CLSID} [--instances N] [--hold-ms M] [--gap-ms G] [--lock]\n"
               "                 [--rot] [--rot-item NAME] [--close-window TITLE]\n", stderr);
@@ -166,15 +119,15 @@ int wmain(int argc, wchar_t **argv)
         return 2;
     }
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    cli_enc(enc, sizeof enc, o.clsid);
+    rec_enc(enc, sizeof enc, o.clsid);
     for (i = 0; o.clsid && i < o.instances; i++) {
         LARGE_INTEGER t;
         HRESULT hr;
 
         QueryPerformanceCounter(&t);
         hr = CoCreateInstance(&clsid, NULL, CLSCTX_LOCAL_SERVER, &IID_IUnknown, (void **)&held[i]);
-        cli_rec("cli_activate clsid=%s context=%d ok=%d hr=%lu elapsed_ms=%.3f instance=%lu", enc,
-                CLSCTX_LOCAL_SERVER, SUCCEEDED(hr), (unsigned long)hr, cli_ms_since(&t), i);
+        rec_line("cli_activate clsid=%s context=%d ok=%d hr=%lu elapsed_ms=%.3f instance=%lu", enc,
+                CLSCTX_LOCAL_SERVER, SUCCEEDED(hr), (unsigned long)hr, rec_ms_since(&t), i);
         if (FAILED(hr)) {
             held[i] = NULL;
             failures++;
@@ -195,17 +148,17 @@ int wmain(int argc, wchar_t **argv)
             Sleep(o.gap_ms);
         held[i]->lpVtbl->Release(held[i]);
         held[i] = NULL;
-        cli_rec("cli_release instance=%lu remaining=%lu", i, --got);
+        rec_line("cli_release instance=%lu remaining=%lu", i, --got);
     }
     if (o.close_window) {
         HWND w = FindWindowW(NULL, o.close_window);
 
-        cli_enc(enc, sizeof enc, o.close_window);
-        cli_rec("cli_close_window title=%s ok=%d", enc, w != NULL);
+        rec_enc(enc, sizeof enc, o.close_window);
+        rec_line("cli_close_window title=%s ok=%d", enc, w != NULL);
         if (w)
             PostMessageW(w, WM_CLOSE, 0, 0);
     }
     CoUninitialize();
-    cli_rec("cli_done failures=%d", failures);
+    rec_line("cli_done failures=%d", failures);
     return failures ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 /* svcctl.c: the service control program the harness runs inside Wine to drive one candidate service. */
 #include <windows.h>
+#include "record.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -21,60 +22,12 @@ struct ctl_opts {
     BOOL install;                  /* FALSE: drive a service someone else installed */
 };
 
-static LARGE_INTEGER ctl_freq, ctl_t0;
 static HANDLE ctl_proc;            /* the candidate's process, once its id is known */
 static DWORD ctl_proc_id;
 
-static double ctl_ms_since(const LARGE_INTEGER *from)
-{
-    LARGE_INTEGER now;
-
-    QueryPerformanceCounter(&now);
-    return (double)(now.QuadPart - from->QuadPart) * 1000.0 / (double)ctl_freq.QuadPart;
-}
-
-/* Strings go percent-encoded so that a record is one line of space-separated key=value words that
- * Wine's debugstr escaping leaves alone. */
-static void ctl_enc(char *out, size_t cap, const wchar_t *s)
-{
-    char u8[1024];
-    const unsigned char *p;
-    size_t n = 0;
-
-    if (!s) {
-        snprintf(out, cap, "-");
-        return;
-    }
-    WideCharToMultiByte(CP_UTF8, 0, s, -1, u8, sizeof u8, NULL, NULL);
-    for (p = (const unsigned char *)u8; *p && n + 4 < cap; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '.' || *p == '_' || *p == '-' || *p == ':' || *p == '/')
-            out[n++] = (char)*p;
-        else
-            n += (size_t)snprintf(out + n, cap - n, "%%%02X", *p);
-    }
-    out[n] = 0;
-}
-
-/* One record: to the debug log (same clock as the candidate's events) and to stdout for people.
- * Wine cuts debug strings near 300 characters, so records stay short. */
-static void ctl_rec(const char *fmt, ...)
-{
-    char buf[512];
-    int n = snprintf(buf, sizeof buf, "svccert-ctl ");
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
-    va_end(ap);
-    OutputDebugStringA(buf);
-    printf("%10.3f %s\n", ctl_ms_since(&ctl_t0), buf);
-    fflush(stdout);
-}
-
 static void ctl_rec_status(const char *ev, const SERVICE_STATUS_PROCESS *s)
 {
-    ctl_rec("%s state=%lu controls=%lu checkpoint=%lu wait_hint=%lu win32_exit=%lu specific_exit=%lu "
+    rec_line("%s state=%lu controls=%lu checkpoint=%lu wait_hint=%lu win32_exit=%lu specific_exit=%lu "
             "type=%lu service_pid=%lu", ev, s->dwCurrentState, s->dwControlsAccepted, s->dwCheckPoint,
             s->dwWaitHint, s->dwWin32ExitCode, s->dwServiceSpecificExitCode, s->dwServiceType,
             s->dwProcessId);
@@ -98,7 +51,7 @@ static BOOL ctl_query(SC_HANDLE svc, SERVICE_STATUS_PROCESS *s)
     DWORD got;
 
     if (!QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, (BYTE *)s, sizeof *s, &got)) {
-        ctl_rec("ctl_query_failed error=%lu", GetLastError());
+        rec_line("ctl_query_failed error=%lu", GetLastError());
         return FALSE;
     }
     ctl_track_process(s->dwProcessId);
@@ -146,11 +99,11 @@ static const char *ctl_wait_for(SC_HANDLE svc, enum ctl_goal goal, DWORD state, 
             outcome = "exited";
             break;
         }
-        if (ctl_ms_since(&t) >= timeout_ms)
+        if (rec_ms_since(&t) >= timeout_ms)
             break;
         Sleep(o->poll_ms);
     }
-    ctl_rec("ctl_wait what=%s outcome=%s elapsed_ms=%.3f", what, outcome, ctl_ms_since(&t));
+    rec_line("ctl_wait what=%s outcome=%s elapsed_ms=%.3f", what, outcome, rec_ms_since(&t));
     return outcome;
 }
 
@@ -165,13 +118,13 @@ static void ctl_control(SC_HANDLE svc, DWORD control)
     QueryPerformanceCounter(&t);
     ok = ControlService(svc, control, &ss);
     err = ok ? 0 : GetLastError();
-    ms = ctl_ms_since(&t);
+    ms = rec_ms_since(&t);
     if (!ok) {
         /* The status ControlService leaves behind on failure means nothing. */
-        ctl_rec("ctl_control control=%lu ok=0 error=%lu elapsed_ms=%.3f", control, err, ms);
+        rec_line("ctl_control control=%lu ok=0 error=%lu elapsed_ms=%.3f", control, err, ms);
         return;
     }
-    ctl_rec("ctl_control control=%lu ok=1 error=0 elapsed_ms=%.3f state=%lu controls=%lu checkpoint=%lu "
+    rec_line("ctl_control control=%lu ok=1 error=0 elapsed_ms=%.3f state=%lu controls=%lu checkpoint=%lu "
             "wait_hint=%lu win32_exit=%lu specific_exit=%lu", control, ms, ss.dwCurrentState,
             ss.dwControlsAccepted, ss.dwCheckPoint, ss.dwWaitHint, ss.dwWin32ExitCode, ss.dwServiceSpecificExitCode);
 }
@@ -181,15 +134,15 @@ static void ctl_wait_exit(DWORD timeout_ms)
     DWORD code = 0, r;
 
     if (!ctl_proc) {
-        ctl_rec("ctl_wait what=exit outcome=unknown_process elapsed_ms=0.0");
+        rec_line("ctl_wait what=exit outcome=unknown_process elapsed_ms=0.0");
         return;
     }
     r = WaitForSingleObject(ctl_proc, timeout_ms);
     if (r == WAIT_OBJECT_0) {
         GetExitCodeProcess(ctl_proc, &code);
-        ctl_rec("ctl_exit service_pid=%lu code=%lu", ctl_proc_id, code);
+        rec_line("ctl_exit service_pid=%lu code=%lu", ctl_proc_id, code);
     } else {
-        ctl_rec("ctl_wait what=exit outcome=timeout elapsed_ms=%lu", timeout_ms);
+        rec_line("ctl_wait what=exit outcome=timeout elapsed_ms=%lu", timeout_ms);
     }
 }
 
@@ -198,11 +151,11 @@ static SC_HANDLE ctl_install(SC_HANDLE scm, const struct ctl_opts *o)
     char name[256], image[1024];
     SC_HANDLE svc;
 
-    ctl_enc(name, sizeof name, o->name);
-    ctl_enc(image, sizeof image, o->image);
+    rec_enc(name, sizeof name, o->name);
+    rec_enc(image, sizeof image, o->image);
     svc = CreateServiceW(scm, o->name, o->name, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
                          SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, o->image, NULL, NULL, NULL, NULL, NULL);
-    ctl_rec("ctl_install ok=%d error=%lu name=%s image_path=%s service_type=%lu start_type=%lu", svc ? 1 : 0,
+    rec_line("ctl_install ok=%d error=%lu name=%s image_path=%s service_type=%lu start_type=%lu", svc ? 1 : 0,
             svc ? 0 : GetLastError(), name, image, (DWORD)SERVICE_WIN32_OWN_PROCESS, (DWORD)SERVICE_DEMAND_START);
     return svc;
 }
@@ -219,7 +172,7 @@ static void ctl_settle(SC_HANDLE scm)
 
     QueryPerformanceCounter(&t);
     quiet = t;
-    while (ctl_ms_since(&t) < 15000) {
+    while (rec_ms_since(&t) < 15000) {
         resume = 0;
         pending = FALSE;
         if (EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_TYPE_ALL, SERVICE_STATE_ALL, buf, sizeof buf,
@@ -233,11 +186,11 @@ static void ctl_settle(SC_HANDLE scm)
         }
         if (pending)
             QueryPerformanceCounter(&quiet);
-        else if (ctl_ms_since(&quiet) >= 500)
+        else if (rec_ms_since(&quiet) >= 500)
             break;
         Sleep(25);
     }
-    ctl_rec("ctl_note what=settled elapsed_ms=%.3f", ctl_ms_since(&t));
+    rec_line("ctl_note what=settled elapsed_ms=%.3f", rec_ms_since(&t));
 }
 
 static void ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o)
@@ -250,7 +203,7 @@ static void ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o
     ctl_settle(scm);
     QueryPerformanceCounter(&t);
     ok = StartServiceW(svc, (DWORD)o->nargs, o->nargs ? (const wchar_t **)o->args : NULL);
-    ctl_rec("ctl_start ok=%d error=%lu elapsed_ms=%.3f", ok ? 1 : 0, ok ? 0 : GetLastError(), ctl_ms_since(&t));
+    rec_line("ctl_start ok=%d error=%lu elapsed_ms=%.3f", ok ? 1 : 0, ok ? 0 : GetLastError(), rec_ms_since(&t));
     if (!ok) {
         ctl_query(svc, &s);
         return;
@@ -275,7 +228,7 @@ static void ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o
     if (s.dwCurrentState != SERVICE_STOPPED && o->stop) {
         /* A late starter may still come to accept STOP; give it the stop timeout to do so. */
         if (!(s.dwControlsAccepted & SERVICE_ACCEPT_STOP)) {
-            ctl_rec("ctl_note what=stop_not_accepted");
+            rec_line("ctl_note what=stop_not_accepted");
             ctl_wait_for(svc, CTL_GOAL_STOPPABLE, 0, o->stop_timeout_ms, "stoppable", o, &s);
         }
         if (s.dwCurrentState != SERVICE_STOPPED && (s.dwControlsAccepted & SERVICE_ACCEPT_STOP))
@@ -334,30 +287,29 @@ int wmain(int argc, wchar_t **argv)
     SC_HANDLE scm, svc;
     BOOL ok;
 
-    QueryPerformanceFrequency(&ctl_freq);
-    QueryPerformanceCounter(&ctl_t0);
+    rec_init("svccert-ctl");
     if (!ctl_parse(&o, argc, argv)) {
         ctl_usage();
         return 2;
     }
     scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
     if (!scm) {
-        ctl_rec("ctl_error what=open_scm error=%lu", GetLastError());
+        rec_line("ctl_error what=open_scm error=%lu", GetLastError());
         return 1;
     }
     svc = o.install ? ctl_install(scm, &o) : OpenServiceW(scm, o.name, SERVICE_ALL_ACCESS);
     if (!svc) {
         if (!o.install)
-            ctl_rec("ctl_error what=open_service error=%lu", GetLastError());
+            rec_line("ctl_error what=open_service error=%lu", GetLastError());
         return 1;
     }
     ctl_lifecycle(scm, svc, &o);
     if (o.uninstall) {
         ok = DeleteService(svc);
-        ctl_rec("ctl_uninstall ok=%d error=%lu", ok ? 1 : 0, ok ? 0 : GetLastError());
+        rec_line("ctl_uninstall ok=%d error=%lu", ok ? 1 : 0, ok ? 0 : GetLastError());
     }
     CloseServiceHandle(svc);
     CloseServiceHandle(scm);
-    ctl_rec("ctl_done");
+    rec_line("ctl_done");
     return 0;
 }
