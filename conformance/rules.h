@@ -27,6 +27,9 @@ const trace_ev *rules_last_seen(const trace *tr);
 const char *rules_why_ended(const trace *tr);
 const trace_status *rules_next_status(const trace *tr, const trace_status *s);
 void rules_cite_reports(verdict *v, const trace_status *first, const trace_status *last);
+typedef int (*rules_pick)(long long state);
+typedef void (*rules_check)(const trace *tr, const config *cfg, verdict *v, const trace_status *s);
+size_t rules_each_report(const trace *tr, const config *cfg, verdict *v, rules_pick pick, rules_check check);
 int rules_need_hooks(const trace *tr, verdict *v, unsigned need);
 int rules_need_candidate(const trace *tr, verdict *v);
 

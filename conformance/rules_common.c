@@ -60,6 +60,28 @@ void rules_cite_reports(verdict *v, const trace_status *first, const trace_statu
         verdict_event(v, last ? last->e : NULL, "state", "controls", "checkpoint", "wait_hint", NULL);
 }
 
+/* Hands every report in a state `pick` accepts to `check` and returns how many there were; when
+ * none of them raised a verdict, the first and last are cited as the evidence of a pass. */
+size_t rules_each_report(const trace *tr, const config *cfg, verdict *v, rules_pick pick, rules_check check)
+{
+    const trace_status *first = NULL, *last = NULL;
+    size_t i, n = 0;
+
+    for (i = 0; i < tr->nst; i++) {
+        const trace_status *s = &tr->st[i];
+
+        if (!pick(s->state))
+            continue;
+        n++;
+        first = first ? first : s;
+        last = s;
+        check(tr, cfg, v, s);
+    }
+    if (n && !v->set)
+        rules_cite_reports(v, first, last);
+    return n;
+}
+
 static const char *common_hook_what(unsigned bit)
 {
     switch (bit) {

@@ -1,34 +1,38 @@
 /* The rules about pending reports: no controls while starting, a wait hint, and the next report in time. */
 #include "rules.h"
 
+static int pending_is_start(long long state)
+{
+    return state == TRACE_START_PENDING;
+}
+
+static int pending_is_start_or_stop(long long state)
+{
+    return state == TRACE_START_PENDING || state == TRACE_STOP_PENDING;
+}
+
+static void pending_check_controls(const trace *tr, const config *cfg, verdict *v, const trace_status *s)
+{
+    (void)tr;
+    (void)cfg;
+    if (!s->controls)
+        return;
+    verdict_event(v, s->e, "state", "controls", NULL);
+    verdict_raise(v, VERDICT_FAIL, "The START_PENDING report at seq %lld accepts controls 0x%llx; while "
+                  "starting, a service must accept none.", s->e->seq, (unsigned long long)s->controls);
+}
+
 void rules_pending_no_controls(const trace *tr, const config *cfg, verdict *v)
 {
-    const trace_status *first = NULL, *last = NULL;
-    size_t i, n = 0;
+    size_t n;
 
-    (void)cfg;
     if (!rules_need_main(tr, v))
         return;
-    for (i = 0; i < tr->nst; i++) {
-        const trace_status *s = &tr->st[i];
-
-        if (s->state != TRACE_START_PENDING)
-            continue;
-        n++;
-        first = first ? first : s;
-        last = s;
-        if (s->controls) {
-            verdict_event(v, s->e, "state", "controls", NULL);
-            verdict_raise(v, VERDICT_FAIL, "The START_PENDING report at seq %lld accepts controls 0x%llx; while "
-                          "starting, a service must accept none.", s->e->seq, (unsigned long long)s->controls);
-        }
-    }
+    n = rules_each_report(tr, cfg, v, pending_is_start, pending_check_controls);
     if (!n)
         verdict_say(v, VERDICT_NA, "The service never reported START_PENDING.");
-    if (n && !v->set) {
-        rules_cite_reports(v, first, last);
+    else if (!v->set)
         verdict_say(v, VERDICT_PASS, "No START_PENDING report (%zu in all) accepts a control.", n);
-    }
 }
 
 /* A zero hint: how long the state then lasted decides between warn and fail. */
@@ -57,31 +61,24 @@ static void pending_zero_hint(const trace *tr, const config *cfg, verdict *v, co
                       state, s->e->seq, d, rules_why_ended(tr), slack);
 }
 
+static void pending_check_hint(const trace *tr, const config *cfg, verdict *v, const trace_status *s)
+{
+    if (!s->wait_hint)
+        pending_zero_hint(tr, cfg, v, s);
+}
+
 void rules_pending_wait_hint(const trace *tr, const config *cfg, verdict *v)
 {
-    const trace_status *first = NULL, *last = NULL;
-    size_t i, n = 0;
+    size_t n;
 
     if (!rules_need_main(tr, v))
         return;
-    for (i = 0; i < tr->nst; i++) {
-        const trace_status *s = &tr->st[i];
-
-        if (s->state != TRACE_START_PENDING && s->state != TRACE_STOP_PENDING)
-            continue;
-        n++;
-        first = first ? first : s;
-        last = s;
-        if (!s->wait_hint)
-            pending_zero_hint(tr, cfg, v, s);
-    }
+    n = rules_each_report(tr, cfg, v, pending_is_start_or_stop, pending_check_hint);
     if (!n)
         verdict_say(v, VERDICT_NA, "The service never reported START_PENDING or STOP_PENDING.");
-    if (n && !v->set) {
-        rules_cite_reports(v, first, last);
+    else if (!v->set)
         verdict_say(v, VERDICT_PASS, "Every START_PENDING and STOP_PENDING report (%zu in all) carries a non-zero wait "
                     "hint.", n);
-    }
 }
 
 /* The report that ends the wait of s: a new state, or the same state with a higher checkpoint. */

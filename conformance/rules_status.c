@@ -109,37 +109,36 @@ void rules_status_type(const trace *tr, const config *cfg, verdict *v)
                 tr->nst, (unsigned long long)want);
 }
 
+static int status_is_settled(long long state)
+{
+    return !trace_is_pending(state);
+}
+
+static void status_check_idle(const trace *tr, const config *cfg, verdict *v, const trace_status *s)
+{
+    (void)tr;
+    (void)cfg;
+    if (s->checkpoint) {
+        verdict_event(v, s->e, "state", "checkpoint", "wait_hint", NULL);
+        verdict_raise(v, VERDICT_FAIL, "The %s report at seq %lld has checkpoint %lld; outside a pending state "
+                      "the checkpoint must be 0.", trace_state_name(s->state), s->e->seq, s->checkpoint);
+    } else if (s->wait_hint) {
+        verdict_event(v, s->e, "state", "checkpoint", "wait_hint", NULL);
+        verdict_raise(v, VERDICT_WARN, "The %s report at seq %lld has a wait hint of %lld ms; outside a pending "
+                      "state the wait hint should be 0.", trace_state_name(s->state), s->e->seq, s->wait_hint);
+    }
+}
+
 void rules_status_idle_zero(const trace *tr, const config *cfg, verdict *v)
 {
-    const trace_status *first = NULL, *last = NULL;
-    size_t i, n = 0;
+    size_t n;
 
-    (void)cfg;
     if (!rules_need_main(tr, v))
         return;
-    for (i = 0; i < tr->nst; i++) {
-        const trace_status *s = &tr->st[i];
-
-        if (trace_is_pending(s->state))
-            continue;
-        n++;
-        first = first ? first : s;
-        last = s;
-        if (s->checkpoint) {
-            verdict_event(v, s->e, "state", "checkpoint", "wait_hint", NULL);
-            verdict_raise(v, VERDICT_FAIL, "The %s report at seq %lld has checkpoint %lld; outside a pending state "
-                          "the checkpoint must be 0.", trace_state_name(s->state), s->e->seq, s->checkpoint);
-        } else if (s->wait_hint) {
-            verdict_event(v, s->e, "state", "checkpoint", "wait_hint", NULL);
-            verdict_raise(v, VERDICT_WARN, "The %s report at seq %lld has a wait hint of %lld ms; outside a pending "
-                          "state the wait hint should be 0.", trace_state_name(s->state), s->e->seq, s->wait_hint);
-        }
-    }
+    n = rules_each_report(tr, cfg, v, status_is_settled, status_check_idle);
     if (!n)
         verdict_say(v, VERDICT_NA, "The service made no report in RUNNING, PAUSED or STOPPED.");
-    if (n && !v->set) {
-        rules_cite_reports(v, first, last);
+    else if (!v->set)
         verdict_say(v, VERDICT_PASS, "Every report in RUNNING, PAUSED or STOPPED (%zu in all) has checkpoint 0 and "
                     "wait hint 0.", n);
-    }
 }

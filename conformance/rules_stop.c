@@ -158,35 +158,34 @@ void rules_stop_exit_code(const trace *tr, const config *cfg, verdict *v)
     }
 }
 
+static int stop_is_stopping(long long state)
+{
+    return state == TRACE_STOPPED || state == TRACE_STOP_PENDING;
+}
+
+static void stop_check_controls(const trace *tr, const config *cfg, verdict *v, const trace_status *s)
+{
+    (void)tr;
+    (void)cfg;
+    if (!s->controls)
+        return;
+    verdict_event(v, s->e, "state", "controls", NULL);
+    verdict_raise(v, VERDICT_WARN, "The %s report at seq %lld accepts controls 0x%llx; a stopping or stopped "
+                  "service should accept none, or a controller would offer a stop it cannot honour.",
+                  trace_state_name(s->state), s->e->seq, (unsigned long long)s->controls);
+}
+
 void rules_stop_no_controls(const trace *tr, const config *cfg, verdict *v)
 {
-    const trace_status *first = NULL, *last = NULL;
-    size_t i, n = 0;
+    size_t n;
 
-    (void)cfg;
     if (!rules_need_main(tr, v))
         return;
-    for (i = 0; i < tr->nst; i++) {
-        const trace_status *s = &tr->st[i];
-
-        if (s->state != TRACE_STOPPED && s->state != TRACE_STOP_PENDING)
-            continue;
-        n++;
-        first = first ? first : s;
-        last = s;
-        if (s->controls) {
-            verdict_event(v, s->e, "state", "controls", NULL);
-            verdict_raise(v, VERDICT_WARN, "The %s report at seq %lld accepts controls 0x%llx; a stopping or stopped "
-                          "service should accept none, or a controller would offer a stop it cannot honour.",
-                          trace_state_name(s->state), s->e->seq, (unsigned long long)s->controls);
-        }
-    }
+    n = rules_each_report(tr, cfg, v, stop_is_stopping, stop_check_controls);
     if (!n)
         verdict_say(v, VERDICT_NA, "The service never reported STOP_PENDING or STOPPED.");
-    if (n && !v->set) {
-        rules_cite_reports(v, first, last);
+    else if (!v->set)
         verdict_say(v, VERDICT_PASS, "No STOP_PENDING or STOPPED report (%zu in all) accepts a control.", n);
-    }
 }
 
 static int stop_is_service_call(const trace_ev *e)
