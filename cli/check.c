@@ -61,11 +61,10 @@ static int check_judge(const struct cli_opts *o, const char *trace, const char *
 
 static void check_reference(char *out, size_t cap)
 {
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    char dir[4000];
 
-    self[n > 0 ? n : 0] = 0;
-    snprintf(out, cap, "%s/win/svcref.exe", dirname(self));
+    hr_win_dir(dir, sizeof dir);
+    snprintf(out, cap, "%s/svcref.exe", dir);
 }
 
 int cli_check(struct cli_opts *o)

@@ -35,6 +35,9 @@ int hr_prefix_clone(const char *tpl, const char *dst, char *err, size_t errlen);
 void hr_prefix_remove(const char *dir);
 /* mkdir -p. */
 int hr_mkdirs(const char *path);
+int hr_copy_file(const char *from, const char *to);
+/* Where the Windows programs are: build/win beside the svccert binary, or SVCCERT_WIN_DIR. */
+void hr_win_dir(char *out, size_t cap);
 /* Kills, by pid, any process still using this prefix; returns how many were found. */
 int hr_prefix_reap(const char *prefix);
 

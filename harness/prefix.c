@@ -128,7 +128,7 @@ static int pfx_is_registry(const char *rel)
     return !strchr(rel + 1, '/') && n > 4 && !strcmp(rel + n - 4, ".reg");
 }
 
-static int pfx_copy_file(const char *from, const char *to)
+int hr_copy_file(const char *from, const char *to)
 {
     char buf[65536];
     int in = open(from, O_RDONLY), out;
@@ -173,8 +173,8 @@ static int pfx_clone_one(const char *path, const struct stat *sb, int type, stru
     if (type != FTW_F)
         return 0;
     if (pfx_is_registry(rel))
-        return pfx_copy_file(path, dst);
-    return link(path, dst) ? pfx_copy_file(path, dst) : 0;
+        return hr_copy_file(path, dst);
+    return link(path, dst) ? hr_copy_file(path, dst) : 0;
 }
 
 int hr_prefix_clone(const char *tpl, const char *dst, char *err, size_t errlen)

@@ -2,6 +2,7 @@
 #include "harness.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -12,6 +13,21 @@
 #include <unistd.h>
 
 extern char **environ;
+
+void hr_win_dir(char *out, size_t cap)
+{
+    const char *env = getenv("SVCCERT_WIN_DIR");
+    char self[4096];
+    ssize_t n;
+
+    if (env && *env) {
+        snprintf(out, cap, "%s", env);
+        return;
+    }
+    n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = 0;
+    snprintf(out, cap, "%s/win", dirname(self));
+}
 
 struct hr_env {
     char **vars;

@@ -3,7 +3,6 @@
 #include "parse.h"
 #include <errno.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,64 +67,25 @@ static void run_default_name(const char *path, char *out, size_t cap)
         snprintf(out, cap, "candidate");
 }
 
-static int run_copy(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out;
-    char buf[65536];
-    size_t n;
-    int rc = 0;
-
-    if (!in)
-        return -1;
-    out = fopen(to, "wb");
-    if (!out) {
-        fclose(in);
-        return -1;
-    }
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n)
-            rc = -1;
-    fclose(in);
-    if (fclose(out))
-        rc = -1;
-    return rc;
-}
-
-/* The Windows helpers live in build/win beside the svccert binary (or SVCCERT_WIN_DIR). */
-static void run_win_dir(char *out, size_t cap)
-{
-    const char *env = getenv("SVCCERT_WIN_DIR");
-    char self[4096];
-    ssize_t n;
-
-    if (env && *env) {
-        snprintf(out, cap, "%s", env);
-        return;
-    }
-    n = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[n > 0 ? n : 0] = 0;
-    snprintf(out, cap, "%s/win", dirname(self));
-}
-
 static int run_install_files(struct run_state *s, char *err, size_t errlen)
 {
     char windir[4096], from[4200], to[4400], base[256];
     const char *b = strrchr(s->r->candidate, '/');
 
-    run_win_dir(windir, sizeof windir);
+    hr_win_dir(windir, sizeof windir);
     snprintf(to, sizeof to, "%s/drive_c/svccert", s->prefix);
     mkdir(to, 0755);
     snprintf(to, sizeof to, "%s/drive_c/svccert/candidate", s->prefix);
     mkdir(to, 0755);
     snprintf(from, sizeof from, "%s/svcctl.exe", windir);
     snprintf(to, sizeof to, "%s/drive_c/svccert/svcctl.exe", s->prefix);
-    if (run_copy(from, to)) {
+    if (hr_copy_file(from, to)) {
         snprintf(err, errlen, "cannot install the controller %s (was the build run?)", from);
         return -1;
     }
     snprintf(base, sizeof base, "%s", b ? b + 1 : s->r->candidate);
     snprintf(to, sizeof to, "%s/drive_c/svccert/candidate/%s", s->prefix, base);
-    if (run_copy(s->r->candidate, to)) {
+    if (hr_copy_file(s->r->candidate, to)) {
         snprintf(err, errlen, "cannot copy %s into the prefix: %s", s->r->candidate, strerror(errno));
         return -1;
     }
