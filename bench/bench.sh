@@ -22,6 +22,17 @@ for k in prefix_ms server_ms controller_ms shutdown_ms; do
     printf '  %-14s %s ms median\n' "$k" "$(grep -o "$k=[0-9]*" "$work/trace.txt" | cut -d= -f2 | median)"
 done
 
+# The built-in check: five runs of the reference (service, activation, register-failure, embedding,
+# user), SVCCERT_JOBS at a time; the user run alone watches 12 s. Trace and raw-log sizes per run.
+t=$(date +%s%N)
+(cd "$work" && "$top/build/svccert" check --out "$work/check" >/dev/null) || true
+printf 'built-in check (5 runs, %s at a time), wall: %s ms\n' "${SVCCERT_JOBS:-$(nproc)}" "$(ms "$t")"
+for f in "$work"/check/trace.*.jsonl; do
+    n=${f##*/trace.}; n=${n%.jsonl}
+    printf '  %-18s trace %6s KB, %6s events; raw log %6s KB\n' "$n" "$(( $(stat -c %s "$f") / 1024 ))" \
+        "$(wc -l <"$f")" "$(( $(stat -c %s "${f%.jsonl}.raw.log") / 1024 ))"
+done
+
 # Preparing a prefix: the harness's hard-link clone (above: prefix_ms) vs. a fresh wineboot.
 tpl=$(ls -d "${SVCCERT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/svccert}"/wine-template-* | grep -v '\.tmp' | head -1)
 for i in $(seq "$runs"); do

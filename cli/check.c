@@ -31,28 +31,27 @@ static char *check_config(const struct cli_opts *o)
     return text;
 }
 
-/* Judges a trace, writes the report, prints the summary; the exit status follows the verdict. */
-static int check_judge(const struct cli_opts *o, const char *trace, const char *dir, const char *cand,
-                       const char *raw)
+/* Judges the traces of one candidate (one per run), writes the report, prints the summary; the exit
+ * status follows the verdict. */
+static int check_judge(const struct cli_opts *o, const struct rp_meta *m, const char *dir)
 {
     char err[512] = "", *config = check_config(o), *verdicts;
-    struct rp_meta m = { cand, trace, raw };
     int rc;
 
     if (!config)
         return 2;
-    verdicts = sc_judge_file(trace, config, err, sizeof err);
+    verdicts = sc_judge_files(m->traces, m->nruns, config, err, sizeof err);
     free(config);
     if (!verdicts) {
         fprintf(stderr, "svccert: %s\n", err);
         return 2;
     }
-    if (hr_mkdirs(dir) || rp_write(dir, verdicts, &m, err, sizeof err)) {
+    if (hr_mkdirs(dir) || rp_write(dir, verdicts, m, err, sizeof err)) {
         fprintf(stderr, "svccert: %s\n", *err ? err : strerror(errno));
         sc_free(verdicts);
         return 1;
     }
-    rp_summary(stdout, verdicts, &m);
+    rp_summary(stdout, verdicts, m);
     printf("report: %s/report.json\n", dir);
     rc = rp_passed(verdicts) ? 0 : 1;
     sc_free(verdicts);
@@ -69,31 +68,30 @@ static void check_reference(char *out, size_t cap)
 
 int cli_check(struct cli_opts *o)
 {
-    char cand[4096], dir[4096], trace[4200], raw[4200], err[512] = "";
+    static struct cli_plan plan;
+    char cand[4096], dir[4096], err[512] = "";
+    const char *traces[CLI_MAX_RUNS], *raws[CLI_MAX_RUNS], *names[CLI_MAX_RUNS];
+    struct rp_meta m = { 0 };
     const char *b;
     size_t n;
-    int rc;
+    int rc, i, have = 0;
 
     if (o->n_positional > 1 || o->trace_out) {
         fputs("svccert: usage: svccert check [CANDIDATE.exe] [--out DIR] [--config FILE] [--strict] [RUN OPTIONS]\n",
               stderr);
         return 2;
     }
-    if (o->n_positional) {
+    if (o->n_positional)
         snprintf(cand, sizeof cand, "%s", o->positional[0]);
-    } else {
+    else
         check_reference(cand, sizeof cand);
-        /* The built-in check exercises every service rule: a start long enough to need
-         * START_PENDING with progress, and a stop long enough to need STOP_PENDING. */
-        if (!o->run.n_image_args) {
-            static const char *const full[] = { "--init-ms", "1500", "--init-steps", "3",
-                                                "--stop-ms", "1200", "--stop-steps", "3" };
-            size_t i;
-            for (i = 0; i < sizeof full / sizeof full[0]; i++)
-                o->run.image_args[o->run.n_image_args++] = full[i];
-        }
-    }
     rc = hr_check_candidate(cand, err, sizeof err);
+    if (!rc && o->run.reg_file && access(o->run.reg_file, R_OK)) {
+        snprintf(err, sizeof err, "%s: %s", o->run.reg_file, strerror(errno));
+        rc = 2;
+    }
+    if (!rc && cli_plan_make(&plan, &o->run, !o->n_positional, err, sizeof err))
+        rc = 2;
     if (rc) {
         fprintf(stderr, "svccert: %s\n", err);
         return 2;
@@ -111,18 +109,29 @@ int cli_check(struct cli_opts *o)
         fprintf(stderr, "svccert: cannot create %s: %s\n", dir, strerror(errno));
         return 2;
     }
-    snprintf(trace, sizeof trace, "%s/trace.jsonl", dir);
-    snprintf(raw, sizeof raw, "%s/trace.raw.log", dir);
-    o->run.candidate = cand;
-    o->run.trace_path = trace;
-    rc = hr_trace(&o->run, err, sizeof err);
-    if (rc == HR_BAD_INPUT || access(trace, R_OK)) {
-        fprintf(stderr, "svccert: %s\n", *err ? err : "no trace was written");
-        return rc == HR_BAD_INPUT ? 2 : 1;
+    for (i = 0; i < plan.n; i++)
+        plan.runs[i].run.candidate = cand;
+    cli_plan_run(&plan, dir);
+    for (i = 0; i < plan.n; i++) {
+        struct cli_run *r = &plan.runs[i];
+        /* a run whose trace is missing still counts: its rules are judged `error` */
+        if (r->rc == HR_BAD_INPUT)
+            return 2;
+        have += !access(r->trace, R_OK);
+        traces[i] = r->trace;
+        raws[i] = access(r->raw, R_OK) ? NULL : r->raw;
+        names[i] = r->name;
     }
-    if (rc)
-        fprintf(stderr, "svccert: %s (judging what was recorded)\n", err);
-    return check_judge(o, trace, dir, cand, raw);
+    if (!have) {
+        fprintf(stderr, "svccert: no run wrote a trace\n");
+        return 1;
+    }
+    m.candidate = cand;
+    m.traces = traces;
+    m.raw_logs = raws;
+    m.run_names = names;
+    m.nruns = (size_t)plan.n;
+    return check_judge(o, &m, dir);
 }
 
 /* The candidate of a saved trace is named in its header. */
@@ -168,8 +177,13 @@ int cli_judge(struct cli_opts *o)
         n -= 6;
     snprintf(raw, sizeof raw, "%.*s.raw.log", (int)n, o->positional[0]);
     cand = judge_candidate(o->positional[0]);
-    rc = check_judge(o, o->positional[0], dir, cand && !access(cand, R_OK) ? cand : NULL,
-                     access(raw, R_OK) ? NULL : raw);
+    {
+        const char *traces[1] = { o->positional[0] }, *raws[1] = { access(raw, R_OK) ? NULL : raw };
+        const char *names[1] = { "saved" };
+        struct rp_meta m = { cand && !access(cand, R_OK) ? cand : NULL, traces, raws, names, 1 };
+
+        rc = check_judge(o, &m, dir);
+    }
     free(cand);
     return rc;
 }

@@ -21,13 +21,27 @@ static void cli_usage(FILE *to)
           "                     how long the controller waits for RUNNING, STOPPED, PAUSED, process\n"
           "                     exit, and stays in RUNNING before sending controls\n"
           "  --no-pause         do not send PAUSE/CONTINUE   --no-stop  do not send STOP\n"
+          "COM options:\n"
+          "  --shape S[,S...]   service (default: under the SCM), embedding (a client activates the class and\n"
+          "                     COM launches the EXE with -Embedding), user (started as a person would, with\n"
+          "                     the --arg words, then a client comes and goes, then its windows are closed);\n"
+          "                     check makes one run per shape and merges their verdicts rule by rule\n"
+          "  --register         run the candidate's self-registration first: CANDIDATE /RegServer (ATL)\n"
+          "  --register-cmd W   ... with these words instead (e.g. /Service for an ATL service)\n"
+          "  --reg FILE         import this .reg file first (the candidate is C:\\svccert\\candidate\\NAME)\n"
+          "  --clsid {X}        a class to activate (repeatable; default: every class the registration added)\n"
+          "  --activate         service shape: start the service by activating its class (AppID LocalService)\n"
+          "  --instances N --hold-ms MS --gap-ms MS   the client: instances per class, held, released apart\n"
+          "  --watch-ms MS      how long an idle EXE server is watched to leave, or to stay (default 12000)\n"
           "  --keep-prefix      leave the run's Wine prefix on disk (debugging)\n"
           "exit status: 0 every rule passed, 1 a rule failed or could not be judged, 2 bad usage or input\n",
           to);
 }
 
 enum { OPT_IMAGE_ARG = 256, OPT_ARG, OPT_NAME, OPT_TIMEOUT, OPT_START_TO, OPT_STOP_TO, OPT_PAUSE_TO, OPT_EXIT_TO,
-       OPT_DWELL, OPT_NO_PAUSE, OPT_NO_STOP, OPT_KEEP, OPT_OUT, OPT_CONFIG, OPT_STRICT, OPT_HELP };
+       OPT_DWELL, OPT_NO_PAUSE, OPT_NO_STOP, OPT_KEEP, OPT_OUT, OPT_CONFIG, OPT_STRICT, OPT_HELP,
+       OPT_SHAPE, OPT_REGISTER, OPT_REGISTER_CMD, OPT_REG, OPT_CLSID, OPT_ACTIVATE, OPT_INSTANCES, OPT_HOLD, OPT_GAP,
+       OPT_WATCH };
 
 static int cli_int(const char *s, int min, int max, int *out)
 {
@@ -53,7 +67,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         { "no-pause", no_argument, 0, OPT_NO_PAUSE }, { "no-stop", no_argument, 0, OPT_NO_STOP },
         { "keep-prefix", no_argument, 0, OPT_KEEP }, { "out", required_argument, 0, OPT_OUT },
         { "config", required_argument, 0, OPT_CONFIG }, { "strict", no_argument, 0, OPT_STRICT },
-        { "help", no_argument, 0, OPT_HELP }, { 0, 0, 0, 0 }
+        { "help", no_argument, 0, OPT_HELP }, { "shape", required_argument, 0, OPT_SHAPE },
+        { "register", no_argument, 0, OPT_REGISTER }, { "register-cmd", required_argument, 0, OPT_REGISTER_CMD },
+        { "reg", required_argument, 0, OPT_REG }, { "clsid", required_argument, 0, OPT_CLSID },
+        { "activate", no_argument, 0, OPT_ACTIVATE }, { "instances", required_argument, 0, OPT_INSTANCES },
+        { "hold-ms", required_argument, 0, OPT_HOLD }, { "gap-ms", required_argument, 0, OPT_GAP },
+        { "watch-ms", required_argument, 0, OPT_WATCH }, { 0, 0, 0, 0 }
     };
     int c, bad = 0;
 
@@ -85,6 +104,26 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         case OPT_NO_PAUSE: o->run.no_pause = 1; break;
         case OPT_NO_STOP: o->run.no_stop = 1; break;
         case OPT_KEEP: o->run.keep_prefix = 1; break;
+        case OPT_SHAPE:
+            /* check takes a list (one run each); trace takes one */
+            bad = strspn(optarg, "abcdefghijklmnopqrstuvwxyz,") != strlen(optarg) || !*optarg;
+            o->run.shape = optarg;
+            break;
+        case OPT_REGISTER: o->run.register_cmd = "/RegServer"; break;
+        case OPT_REGISTER_CMD: o->run.register_cmd = optarg; break;
+        case OPT_REG: o->run.reg_file = optarg; break;
+        case OPT_CLSID:
+            /* {8-4-4-4-12}: anything else would reach the client as garbage */
+            bad = o->run.n_clsids >= 8 || strlen(optarg) != 38 || optarg[0] != '{' || optarg[37] != '}' ||
+                  strspn(optarg + 1, "0123456789abcdefABCDEF-") != 36;
+            if (!bad)
+                o->run.clsids[o->run.n_clsids++] = optarg;
+            break;
+        case OPT_ACTIVATE: o->run.activate = 1; break;
+        case OPT_INSTANCES: bad |= cli_int(optarg, 1, 8, &o->run.instances); break;
+        case OPT_HOLD: bad |= cli_int(optarg, 0, 600000, &o->run.hold_ms); break;
+        case OPT_GAP: bad |= cli_int(optarg, 0, 600000, &o->run.gap_ms); break;
+        case OPT_WATCH: bad |= cli_int(optarg, 0, 3600000, &o->run.watch_ms); break;
         case 'o': o->trace_out = optarg; break;
         case OPT_OUT: o->out_dir = optarg; break;
         case OPT_CONFIG: o->config = optarg; break;

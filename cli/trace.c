@@ -26,6 +26,11 @@ int cli_trace(struct cli_opts *o)
         fputs("svccert: usage: svccert trace CANDIDATE.exe [-o TRACE.jsonl] [RUN OPTIONS]\n", stderr);
         return 2;
     }
+    if (o->run.shape && strcmp(o->run.shape, "service") && strcmp(o->run.shape, "embedding") &&
+        strcmp(o->run.shape, "user")) {
+        fprintf(stderr, "svccert: trace takes one shape: service, embedding or user (not '%s')\n", o->run.shape);
+        return 2;
+    }
     o->run.candidate = o->positional[0];
     if (o->trace_out)
         snprintf(out, sizeof out, "%s", o->trace_out);

@@ -1,11 +1,12 @@
 /* The public API: loads a trace, runs every rule of the table on it, and writes the result as JSON. */
 #include "svcconform.h"
+#include "engine.h"
 #include "rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-static void engine_set_err(char *err, size_t errlen, const char *msg)
+void engine_set_err(char *err, size_t errlen, const char *msg)
 {
     if (err && errlen)
         snprintf(err, errlen, "%s", msg);
@@ -52,6 +53,7 @@ static json_t *engine_trace_info(const trace *tr)
         return o;
     }
     json_object_set(o, "schema", json_object_get(tr->header, "schema"));
+    json_object_set_new(o, "shape", json_string(trace_shape_name(tr->shape)));
     if (tr->service_name)
         json_object_set_new(o, "service_name", json_string(tr->service_name));
     json_object_set_new(o, "end_reason", json_string(tr->end_reason));
@@ -65,13 +67,62 @@ static json_t *engine_trace_info(const trace *tr)
     return o;
 }
 
-static char *engine_judge(trace *tr, const char *config_json, char *err, size_t errlen)
+json_t *engine_counts_json(const engine_counts *c)
 {
     static const int kinds[] = { VERDICT_PASS, VERDICT_FAIL, VERDICT_WARN, VERDICT_NA, VERDICT_ERROR };
-    size_t counts[VERDICT_FAIL + 1] = { 0 }, i;
-    json_t *root, *rules, *cnt;
-    char cerr[512] = "", *text;
-    const char *overall;
+    json_t *o = json_object();
+    size_t i;
+
+    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        json_object_set_new(o, verdict_name(kinds[i]), json_integer((json_int_t)c->n[kinds[i]]));
+    return o;
+}
+
+const char *engine_overall(const engine_counts *c, int strict)
+{
+    return c->n[VERDICT_FAIL] || c->n[VERDICT_ERROR] || (strict && c->n[VERDICT_WARN]) ? "fail" : "pass";
+}
+
+json_t *engine_result(const trace *tr, const config *cfg, engine_counts *counts)
+{
+    engine_counts c = { { 0 } };
+    json_t *root, *rules;
+    size_t i;
+
+    rules = json_array();
+    for (i = 0; i < rules_count; i++) {
+        int kind;
+
+        json_array_append_new(rules, engine_run_rule(&rules_table[i], tr, cfg, &kind));
+        c.n[kind]++;
+    }
+    root = json_object();
+    json_object_set_new(root, "verdict", json_string(engine_overall(&c, cfg->strict)));
+    json_object_set_new(root, "strict", json_boolean(cfg->strict));
+    json_object_set_new(root, "thresholds", config_thresholds_json(cfg));
+    json_object_set_new(root, "expect_controls", json_integer((json_int_t)cfg->expect_controls));
+    json_object_set_new(root, "trace", engine_trace_info(tr));
+    json_object_set_new(root, "rules", rules);
+    json_object_set_new(root, "counts", engine_counts_json(&c));
+    if (counts)
+        *counts = c;
+    return root;
+}
+
+char *engine_dump(json_t *root, char *err, size_t errlen)
+{
+    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+    json_decref(root);
+    if (!text)
+        engine_set_err(err, errlen, "out of memory writing the result");
+    return text;
+}
+
+static char *engine_judge(trace *tr, const char *config_json, char *err, size_t errlen)
+{
+    char cerr[512] = "";
+    json_t *root;
     config cfg;
 
     if (config_parse(&cfg, config_json, cerr, sizeof cerr)) {
@@ -79,31 +130,9 @@ static char *engine_judge(trace *tr, const char *config_json, char *err, size_t 
         trace_free(tr);
         return NULL;
     }
-    rules = json_array();
-    for (i = 0; i < rules_count; i++) {
-        int kind;
-
-        json_array_append_new(rules, engine_run_rule(&rules_table[i], tr, &cfg, &kind));
-        counts[kind]++;
-    }
-    overall = counts[VERDICT_FAIL] || counts[VERDICT_ERROR] || (cfg.strict && counts[VERDICT_WARN]) ? "fail" : "pass";
-    cnt = json_object();
-    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        json_object_set_new(cnt, verdict_name(kinds[i]), json_integer((json_int_t)counts[kinds[i]]));
-    root = json_object();
-    json_object_set_new(root, "verdict", json_string(overall));
-    json_object_set_new(root, "strict", json_boolean(cfg.strict));
-    json_object_set_new(root, "thresholds", config_thresholds_json(&cfg));
-    json_object_set_new(root, "expect_controls", json_integer((json_int_t)cfg.expect_controls));
-    json_object_set_new(root, "trace", engine_trace_info(tr));
-    json_object_set_new(root, "rules", rules);
-    json_object_set_new(root, "counts", cnt);
-    text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(root);
+    root = engine_result(tr, &cfg, NULL);
     trace_free(tr);
-    if (!text)
-        engine_set_err(err, errlen, "out of memory writing the result");
-    return text;
+    return engine_dump(root, err, errlen);
 }
 
 char *sc_judge_text(const char *trace_jsonl, const char *config_json, char *err, size_t errlen)

@@ -32,6 +32,8 @@ typedef void (*rules_check)(const trace *tr, const config *cfg, verdict *v, cons
 size_t rules_each_report(const trace *tr, const config *cfg, verdict *v, rules_pick pick, rules_check check);
 int rules_need_hooks(const trace *tr, verdict *v, unsigned need);
 int rules_need_candidate(const trace *tr, verdict *v);
+const char *rules_shape_phrase(const trace *tr);
+int rules_need_service_run(const trace *tr, verdict *v, const char *what);
 
 /* rules_atl.c */
 void rules_atl_run_order(const trace *tr, const config *cfg, verdict *v);

@@ -22,17 +22,16 @@ static const trace_ev *atl_reachable_from(const trace *tr, const trace_ev *reg)
     return trace_next_of(tr, reg, "com_resume", tr->cand_pid);
 }
 
-/* The service's COM rules share one precondition: a known candidate that is a service and hosts class objects. */
+/* The service's COM rules share one precondition: a run that drove a service, whose known candidate hosts class
+ * objects. A service that never reached ServiceMain is still judged: what it did is what the rules read (no
+ * RUNNING, no stop), and svc.dispatcher says why. */
 static int atl_need_com_service(const trace *tr, verdict *v, const trace_ev **first_reg)
 {
+    if (!rules_need_service_run(tr, v, "the service-module rule (CAtlServiceModuleT::Run)"))
+        return 0;
     if (!rules_need_hooks(tr, v, TRACE_HOOK_COM) || !rules_need_candidate(tr, v))
         return 0;
     *first_reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid);
-    if (!tr->service_main) {
-        verdict_say(v, VERDICT_NA, "The candidate is not a service (no ServiceMain ran), so the service-module "
-                    "order does not apply.");
-        return 0;
-    }
     if (!*first_reg) {
         verdict_say(v, VERDICT_NA, "The service registered no class objects (no CoRegisterClassObject), so it hosts "
                     "no COM server for this rule to judge.");
@@ -186,7 +185,7 @@ void rules_atl_quit_on_stop(const trace *tr, const config *cfg, verdict *v)
     last_rv = atl_judge_revokes(tr, v, first_reg, stopped);
     running = atl_running(tr);
     /* ATL's loop thread is the one that ran PreMessageLoop, reported RUNNING and later revokes */
-    loop_tid = last_rv ? last_rv->tid : running ? running->e->tid : tr->service_main->tid;
+    loop_tid = last_rv ? last_rv->tid : running ? running->e->tid : tr->service_main ? tr->service_main->tid : -1;
     quit = atl_quit_on(tr, loop_tid, sent, stopped->e->seq);
     any_quit = trace_next_of(tr, NULL, "quit_received", tr->cand_pid);
     if (quit) {

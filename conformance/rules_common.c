@@ -1,11 +1,31 @@
-/* What several rules need alike: the ServiceMain and hook preconditions, and where the watch on the candidate ended. */
+/* What several rules need alike: shape, ServiceMain and hook preconditions, and where the watch ended. */
 #include "rules.h"
 
 #include <string.h>
 
+/* How a run that drove an EXE server drove it, as a phrase for messages. */
+const char *rules_shape_phrase(const trace *tr)
+{
+    return tr->shape == TRACE_SHAPE_USER ? "the user shape: the harness started it directly, as a user would" :
+           "the embedding shape: COM launched it with -Embedding for an activation";
+}
+
+/* The service rules judge a service under the SCM; a run that drove an EXE COM server exercised none of them,
+ * whatever its process did, so they are n/a there rather than "no ServiceMain". */
+int rules_need_service_run(const trace *tr, verdict *v, const char *what)
+{
+    if (tr->shape == TRACE_SHAPE_SERVICE)
+        return 1;
+    verdict_say(v, VERDICT_NA, "This run drove an EXE COM server (%s), not a service under the SCM, so %s does not "
+                "apply.", rules_shape_phrase(tr), what);
+    return 0;
+}
+
 /* Every rule after svc.dispatcher is about ServiceMain or later; without it there is nothing to judge. */
 int rules_need_main(const trace *tr, verdict *v)
 {
+    if (!rules_need_service_run(tr, v, "this service rule"))
+        return 0;
     if (!tr->cand_pid && tr->saw_service_main) {
         verdict_say(v, VERDICT_ERROR, "The candidate's process could not be identified (%s), so this rule "
                     "could not be judged.", tr->cand_why);

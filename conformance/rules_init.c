@@ -35,6 +35,8 @@ void rules_init_dispatcher(const trace *tr, const config *cfg, verdict *v)
     const trace_ev *last = rules_last_seen(tr);
 
     (void)cfg;
+    if (!rules_need_service_run(tr, v, "this service rule"))
+        return;
     if (tr->service_main) {
         verdict_event(v, tr->dispatcher, "table", "count", NULL);
         verdict_event(v, tr->service_main, "service", NULL);

@@ -83,11 +83,63 @@ static void register_judge_activation(const trace *tr, const config *cfg, verdic
                       "the server's start (limit %.7g ms), and the client's activation succeeded.", clsid, d, limit);
 }
 
+/* The installed service's name: the header's, else the one its ServiceMain gave. */
+static const char *register_service_name(const trace *tr)
+{
+    if (tr->service_name)
+        return tr->service_name;
+    return tr->service_main ? json_string_value(json_object_get(tr->service_main->obj, "service")) : NULL;
+}
+
+/* Where the server's start is timed from: the process's start when COM launched it with -Embedding, ServiceMain
+ * for a service that is an AppID's LocalService (COM starts such a service for an activation). Returns NULL with
+ * the verdict said when the rule does not apply or cannot be judged. */
+static const trace_ev *register_launch(const trace *tr, verdict *v)
+{
+    const char *name;
+
+    if (tr->shape == TRACE_SHAPE_EMBEDDING) {
+        if (!tr->proc_start)
+            verdict_say(v, VERDICT_ERROR, "COM launched the server for an activation (the embedding shape), but its "
+                        "start (process_start) is not in the trace, so the time to its registration could not be "
+                        "measured.");
+        else if (!trace_is_embedding(tr))
+            verdict_note(verdict_event(v, tr->proc_start, "cmdline", NULL), "the run says COM launched the server, "
+                         "yet its command line has no -Embedding word; the run's word is taken");
+        return tr->proc_start;
+    }
+    /* whether the service is an AppID's LocalService is read from the registry */
+    if (!rules_need_hooks(tr, v, TRACE_HOOK_REGISTRY))
+        return NULL;
+    if (!tr->registry) {
+        verdict_say(v, VERDICT_ERROR, "The trace records the registry, yet holds no com_registry snapshot, so whether "
+                    "the service is an AppID's LocalService (and COM starts it for an activation) is unknown.");
+        return NULL;
+    }
+    name = register_service_name(tr);
+    if (!name || !trace_reg_find(tr, "appids", "local_service", name)) {
+        verdict_event(v, tr->registry, "when", NULL);
+        verdict_say(v, VERDICT_NA, "No AppID names the service%s%s%s as its LocalService, so COM does not start it "
+                    "for an activation and it need not register at start.", name ? " \"" : "", name ? name : "",
+                    name ? "\"" : "");
+        return NULL;
+    }
+    if (!tr->service_main)
+        verdict_say(v, VERDICT_ERROR, "The service \"%s\" is an AppID's LocalService, but it never reached ServiceMain "
+                    "(see svc.dispatcher), so when it started, and whether it would have registered in time, is "
+                    "unknown.", name);
+    return tr->service_main;
+}
+
 void rules_register_at_start(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *first_reg, *act, *start;
-    int embed, lsvc;
 
+    if (tr->shape == TRACE_SHAPE_USER) {
+        verdict_say(v, VERDICT_NA, "The harness started the server directly, as a user would (the user shape), not "
+                    "for an activation, so it need not register at start.");
+        return;
+    }
     if (!rules_need_hooks(tr, v, TRACE_HOOK_COM) || !rules_need_candidate(tr, v))
         return;
     first_reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid);
@@ -96,19 +148,8 @@ void rules_register_at_start(const trace *tr, const config *cfg, verdict *v)
         verdict_say(v, VERDICT_NA, "No class was registered and no client activated one in this run.");
         return;
     }
-    embed = trace_is_embedding(tr);
-    /* whether a service was started as an AppID's LocalService is read from the registry */
-    if (!embed && tr->service_main && !rules_need_hooks(tr, v, TRACE_HOOK_REGISTRY))
+    if (!(start = register_launch(tr, v)))
         return;
-    lsvc = !embed && trace_is_local_service(tr);
-    if (!embed && !lsvc) {
-        verdict_event(v, tr->proc_start, "image", "cmdline", NULL);
-        verdict_say(v, VERDICT_NA, "The server was not launched for activation (%s), so it need not register at "
-                    "start.", tr->service_main ? "a service that no AppID names as its LocalService" :
-                    "no -Embedding on its command line");
-        return;
-    }
-    start = embed ? tr->proc_start : tr->service_main;
     if (!act) {
         if (!rules_need_hooks(tr, v, TRACE_HOOK_COM_CLIENT))
             return;
@@ -179,11 +220,17 @@ static void register_judge_service(const trace *tr, verdict *v, const trace_ev *
 
 static void register_judge_exe(const trace *tr, verdict *v, const trace_ev *failed)
 {
-    const trace_ev *last = rules_last_seen(tr), *end = tr->proc_end;
+    const trace_ev *last = rules_last_seen(tr), *end = tr->proc_end, *closed = trace_harness_closed(tr, failed);
     const char *how = end ? json_string_value(json_object_get(end->obj, "how")) : NULL;
 
     verdict_event(v, last, "code", "how", "reason", NULL);
-    if (end && tr->proc_end_natural && !(how && !strcmp(how, "crash"))) {
+    /* an exit that only followed the user closing the server's window was no report of the failure */
+    if (end && tr->proc_end_natural && trace_is(closed, "ctl_close") && closed->seq < end->seq) {
+        verdict_event(v, closed, "server_pid", "windows", NULL);
+        verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the server carried on as if "
+                    "registered until the harness closed its window (seq %lld, %.7g ms later); it must exit with an "
+                    "error code by itself.", failed->seq, closed->seq, closed->t - failed->t);
+    } else if (end && tr->proc_end_natural && !(how && !strcmp(how, "crash"))) {
         if (!trace_has(end, "code"))
             verdict_say(v, VERDICT_ERROR, "The server exited after the failed registration, but its exit code is not "
                         "visible.");
@@ -233,7 +280,8 @@ void rules_register_runas_identity(const trace *tr, const config *cfg, verdict *
         return;
     }
     verdict_event(v, failed, "clsid", "context", "flags", "result", NULL);
-    if (tr->service_main)
+    /* a service process that never reached ServiceMain cannot report STOPPED: its exit code speaks for it */
+    if (tr->shape == TRACE_SHAPE_SERVICE && tr->service_main)
         register_judge_service(tr, v, failed);
     else
         register_judge_exe(tr, v, failed);

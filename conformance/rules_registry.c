@@ -84,9 +84,26 @@ void rules_registry_localservice(const trace *tr, const config *cfg, verdict *v)
         registry_judge_appid(tr, v, app, exe);
     }
     if (!n) {
+        const trace_ev *reg;
+
+        /* whether a service is a COM service is read from its own calls */
+        if (tr->shape == TRACE_SHAPE_SERVICE && !rules_need_candidate(tr, v))
+            return;
+        reg = tr->shape == TRACE_SHAPE_SERVICE ? trace_next_of(tr, NULL, "com_register", tr->cand_pid) : NULL;
         registry_fact(v, tr);
-        verdict_say(v, VERDICT_NA, "No AppID in the candidate's registration has a LocalService value: it is not "
-                    "registered as a COM service.");
+        /* a service that hosts class objects is a COM service: without LocalService COM would launch its
+         * executable as a second, plain server instead of reaching the running service */
+        if (reg) {
+            verdict_event(v, reg, "clsid", "context", "flags", "result", NULL);
+            verdict_say(v, VERDICT_FAIL, "The service registers class objects (%s, seq %lld), but no AppID in its "
+                        "registration has a LocalService value naming it, so COM would launch the executable as a "
+                        "plain server instead of reaching the service.",
+                        json_string_value(json_object_get(reg->obj, "clsid")), reg->seq);
+        } else {
+            verdict_say(v, VERDICT_NA, "No AppID in the candidate's registration has a LocalService value, and %s.",
+                        tr->shape == TRACE_SHAPE_SERVICE ? "the service registers no class objects: it is not a "
+                        "COM service" : "this run drove an EXE COM server, not a service");
+        }
     } else if (!v->set) {
         verdict_say(v, VERDICT_PASS, "Every AppID with a LocalService (%zu) names an installed service whose image is "
                     "the candidate, and a class points to it.", n);

@@ -252,19 +252,22 @@ void rules_revoke_when_idle(const trace *tr, const config *cfg, verdict *v)
     const trace_ev *reg, *idle;
     const char *why;
     double worst = -1;
-    int embed;
 
+    /* a service that revoked and stopped itself when idle would be an unasked stop (svc.stopped.exit-code) */
+    if (tr->shape == TRACE_SHAPE_SERVICE) {
+        verdict_say(v, VERDICT_NA, "A service's life belongs to the SCM: its class objects stay registered until "
+                    "STOP; atl.quit.on-stop and com.revoke.all judge their revocation.");
+        return;
+    }
+    if (tr->shape == TRACE_SHAPE_USER) {
+        verdict_say(v, VERDICT_NA, "The harness started the server directly, as a user would: it is under user "
+                    "control (com.revoke.user-control judges it).");
+        return;
+    }
     if (!rules_need_hooks(tr, v, TRACE_HOOK_COM | TRACE_HOOK_COM_CLIENT) || !rules_need_candidate(tr, v))
         return;
     if (!(reg = revoke_first_ok_reg(tr))) {
         verdict_say(v, VERDICT_NA, "The candidate registered no class object, so it had nothing to revoke.");
-        return;
-    }
-    embed = trace_is_embedding(tr);
-    if (!embed && !tr->service_main) {
-        verdict_event(v, tr->proc_start, "image", "cmdline", NULL);
-        verdict_say(v, VERDICT_NA, "The server was started without -Embedding and is not a service: it is under user "
-                    "control (com.revoke.user-control judges it).");
         return;
     }
     if (!(idle = revoke_idle_point(tr, &why))) {
@@ -274,25 +277,36 @@ void rules_revoke_when_idle(const trace *tr, const config *cfg, verdict *v)
     verdict_event(v, idle, "instance", "remaining", NULL);
     for (; reg; reg = revoke_next_ok_reg(tr, reg))
         revoke_judge_idle_reg(tr, v, idle, reg, cfg->revoke_after_idle_ms, &worst);
-    if (embed)
-        revoke_judge_idle_exit(tr, v, idle, cfg->revoke_after_idle_ms);
+    revoke_judge_idle_exit(tr, v, idle, cfg->revoke_after_idle_ms);
     if (!v->set)
         verdict_say(v, VERDICT_PASS, "Once the client released everything (seq %lld), every class object was revoked "
-                    "within %.7g ms (the slowest after %.7g ms)%s.", idle->seq, cfg->revoke_after_idle_ms, worst,
-                    embed ? " and the server, launched for activation, exited" : "; a service need not exit");
+                    "within %.7g ms (the slowest after %.7g ms) and the server, launched for activation, exited.",
+                    idle->seq, cfg->revoke_after_idle_ms, worst);
 }
 
-/* Where watching a user-controlled server ends: the harness's first act after the last release (it closes
- * or kills the server), else the trace's end. */
+/* Harness acts that end every process of the run: the deadline, the kill of what outlived the wineserver. */
+static int revoke_is_harness_end(const trace_ev *e)
+{
+    const char *action = trace_is(e, "harness") ? json_string_value(json_object_get(e->obj, "action")) : NULL;
+
+    return action && (!strcmp(action, "deadline") || !strcmp(action, "kill"));
+}
+
+/* Where watching a user-controlled server ends: the harness's first WM_CLOSE to its windows (the user closing it)
+ * or kill after the last release, the harness's deadline, a kill by anyone, else the trace's end. An exit after
+ * the close is the server obeying the user, not leaving on its own. */
 static const trace_ev *revoke_watch_end(const trace *tr, const trace_ev *idle)
 {
+    const trace_ev *closed = trace_harness_closed(tr, idle);
     size_t i;
 
-    for (i = (size_t)(idle - tr->evs) + 1; i < tr->nevs; i++)
-        if (trace_is(&tr->evs[i], "harness") || trace_is(&tr->evs[i], "end") ||
-            (tr->evs[i].pid == tr->cand_pid && trace_is(&tr->evs[i], "process_exit") &&
-             !tr->proc_end_natural))
-            return &tr->evs[i];
+    for (i = (size_t)(idle - tr->evs) + 1; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+
+        if (e == closed || trace_is(e, "end") || revoke_is_harness_end(e) ||
+            (e->pid == tr->cand_pid && trace_is(e, "process_exit") && !tr->proc_end_natural))
+            return e;
+    }
     return &tr->evs[tr->nevs - 1];
 }
 
@@ -303,18 +317,17 @@ void rules_revoke_user_control(const trace *tr, const config *cfg, verdict *v)
     const char *why;
     json_t *o;
 
-    if (!rules_need_hooks(tr, v, TRACE_HOOK_COM) || !rules_need_candidate(tr, v))
-        return;
-    if (tr->service_main || trace_is_embedding(tr) || !revoke_first_ok_reg(tr)) {
-        verdict_event(v, tr->proc_start, "image", "cmdline", NULL);
-        verdict_say(v, VERDICT_NA, "%s", tr->service_main ? "The candidate is a service, not started by a user." :
-                    trace_is_embedding(tr) ? "The server was launched for activation (-Embedding), not by a user." :
-                    "The candidate registered no class object.");
+    if (tr->shape != TRACE_SHAPE_USER) {
+        verdict_say(v, VERDICT_NA, "%s", tr->shape == TRACE_SHAPE_SERVICE ? "The candidate runs as a service, "
+                    "started by the SCM, not by a user." : "COM launched the server for an activation (-Embedding), "
+                    "not a user.");
         return;
     }
-    if (!tr->proc_start) {
-        verdict_say(v, VERDICT_ERROR, "The server's start (process_start with its command line) is not in the trace, "
-                    "so whether a user started it could not be told.");
+    if (!rules_need_hooks(tr, v, TRACE_HOOK_COM) || !rules_need_candidate(tr, v))
+        return;
+    if (!revoke_first_ok_reg(tr)) {
+        verdict_event(v, tr->proc_start, "image", "cmdline", NULL);
+        verdict_say(v, VERDICT_NA, "The candidate registered no class object.");
         return;
     }
     for (win = trace_next_of(tr, NULL, "window", tr->cand_pid); win && !trace_flag(win, "visible");
@@ -353,7 +366,7 @@ void rules_revoke_user_control(const trace *tr, const config *cfg, verdict *v)
     if (v->set)
         return;
     d = watch_end->t - idle->t;
-    verdict_event(v, watch_end, "action", "reason", NULL);
+    verdict_event(v, watch_end, "action", "reason", "server_pid", "windows", "ok", NULL);
     /* the threshold is a minimum here: the server must be seen staying as long as an idle one may take */
     o = verdict_fact(v);
     json_object_set_new(o, "what", json_string("last client left to the end of the watch, with no revoke or exit"));

@@ -18,6 +18,17 @@
 SC_API char *sc_judge_file(const char *trace_path, const char *config_json, char *err, size_t errlen);
 SC_API char *sc_judge_text(const char *trace_jsonl, const char *config_json, char *err, size_t errlen);
 
+/* Judges several traces of one candidate (one per run) and merges them rule by rule: fail if any run
+ * fails the rule, else error if any run errs, else warn if any warns, else pass if any passes, else n/a.
+ * Returns JSON like sc_judge_file's, plus "runs":[{"trace":path,"shape":...,"verdict":...,"counts":{...}}]
+ * at the top, and in each rule "runs":[{"run":index,"shape":...,"verdict":...,"message":...}]; the rule's
+ * message and evidence are those of the run(s) that decided it (for pass: every passing run's evidence,
+ * each evidence item tagged with "run": index). NULL only for an unusable config or argument.
+ * Each top-level runs entry also carries "info" (what sc_judge_file gives as "trace", which the merged
+ * result has not) and "error" when that run's trace was unusable (then all its rules are error). */
+SC_API char *sc_judge_files(const char *const *trace_paths, size_t n, const char *config_json, char *err,
+                            size_t errlen);
+
 /* [{"id","title","kind":"must"|"should","source":"004","seed":...,"implemented":bool}] in RULES.md order. */
 SC_API char *sc_rules_json(void);
 

@@ -22,6 +22,11 @@ enum {
     TRACE_HOOK_SERVICE = 0x1, TRACE_HOOK_WAITS = 0x2, TRACE_HOOK_DEBUGSTR = 0x4, TRACE_HOOK_CONTROLLER = 0x8,
     TRACE_HOOK_COM = 0x10, TRACE_HOOK_REGISTRY = 0x20, TRACE_HOOK_COM_CLIENT = 0x40
 };
+/* How the harness drove the candidate (the header's run.shape): as a service under the SCM, as an EXE
+ * COM server launched by COM with -Embedding, or as that EXE started directly by a user. A header
+ * without run (sources older than the shapes) drove a service. */
+enum { TRACE_SHAPE_SERVICE, TRACE_SHAPE_EMBEDDING, TRACE_SHAPE_USER };
+
 /* Traces written before hooks existed recorded exactly these families. */
 #define TRACE_HOOKS_LEGACY (TRACE_HOOK_SERVICE | TRACE_HOOK_WAITS | TRACE_HOOK_DEBUGSTR | TRACE_HOOK_CONTROLLER)
 
@@ -58,6 +63,8 @@ typedef struct trace {
     json_t *header;
     unsigned hooks;             /* TRACE_HOOK_* families recorded */
     int hooks_given;            /* 0: the header has no hooks and TRACE_HOOKS_LEGACY is assumed */
+    int shape;                  /* TRACE_SHAPE_*: how this run drove the candidate */
+    int shape_given;            /* 0: the header has no run.shape and the service shape is assumed */
     const char *service_name;   /* NULL when the header does not say */
     int has_service_type;
     long long service_type;     /* as installed: header, else ctl_install */
@@ -107,10 +114,14 @@ int trace_hr_ok(const trace_ev *e, const char *key);
 const trace_ev *trace_next_of(const trace *tr, const trace_ev *after, const char *ev, long long pid);
 int trace_reg_ok(const trace_ev *reg);
 int trace_is_embedding(const trace *tr);
-int trace_is_local_service(const trace *tr);
 const char *trace_exe_name(const trace *tr);
 int trace_names_exe(const char *path, const char *exe);
 const json_t *trace_reg_find(const trace *tr, const char *list, const char *key, const char *value);
 const char *trace_reg_str(const json_t *item, const char *key);
+const char *trace_shape_name(int shape);
+int trace_shape_parse(const char *name);
+int trace_names_cand(const trace *tr, const trace_ev *e, const char *key);
+int trace_is_kill(const trace *tr, const trace_ev *e);
+const trace_ev *trace_harness_closed(const trace *tr, const trace_ev *after);
 
 #endif

@@ -1,4 +1,4 @@
-/* Answers what the COM rules ask of a trace: hooks, HRESULTs and cookies, the launch, the registry left behind. */
+/* Answers what the COM rules ask of a trace: hooks, HRESULTs, cookies, shape, launch, close, the registry left. */
 #include "trace.h"
 
 #include <ctype.h>
@@ -89,16 +89,6 @@ int trace_is_embedding(const trace *tr)
     return 0;
 }
 
-/* Whether the candidate runs as a service that some AppID names as its LocalService: COM starts it then. */
-int trace_is_local_service(const trace *tr)
-{
-    const char *name = tr->service_name;
-
-    if (!name && tr->service_main)
-        name = json_string_value(json_object_get(tr->service_main->obj, "service"));
-    return tr->service_main && name && trace_reg_find(tr, "appids", "local_service", name);
-}
-
 static const char *com_basename(const char *path, size_t *len)
 {
     const char *b = path, *p, *end;
@@ -163,6 +153,55 @@ const json_t *trace_reg_find(const trace *tr, const char *list, const char *key,
 
         if (s && !strcasecmp(s, value))
             return item;
+    }
+    return NULL;
+}
+
+static const char *const com_shapes[] = { "service", "embedding", "user" };
+
+const char *trace_shape_name(int shape)
+{
+    return shape >= 0 && shape < (int)(sizeof com_shapes / sizeof com_shapes[0]) ? com_shapes[shape] : "?";
+}
+
+/* The TRACE_SHAPE_* a run.shape names, or -1 for a name this engine does not know. */
+int trace_shape_parse(const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < sizeof com_shapes / sizeof com_shapes[0]; i++)
+        if (!strcmp(com_shapes[i], name))
+            return (int)i;
+    return -1;
+}
+
+/* Whether a controller event is about the candidate: its pid field names it, or names no process (the
+ * controller of one run watches one server). */
+int trace_names_cand(const trace *tr, const trace_ev *e, const char *key)
+{
+    long long pid = trace_int(e, key, 0);
+
+    return pid <= 0 || pid == tr->cand_pid;
+}
+
+/* Whether e is the harness killing the candidate (ctl_kill that did not fail). */
+int trace_is_kill(const trace *tr, const trace_ev *e)
+{
+    return trace_is(e, "ctl_kill") && (!trace_has(e, "ok") || trace_flag(e, "ok")) &&
+           trace_names_cand(tr, e, "server_pid") && trace_names_cand(tr, e, "service_pid");
+}
+
+/* The harness's first act that ends the candidate's life after `after` (NULL: from the start): WM_CLOSE to
+ * its windows (the user closing it) or a kill. */
+const trace_ev *trace_harness_closed(const trace *tr, const trace_ev *after)
+{
+    size_t i;
+
+    for (i = after ? (size_t)(after - tr->evs) + 1 : 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+
+        if ((trace_is(e, "ctl_close") && trace_names_cand(tr, e, "server_pid")) || trace_is_kill(tr, e))
+            return e;
     }
     return NULL;
 }

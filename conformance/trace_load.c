@@ -47,6 +47,21 @@ static const load_spec load_specs[] = {
     { "ctl_wait", { { 0 } } },
     { "ctl_exit", { { "service_pid", LOAD_INT | LOAD_NULL | LOAD_OPT } } },
     { "ctl_uninstall", { { 0 } } },
+    /* the controller of the embedding and user shapes (server_pid: the COM server it launched or watches) */
+    { "ctl_launch", { { "ok", LOAD_FLAG | LOAD_OPT }, { "error", LOAD_INT | LOAD_NULL | LOAD_OPT },
+                      { "server_pid", LOAD_INT | LOAD_NULL | LOAD_OPT },
+                      { "cmdline", LOAD_STR | LOAD_NULL | LOAD_OPT } } },
+    { "ctl_client", { { "ok", LOAD_FLAG | LOAD_OPT }, { "exit", LOAD_INT | LOAD_NULL | LOAD_OPT },
+                      { "outcome", LOAD_STR | LOAD_NULL | LOAD_OPT },
+                      { "elapsed_ms", LOAD_NUM | LOAD_NULL | LOAD_OPT } } },
+    { "ctl_watch", { { "what", LOAD_STR | LOAD_NULL | LOAD_OPT }, { "server_pid", LOAD_INT | LOAD_NULL | LOAD_OPT },
+                     { "outcome", LOAD_STR | LOAD_NULL | LOAD_OPT }, { "elapsed_ms", LOAD_NUM | LOAD_NULL | LOAD_OPT },
+                     { "code", LOAD_INT | LOAD_NULL | LOAD_OPT } } },
+    { "ctl_close", { { "server_pid", LOAD_INT | LOAD_NULL | LOAD_OPT },
+                     { "windows", LOAD_INT | LOAD_NULL | LOAD_OPT } } },
+    /* service_pid: the form an older controller wrote for a service it killed */
+    { "ctl_kill", { { "server_pid", LOAD_INT | LOAD_NULL | LOAD_OPT },
+                    { "service_pid", LOAD_INT | LOAD_NULL | LOAD_OPT }, { "ok", LOAD_FLAG | LOAD_OPT } } },
     { "harness", { { "action", LOAD_STR } } },
     { "process_start", { { "image", LOAD_STR | LOAD_NULL | LOAD_OPT },
                          { "cmdline", LOAD_STR | LOAD_NULL | LOAD_OPT } } },
@@ -186,6 +201,34 @@ static int load_hooks(trace *tr, const json_t *o)
     return 1;
 }
 
+/* The run object says how the harness drove the candidate. Without it (or without its shape) the source
+ * predates the shapes and drove a service; a shape this engine does not know would be judged as the wrong
+ * kind of run, so it makes the trace unusable, as a bad hooks does. Other keys of run are free. */
+static int load_run(trace *tr, const json_t *o)
+{
+    const json_t *run = json_object_get(o, "run"), *shape;
+
+    tr->shape = TRACE_SHAPE_SERVICE;
+    if (!run)
+        return 1;
+    if (!json_is_object(run)) {
+        load_fail(tr, "the header's run must be an object");
+        return 0;
+    }
+    shape = json_object_get(run, "shape");
+    if (!shape)
+        return 1;
+    if (!json_is_string(shape) || trace_shape_parse(json_string_value(shape)) < 0) {
+        load_fail(tr, "the header's run.shape must be \"service\", \"embedding\" or \"user\"%s%s%s",
+                  json_is_string(shape) ? " (it is \"" : " (it is not a string)",
+                  json_is_string(shape) ? json_string_value(shape) : "", json_is_string(shape) ? "\")" : "");
+        return 0;
+    }
+    tr->shape = trace_shape_parse(json_string_value(shape));
+    tr->shape_given = 1;
+    return 1;
+}
+
 /* The schema is "svccert-trace/<major>[.<minor>]"; only major 1 is known. */
 static int load_check_header(trace *tr, json_t *o)
 {
@@ -209,7 +252,7 @@ static int load_check_header(trace *tr, json_t *o)
                   "(it reads svccert-trace/1)", schema);
         return 0;
     }
-    if (!load_hooks(tr, o))
+    if (!load_hooks(tr, o) || !load_run(tr, o))
         return 0;
     cand = json_object_get(o, "candidate");
     if (json_is_string(json_object_get(cand, "service_name")))

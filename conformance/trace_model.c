@@ -126,18 +126,54 @@ static void model_pids_add(model_pids *s, long long pid)
         s->pid[s->n++] = pid;
 }
 
-/* What the controller says the service's process is. */
+/* What the controller says the candidate's process is: the service it queried or saw exit, or the COM server
+ * it launched, watched, closed or killed. */
 static long long model_ctl_says(const trace *tr)
 {
-    size_t i;
+    static const char *const server_evs[] = { "ctl_launch", "ctl_watch", "ctl_close", "ctl_kill" };
+    size_t i, k;
 
     for (i = 0; i < tr->nevs; i++) {
         const trace_ev *e = &tr->evs[i];
 
         if ((trace_is(e, "ctl_exit") || trace_is(e, "ctl_query")) && trace_int(e, "service_pid", 0) > 0)
             return trace_int(e, "service_pid", 0);
+        for (k = 0; k < sizeof server_evs / sizeof server_evs[0]; k++)
+            if (trace_is(e, server_evs[k]) && trace_int(e, "server_pid", 0) > 0)
+                return trace_int(e, "server_pid", 0);
     }
     return 0;
+}
+
+/* An EXE server's run: Wine's own services (rpcss, started for COM) make service calls there, so those never
+ * point at the candidate; the controller's word, the only COM server, the only process started, the only one
+ * that exited do, in that order. */
+static void model_find_server(trace *tr, long long said, const model_pids *com, const model_pids *started,
+                              const model_pids *exited)
+{
+    const trace_ev *launch = NULL;
+    size_t i;
+
+    for (i = 0; i < tr->nevs && !launch; i++)
+        if (trace_is(&tr->evs[i], "ctl_launch") && trace_has(&tr->evs[i], "ok") && !trace_flag(&tr->evs[i], "ok"))
+            launch = &tr->evs[i];
+    if (said)
+        tr->cand_pid = said;
+    else if (com->n == 1)
+        tr->cand_pid = com->pid[0];
+    else if (com->n > 1)
+        snprintf(tr->cand_why, sizeof tr->cand_why,
+                 "COM server calls come from %zu processes and nothing in the trace says which one is the candidate",
+                 com->n);
+    else if (started->n == 1)
+        tr->cand_pid = started->pid[0];
+    else if (exited->n == 1)
+        tr->cand_pid = exited->pid[0];
+    else if (launch)
+        snprintf(tr->cand_why, sizeof tr->cand_why, "the harness could not start the server (ctl_launch at seq "
+                 "%lld failed with error %lld)", launch->seq, trace_int(launch, "error", 0));
+    else
+        snprintf(tr->cand_why, sizeof tr->cand_why, "no event in the trace shows which process is the candidate");
 }
 
 /* Wine's own service processes may show up too, so the installed name is asked first, then the
@@ -145,6 +181,7 @@ static long long model_ctl_says(const trace *tr)
 static void model_find_candidate(trace *tr)
 {
     model_pids ctl = { { 0 }, 0 }, svc = { { 0 }, 0 }, exited = { { 0 }, 0 }, com = { { 0 }, 0 };
+    model_pids started = { { 0 }, 0 };
     long long said = model_ctl_says(tr);
     size_t i;
 
@@ -157,7 +194,8 @@ static void model_find_candidate(trace *tr)
 
         if (!e->pid || model_pids_has(&ctl, e->pid))
             continue;
-        if (tr->service_name && trace_is(e, "service_main") && json_is_string(name) &&
+        if (tr->shape == TRACE_SHAPE_SERVICE && tr->service_name && trace_is(e, "service_main") &&
+            json_is_string(name) &&
             !strcasecmp(json_string_value(name), tr->service_name)) {
             tr->cand_pid = e->pid;
             return;
@@ -168,6 +206,12 @@ static void model_find_candidate(trace *tr)
             model_pids_add(&com, e->pid);
         if (trace_is(e, "process_exit"))
             model_pids_add(&exited, e->pid);
+        if (trace_is(e, "process_start"))
+            model_pids_add(&started, e->pid);
+    }
+    if (tr->shape != TRACE_SHAPE_SERVICE) {
+        model_find_server(tr, said, &com, &started, &exited);
+        return;
     }
     if (svc.n == 1 || (svc.n > 1 && model_pids_has(&svc, said)))
         tr->cand_pid = svc.n == 1 ? svc.pid[0] : said;
@@ -198,13 +242,21 @@ int trace_names_service(const trace *tr, const trace_ev *e)
     return !tr->service_name || !json_is_string(svc) || !strcasecmp(json_string_value(svc), tr->service_name);
 }
 
-/* A ctl_exit that names no process is taken to be the candidate's: the controller tracks only that one. */
+/* The signs that the candidate's process ended: its process_exit; the controller's ctl_exit, or its watch
+ * that saw the server exit (ctl_watch outcome "exited"), or its kill (ctl_kill, unless it failed). A
+ * controller record that names no process is taken to be about the candidate: it tracks only that one. */
 static int model_is_exit(const trace *tr, const trace_ev *e)
 {
-    long long pid = trace_int(e, "service_pid", 0);
+    const json_t *outcome = json_object_get(e->obj, "outcome");
 
-    return (e->pid == tr->cand_pid && trace_is(e, "process_exit")) ||
-           (trace_is(e, "ctl_exit") && (pid <= 0 || pid == tr->cand_pid));
+    if (trace_is(e, "process_exit"))
+        return e->pid == tr->cand_pid;
+    if (trace_is(e, "ctl_exit"))
+        return trace_names_cand(tr, e, "service_pid");
+    if (trace_is(e, "ctl_watch"))
+        return json_is_string(outcome) && !strcmp(json_string_value(outcome), "exited") &&
+               trace_names_cand(tr, e, "server_pid");
+    return trace_is_kill(tr, e);
 }
 
 static void model_index_candidate(trace *tr)
@@ -237,7 +289,7 @@ static void model_index_candidate(trace *tr)
     }
     if (!tr->service_main)
         tr->service_main = any_main;
-    tr->proc_end_natural = tr->proc_end && !killed;
+    tr->proc_end_natural = tr->proc_end && !killed && !trace_is(tr->proc_end, "ctl_kill");
     tr->st = calloc(n ? n : 1, sizeof *tr->st);
     if (!tr->st) {
         snprintf(tr->error, sizeof tr->error, "out of memory indexing the status reports");

@@ -13,6 +13,14 @@ struct hr_run {
     const char *args[HR_MAX_ARGS];      /* ServiceMain start arguments */
     int n_args;
     const char *service_name;           /* NULL: derived from the file name */
+    const char *shape;                  /* "service" (NULL), "embedding" (COM launches it), "user" */
+    const char *register_cmd;           /* words the candidate is run with first: its self-registration */
+    const char *reg_file;               /* or a .reg file imported first */
+    const char *clsids[8];              /* classes the client activates; none: what the registration added */
+    int n_clsids;
+    int instances, hold_ms, gap_ms;     /* the client: instances per class, held, released this far apart */
+    int watch_ms;                       /* how long an idle EXE server is watched to leave (or stay) */
+    int activate;                       /* service shape: started by a client's activation, not by StartService */
     int timeout_s;                      /* hard deadline for the whole run */
     int start_timeout_ms, stop_timeout_ms, pause_timeout_ms, exit_timeout_ms, dwell_ms;
     int no_pause, no_stop;

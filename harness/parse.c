@@ -27,6 +27,7 @@ static int hp_fail(char *err, size_t errlen, const char *fmt, ...)
 struct hp_found {
     unsigned ctl;        /* pid of the first svccert-ctl line */
     unsigned cand_ctl;   /* first non-zero service_pid in a controller record */
+    unsigned cand_launch;  /* server_pid of the controller's first successful ctl_launch */
     unsigned cand_svc;   /* pid whose dispatcher got the start request for the service */
     unsigned cli;        /* pid of the first svccert-cli line (the harness's COM client) */
     unsigned cand_emb;   /* the first process started with -Embedding (COM launched it) */
@@ -92,6 +93,7 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, struct hp_found *f,
             if (b.n >= 12 && !memcmp(b.p, "svccert-ctl ", 12)) {
                 if (!f->ctl) f->ctl = l.pid;
                 if (l.pid == f->ctl && !f->cand_ctl) f->cand_ctl = hp_ctl_service_pid(b.p, b.n);
+                if (l.pid == f->ctl && !f->cand_launch) f->cand_launch = hp_ctl_launch_pid(b.p, b.n, trunc);
             } else if (!f->cli && b.n >= strlen(HP_CLI_PREFIX) &&
                        !memcmp(b.p, HP_CLI_PREFIX, strlen(HP_CLI_PREFIX))) {
                 f->cli = l.pid;
@@ -114,6 +116,7 @@ static void hp_ctl_client(struct hp_state *st, const struct hp_line *l)
     json_t *e;
 
     if (!hp_debugstr_line(l, &st->buf, &trunc)) return;
+    if (hp_reg_record(st, l, st->buf.p, st->buf.n, trunc)) return;
     e = hp_ctl_event(&st->out, st->buf.p, st->buf.n, trunc, st->seq, st->t, st->t_est, st->ctl, l->tid);
     if (!e) {
         e = hp_ev_obj("debugstr", st->seq, st->t, st->t_est, st->ctl, l->tid, 1);
@@ -123,10 +126,24 @@ static void hp_ctl_client(struct hp_state *st, const struct hp_line *l)
     hp_queue(st, e, HP_EV_READY);
 }
 
-static void hp_client(struct hp_state *st, const struct hp_line *l)
+/* A client or relay line names its thread's process. */
+static void hp_client_ids(struct hp_state *st, const struct hp_line *l)
 {
     if (hp_map_get(&st->tids, l->tid) != l->pid || (l->pid == st->cand && !hp_thr_find(st, l->tid)))
         hp_assign(st, l->tid, l->pid);
+}
+
+static void hp_relay(struct hp_state *st, const struct hp_line *l)
+{
+    hp_client_ids(st, l);
+    if (!st->cand || l->pid != st->cand || st->cand_dead) return;
+    hp_cand_active(st);
+    hp_relay_line(st, l);
+}
+
+static void hp_client(struct hp_state *st, const struct hp_line *l)
+{
+    hp_client_ids(st, l);
     if (st->cand && l->pid == st->cand) {
         if (st->cand_dead) return;
         hp_cand_active(st);
@@ -284,6 +301,7 @@ static int hp_pass2(FILE *in, struct hp_state *st, const struct hp_opts *o, char
     ssize_t n;
     struct hp_line l;
     int partial = 0;
+    long long orphans;
     json_t *e;
 
     while ((n = getline(&line, &cap, in)) != -1) {
@@ -299,16 +317,24 @@ static int hp_pass2(FILE *in, struct hp_state *st, const struct hp_opts *o, char
         if (l.kind == HP_CLIENT) hp_client(st, &l);
         else if (l.kind == HP_SERVER) hp_server(st, &l);
         else if (l.kind == HP_WINEMSG) hp_winemsg(st, &l);
+        else if (l.kind == HP_RELAY) hp_relay(st, &l);
         hp_out_flush(&st->out);
         if (st->out.failed) break;
     }
     free(line);
     if (ferror(in)) return hp_fail(err, errlen, "cannot read the log: %s", strerror(errno));
     hp_cand_finish(st);
+    orphans = hp_reg_finish(st);
     hp_out_drain(&st->out);
     if (partial) hp_tail_event(st, "log_truncated", "the log ends inside a line");
+    if (orphans) {
+        char why[96];
+
+        snprintf(why, sizeof(why), "%lld ctl_reg_* records without their ctl_reg_done", orphans);
+        hp_tail_event(st, "registry_incomplete", why);
+    }
     if (!st->cand)
-        hp_tail_event(st, "no_candidate_process", "no pid given, no service_pid in a controller record, no start request for the service, no -Embedding launch");
+        hp_tail_event(st, "no_candidate_process", "no pid given, no service_pid in a controller record, no ctl_launch, no start request for the service, no -Embedding launch");
     e = hp_ev_obj("end", ++st->seq, st->last_t, 0, 0, 0, 0);
     hp_set(&st->out, e, "reason", json_string(o->end_reason ? o->end_reason : "complete"));
     hp_set(&st->out, e, "events", json_integer(st->out.written));
@@ -360,10 +386,13 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
     st.out.f = out;
     st.ctl = f.ctl;
     st.cli = f.cli;
-    /* the candidate: given, else the service's process, else the server COM launched */
-    st.cand = o->cand_pid ? o->cand_pid : f.cand_ctl ? f.cand_ctl : f.cand_svc ? f.cand_svc : f.cand_emb;
+    /* the candidate: given, else the service's process, else the server the controller started,
+       else the service named by services.exe, else the server COM launched */
+    st.cand = o->cand_pid ? o->cand_pid : f.cand_ctl ? f.cand_ctl : f.cand_launch ? f.cand_launch
+            : f.cand_svc ? f.cand_svc : f.cand_emb;
     hp_out_write(&st.out, hdr);
     rc = hp_pass2(src, &st, o, err, errlen);
+    hp_reg_finish(&st);
     hp_out_free(&st.out);
     hp_map_free(&st.tids);
     free(st.thr);

@@ -43,10 +43,12 @@ struct hp_thr *hp_thr_add(struct hp_state *st, unsigned tid)
     return t;
 }
 
-/* Ends what a vanishing thread left open; a wait it never woke from keeps a null end. */
+/* Ends what a vanishing thread left open; a wait it never woke from keeps a null end, a call it
+   never returned from a null result. */
 static void hp_thr_remove(struct hp_state *st, struct hp_thr *t)
 {
     hp_wait_thread_gone(st, t);
+    hp_relay_thread_gone(st, t);
     *t = st->thr[--st->nthr];
 }
 
@@ -298,7 +300,10 @@ void hp_cand_finish(struct hp_state *st)
 
     /* a request whose reply the log does not hold says nothing about blocking; a wait still open
        never woke before the trace ended */
-    for (i = 0; i < st->nthr; i++) hp_wait_thread_gone(st, &st->thr[i]);
+    for (i = 0; i < st->nthr; i++) {
+        hp_wait_thread_gone(st, &st->thr[i]);
+        hp_relay_thread_gone(st, &st->thr[i]);
+    }
     /* the log ended between the last thread's death and the server's final word */
     if (st->exit_ev && !st->cand_dead) hp_cand_process_killed(st);
 }

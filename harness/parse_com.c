@@ -135,7 +135,12 @@ static json_t *hp_com_guid(const char *s, size_t n)
     size_t i;
 
     if (n != 38 || s[0] != '{' || s[37] != '}') return json_null();
-    for (i = 0; i < n; i++) g[i] = (char)toupper((unsigned char)s[i]);
+    for (i = 0; i < n; i++) {
+        /* anything but hex digits and dashes in their places is no GUID (and may not even be UTF-8) */
+        if (i && i < 37 && ((i == 9 || i == 14 || i == 19 || i == 24) ? s[i] != '-' : !isxdigit((unsigned char)s[i])))
+            return json_null();
+        g[i] = (char)toupper((unsigned char)s[i]);
+    }
     return json_stringn(g, n);
 }
 
@@ -193,7 +198,8 @@ static void hp_com_ole(struct hp_state *st, const struct hp_line *l)
         hp_set(&st->out, e, "object", hp_jhex(w[2], wl[2]));
         hp_set(&st->out, e, "result", json_null());
     }
-    if (e) hp_queue(st, e, HP_EV_READY);
+    /* a call that +relay also shows waits there for its result */
+    if (e) hp_relay_ole(st, l, e);
 }
 
 static int hp_com_hwnd(const char *s, unsigned long long *v)

@@ -156,6 +156,33 @@ unsigned hp_ctl_service_pid(const char *text, size_t n)
     return 0;
 }
 
+unsigned hp_ctl_launch_pid(const char *text, size_t n, int truncated)
+{
+    static const char name[] = HP_CTL_PREFIX "ctl_launch ";
+    size_t nl = sizeof(name) - 1, i, j, eq;
+    unsigned pid = 0;
+    int ok = 0;
+    long long v;
+
+    if (n < nl || memcmp(text, name, nl)) return 0;
+    /* the last token of a record Wine cut may be partial */
+    if (truncated)
+        while (n > nl && text[n - 1] != ' ') n--;
+    for (i = nl; i < n; i = j) {
+        while (i < n && text[i] == ' ') i++;
+        for (j = i; j < n && text[j] != ' '; j++)
+            ;
+        for (eq = i; eq < j && text[eq] != '='; eq++)
+            ;
+        if (eq == i + 2 && !memcmp(text + i, "ok", 2)) {
+            ok = j - eq == 2 && text[eq + 1] == '1';
+        } else if (eq == i + 10 && !memcmp(text + i, "server_pid", 10)) {
+            if (hp_parse_dec(text + eq + 1, j - eq - 1, &v) && v > 0 && v <= 0xffffffffLL) pid = (unsigned)v;
+        }
+    }
+    return ok ? pid : 0;
+}
+
 json_t *hp_marker_event(struct hp_out *o, const char *text, size_t n, long long seq, double t,
                         int t_est, unsigned pid, unsigned tid)
 {

@@ -14,7 +14,8 @@ enum hp_kind {
     HP_OTHER,    /* anything we do not understand */
     HP_CLIENT,   /* [t:]pid:tid:class:channel:function message */
     HP_SERVER,   /* id: body (wineserver trace) */
-    HP_WINEMSG   /* "wine: ..." message printed without a prefix */
+    HP_WINEMSG,  /* "wine: ..." message printed without a prefix */
+    HP_RELAY     /* [t:]pid:tid:Call module.func(args) ret=... or ...:Ret  module.func() retval=... */
 };
 
 struct hp_line {
@@ -24,6 +25,9 @@ struct hp_line {
     unsigned pid, tid;     /* client: both; server: tid holds the id before the colon */
     const char *cls, *chan, *func, *msg;  /* client parts (msg may be "") */
     const char *body;      /* server: text after "id: "; winemsg: text after "wine: " */
+    /* relay: func is "module.name", msg the argument list of a Call ("" for a Ret) */
+    int is_ret;
+    unsigned long long retval;
 };
 
 /* Splits `line` (NUL-terminated, modified in place) into l. */
@@ -127,6 +131,8 @@ HP_HIDDEN json_t *hp_ctl_event(struct hp_out *o, const char *text, size_t n, int
                                long long seq, double t, int t_est, unsigned pid, unsigned tid);
 /* The service_pid value of a ctl record, 0 if absent. */
 HP_HIDDEN unsigned hp_ctl_service_pid(const char *text, size_t n);
+/* The server_pid of a "svccert-ctl ctl_launch ok=1 ..." record, 0 for any other record. */
+HP_HIDDEN unsigned hp_ctl_launch_pid(const char *text, size_t n, int truncated);
 /* Builds a marker event from "svcref rule=<id> <why>", NULL if it is not one. */
 HP_HIDDEN json_t *hp_marker_event(struct hp_out *o, const char *text, size_t n, long long seq,
                                   double t, int t_est, unsigned pid, unsigned tid);
@@ -156,6 +162,22 @@ struct hp_wait {           /* a select that blocked */
     double apc_t;
 };
 
+/* The COM calls +relay is asked to show (RelayInclude), by what they become. */
+enum hp_rfn { HP_RF_NONE, HP_RF_INIT, HP_RF_SECURITY, HP_RF_REGISTER, HP_RF_RESUME, HP_RF_REVOKE };
+
+#define HP_CALL_DEPTH 8
+
+struct hp_call {           /* a relay Call whose Ret has not been seen */
+    enum hp_rfn fn;
+    struct hp_ev *ev;      /* the event waiting for the result (pending), NULL if none */
+    int ole;               /* ev came from the +ole line, not from the relay arguments */
+    int overlap;           /* register: another thread of the process was registering too */
+    int known;             /* flags (register) or cookie (revoke) are known */
+    unsigned flags;        /* register: REGCLS_* */
+    unsigned cookie;       /* revoke: the cookie */
+    char clsid[40];        /* register: from the +ole line, "" when not seen */
+};
+
 struct hp_thr {            /* a live thread of the candidate */
     unsigned tid;
     struct hp_ev *req;     /* a select request whose reply has not been seen */
@@ -165,6 +187,8 @@ struct hp_thr {            /* a live thread of the candidate */
     struct hp_wait w[HP_WAIT_DEPTH];
     int nw;
     int self_exit;         /* asked to terminate itself */
+    struct hp_call calls[HP_CALL_DEPTH];  /* open relay calls, innermost last */
+    int ncalls;
 };
 
 /* A process creation seen from its creator (trace:process:NtCreateUserProcess, two lines). */
@@ -183,12 +207,31 @@ struct hp_com {            /* COM, window and client bookkeeping (parse_com.c) *
     size_t nwin;
 };
 
+#define HP_LIVE_CLASSES 32
+
+/* Wine 8's CoRegisterClassObject numbers the cookies of a process 1, 2, ... (docs/wine-hooks.md). */
+struct hp_cookies {
+    unsigned last;         /* the last number handed out */
+    int lost;              /* a call may have taken a number unseen: no more inference */
+    struct { char clsid[40]; unsigned cookie; } live[HP_LIVE_CLASSES];  /* not known revoked */
+    size_t nlive;
+};
+
+/* The ctl_reg_* records of one registry scan, until its ctl_reg_done. */
+struct hp_reg {
+    json_t *classes, *appids, *exes, *services;
+    int truncated;
+    long long records;
+};
+
 struct hp_state {
     struct hp_out out;
     struct hp_map tids;    /* tid -> pid for every thread seen */
     unsigned cand, ctl;    /* candidate and controller pids, 0 = none */
     unsigned cli;          /* the harness's COM client (first svccert-cli record), 0 = none */
     struct hp_com com;
+    struct hp_cookies cookies;
+    struct hp_reg reg;
     struct hp_thr *thr;
     size_t nthr, capthr;
     long long seq;         /* the current raw line number */
@@ -241,6 +284,25 @@ HP_HIDDEN void hp_com_cand_line(struct hp_state *st, const struct hp_line *l);
 /* A line of a process other than the candidate and the controller: svccert-cli records become
    cli_* events; other debug strings are kept for the first client only. */
 HP_HIDDEN void hp_com_cli_line(struct hp_state *st, const struct hp_line *l);
+
+/* ---- relay Call/Ret lines of the candidate's COM calls (parse_relay.c) ---- */
+
+/* A relay line of the candidate: opens or closes a call, makes or completes its event. */
+HP_HIDDEN void hp_relay_line(struct hp_state *st, const struct hp_line *l);
+/* The event an +ole line of the candidate made (e, stolen): it waits for the result of the relay
+   call it belongs to, or is queued at once when relay does not show that call. */
+HP_HIDDEN void hp_relay_ole(struct hp_state *st, const struct hp_line *l, json_t *e);
+/* The thread is gone or the log ended: its open calls get no result. */
+HP_HIDDEN void hp_relay_thread_gone(struct hp_state *st, struct hp_thr *t);
+
+/* ---- the controller's registry scan (parse_reg.c) ---- */
+
+/* A controller record (text after decoding): 1 when it belongs to a registry scan and was taken;
+   the scan's ctl_reg_done queues its com_registry event. */
+HP_HIDDEN int hp_reg_record(struct hp_state *st, const struct hp_line *l, const char *text, size_t n,
+                            int truncated);
+/* The log ended: returns how many ctl_reg_* records never got their ctl_reg_done, and frees the scan. */
+HP_HIDDEN long long hp_reg_finish(struct hp_state *st);
 
 /* ---- waits from the server's select traffic (parse_wait.c) ---- */
 

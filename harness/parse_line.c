@@ -81,13 +81,54 @@ static int hp_is_class(const char *c)
     return !strcmp(c, "trace") || !strcmp(c, "warn") || !strcmp(c, "err") || !strcmp(c, "fixme");
 }
 
-/* pid:tid:class:channel:function message, after the optional timestamp. */
+static int hp_is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '@';
+}
+
+/* "Call module.func(args) ret=addr" or "Ret  module.func() retval=X ret=addr": +relay prints these
+   without the class:channel:function header. Other relay lines ("Call PE DLL (proc=...") are not calls. */
+static int hp_relay_rest(char *p, struct hp_line *l)
+{
+    char *name, *q, *r, *end = NULL;
+    int dot = 0;
+    size_t n;
+
+    if (!strncmp(p, "Call ", 5)) l->is_ret = 0;
+    else if (!strncmp(p, "Ret  ", 5)) l->is_ret = 1;
+    else return 0;
+    name = p + 5;
+    for (q = name; hp_is_name_char(*q); q++) dot |= *q == '.';
+    if (q == name || !dot || *q != '(') return 0;
+    if (l->is_ret) {
+        if (strncmp(q, "() retval=", 10)) return 0;
+        r = q + 10;
+        n = strspn(r, "0123456789abcdefABCDEF");
+        if (!n || (r[n] && r[n] != ' ') || !hp_parse_hex(r, n, &l->retval)) return 0;
+        l->msg = "";
+    } else {
+        /* a string argument may hold ") ret=" itself: the list ends at the last one */
+        for (r = q + 1; (r = strstr(r, ") ret=")); r++) end = r;
+        if (!end) return 0;
+        *end = 0;
+        l->msg = q + 1;
+    }
+    *q = 0;
+    l->func = name;
+    l->cls = l->chan = "";
+    l->kind = HP_RELAY;
+    return 1;
+}
+
+/* pid:tid:class:channel:function message, after the optional timestamp; or a relay line. */
 static int hp_client_rest(char *p, struct hp_line *l)
 {
     char *q;
 
     if (!(p = hp_hex_field(p, ':', &l->pid))) return 0;
     if (!(p = hp_hex_field(p, ':', &l->tid))) return 0;
+    if (*p == 'C' || *p == 'R') return hp_relay_rest(p, l);
     if (!(p = hp_token(p, ':', &l->cls)) || !hp_is_class(l->cls)) return 0;
     if (!(p = hp_token(p, ':', &l->chan))) return 0;
     l->func = p;

@@ -43,6 +43,35 @@ static void pfx_cache_dir(char *out, size_t cap)
         snprintf(out, cap, "%s/.cache/svccert", h && *h ? h : "/tmp");
 }
 
+/* What every run's prefix needs beyond a fresh boot: windows without an X server (a user-started COM
+ * server shows one), and the COM calls whose results only Wine's relay channel prints. Bump
+ * PFX_SETTINGS_VERSION when this changes, so that old templates are not reused. */
+#define PFX_SETTINGS_VERSION 2
+static const char pfx_settings[] =
+    "REGEDIT4\r\n\r\n"
+    "[HKEY_CURRENT_USER\\Software\\Wine\\Drivers]\r\n"
+    "\"Graphics\"=\"null\"\r\n\r\n"
+    "[HKEY_CURRENT_USER\\Software\\Wine\\Debug]\r\n"
+    "\"RelayInclude\"=\"combase.CoRegisterClassObject;combase.CoRevokeClassObject;combase.CoResumeClassObjects;"
+    "combase.CoInitializeSecurity;combase.CoInitializeEx\"\r\n";
+
+static int pfx_apply_settings(const char *dir, struct hr_env *e, const char *log)
+{
+    char loader[512], file[4300];
+    char *imp[] = { loader, "reg", "import", "C:\\svccert-settings.reg", NULL };
+    FILE *f;
+    int pid, st;
+
+    snprintf(loader, sizeof loader, "%s/wine64", hr_wine_dir());
+    snprintf(file, sizeof file, "%s/drive_c/svccert-settings.reg", dir);
+    if (!(f = fopen(file, "w")) || fputs(pfx_settings, f) < 0 || fclose(f))
+        return -1;
+    pid = hr_spawn(e, imp, log, log);
+    st = pid < 0 ? -1 : hr_wait_until(pid, hr_now_ms() + 60000);
+    unlink(file);
+    return st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ? -1 : 0;
+}
+
 static int pfx_boot(const char *dir, char *err, size_t errlen)
 {
     char loader[512], server[512], log[4300];
@@ -63,6 +92,12 @@ static int pfx_boot(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "wineboot failed in %s (see %s)", dir, log);
         if (pid > 0)
             hr_prefix_reap(dir);
+        hr_env_free(e);
+        return -1;
+    }
+    if (pfx_apply_settings(dir, e, log)) {
+        snprintf(err, errlen, "cannot set the prefix's settings in %s (see %s)", dir, log);
+        hr_prefix_reap(dir);
         hr_env_free(e);
         return -1;
     }
@@ -88,7 +123,7 @@ int hr_prefix_template(char *out, size_t cap, char *err, size_t errlen)
         snprintf(err, errlen, "Wine is not installed (%s missing)", server);
         return -1;
     }
-    snprintf(out, cap, "%s/wine-template-%lld", cache, (long long)st.st_mtime);
+    snprintf(out, cap, "%s/wine-template-v%d-%lld", cache, PFX_SETTINGS_VERSION, (long long)st.st_mtime);
     if (!access(out, F_OK))
         return 0;
     if (hr_mkdirs(cache)) {

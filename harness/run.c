@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define RUN_WINEDEBUG "+timestamp,+pid,+service,warn+debugstr,+server"
+/* +ole and +relay (limited by the prefix's RelayInclude) show the COM calls and their results, +msg the
+ * loop's WM_QUIT, +win the windows, +process who started whom (-Embedding). */
+#define RUN_WINEDEBUG "+timestamp,+pid,+service,warn+debugstr,+server,+ole,+relay,+msg,+win,+process"
 #define RUN_MAX_NOTES 16
 
 /* What the harness itself did or saw; these become `harness` events in the trace. */
@@ -36,6 +38,15 @@ void hr_defaults(struct hr_run *r)
     r->pause_timeout_ms = 5000;
     r->exit_timeout_ms = 10000;
     r->dwell_ms = 500;
+    r->instances = 3;
+    r->hold_ms = 500;
+    r->gap_ms = 200;
+    r->watch_ms = 12000;
+}
+
+static const char *run_shape(const struct hr_run *r)
+{
+    return r->shape ? r->shape : "service";
 }
 
 static void run_note(struct run_state *s, const char *action, const char *fmt, ...)
@@ -82,6 +93,19 @@ static int run_install_files(struct run_state *s, char *err, size_t errlen)
     if (hr_copy_file(from, to)) {
         snprintf(err, errlen, "cannot install the controller %s (was the build run?)", from);
         return -1;
+    }
+    snprintf(from, sizeof from, "%s/comclient.exe", windir);
+    snprintf(to, sizeof to, "%s/drive_c/svccert/comclient.exe", s->prefix);
+    if (hr_copy_file(from, to)) {
+        snprintf(err, errlen, "cannot install the COM client %s (was the build run?)", from);
+        return -1;
+    }
+    if (s->r->reg_file) {
+        snprintf(to, sizeof to, "%s/drive_c/svccert/registration.reg", s->prefix);
+        if (hr_copy_file(s->r->reg_file, to)) {
+            snprintf(err, errlen, "cannot read %s: %s", s->r->reg_file, strerror(errno));
+            return -1;
+        }
     }
     snprintf(base, sizeof base, "%s", b ? b + 1 : s->r->candidate);
     snprintf(to, sizeof to, "%s/drive_c/svccert/candidate/%s", s->prefix, base);
@@ -140,23 +164,34 @@ static void run_image_path(const struct run_state *s, char *out, size_t cap)
 
 static void run_controller(struct run_state *s, long long deadline)
 {
-    char loader[512], image[2048], num[5][16];
-    char *argv[16 + 2 * HR_MAX_ARGS];
+    char loader[512], image[2048], num[9][16];
+    char *argv[48 + 2 * HR_MAX_ARGS];
     int n = 0, i, pid, st;
+    const struct hr_run *r = s->r;
 
     snprintf(loader, sizeof loader, "%s/wine64", hr_wine_dir());
     run_image_path(s, image, sizeof image);
-    snprintf(num[0], sizeof num[0], "%d", s->r->start_timeout_ms);
-    snprintf(num[1], sizeof num[1], "%d", s->r->stop_timeout_ms);
-    snprintf(num[2], sizeof num[2], "%d", s->r->exit_timeout_ms);
-    snprintf(num[3], sizeof num[3], "%d", s->r->dwell_ms);
-    snprintf(num[4], sizeof num[4], "%d", s->r->pause_timeout_ms);
+    snprintf(num[0], sizeof num[0], "%d", r->start_timeout_ms);
+    snprintf(num[1], sizeof num[1], "%d", r->stop_timeout_ms);
+    snprintf(num[2], sizeof num[2], "%d", r->exit_timeout_ms);
+    snprintf(num[3], sizeof num[3], "%d", r->dwell_ms);
+    snprintf(num[4], sizeof num[4], "%d", r->pause_timeout_ms);
+    snprintf(num[5], sizeof num[5], "%d", r->instances);
+    snprintf(num[6], sizeof num[6], "%d", r->hold_ms);
+    snprintf(num[7], sizeof num[7], "%d", r->gap_ms);
+    snprintf(num[8], sizeof num[8], "%d", r->watch_ms);
     argv[n++] = loader;
     argv[n++] = "C:\\svccert\\svcctl.exe";
+    argv[n++] = "--shape";
+    argv[n++] = (char *)run_shape(r);
     argv[n++] = "--name";
     argv[n++] = s->name;
     argv[n++] = "--image";
     argv[n++] = image;
+    argv[n++] = "--cand";
+    argv[n++] = s->win_cand;
+    argv[n++] = "--client";
+    argv[n++] = "C:\\svccert\\comclient.exe";
     argv[n++] = "--start-timeout";
     argv[n++] = num[0];
     argv[n++] = "--stop-timeout";
@@ -167,13 +202,35 @@ static void run_controller(struct run_state *s, long long deadline)
     argv[n++] = num[3];
     argv[n++] = "--pause-timeout";
     argv[n++] = num[4];
-    if (s->r->no_pause)
+    argv[n++] = "--instances";
+    argv[n++] = num[5];
+    argv[n++] = "--hold-ms";
+    argv[n++] = num[6];
+    argv[n++] = "--gap-ms";
+    argv[n++] = num[7];
+    argv[n++] = "--watch-ms";
+    argv[n++] = num[8];
+    if (r->register_cmd) {
+        argv[n++] = "--register-cmd";
+        argv[n++] = (char *)r->register_cmd;
+    }
+    if (r->reg_file) {
+        argv[n++] = "--reg-file";
+        argv[n++] = "C:\\svccert\\registration.reg";
+    }
+    for (i = 0; i < r->n_clsids; i++) {
+        argv[n++] = "--clsid";
+        argv[n++] = (char *)r->clsids[i];
+    }
+    if (r->activate)
+        argv[n++] = "--activate";
+    if (r->no_pause)
         argv[n++] = "--no-pause";
-    if (s->r->no_stop)
+    if (r->no_stop)
         argv[n++] = "--no-stop";
-    for (i = 0; i < s->r->n_args; i++) {
+    for (i = 0; i < r->n_args; i++) {
         argv[n++] = "--arg";
-        argv[n++] = (char *)s->r->args[i];
+        argv[n++] = (char *)r->args[i];
     }
     argv[n] = NULL;
     pid = hr_spawn(s->env, argv, s->ctl, s->raw);
@@ -216,22 +273,57 @@ static void run_shutdown(struct run_state *s)
 
 static json_t *run_header(const struct run_state *s)
 {
-    json_t *img = json_array(), *args = json_array();
+    json_t *img = json_array(), *args = json_array(), *clsids = json_array(), *run;
     int i;
 
     for (i = 0; i < s->r->n_image_args; i++)
         json_array_append_new(img, json_string(s->r->image_args[i]));
     for (i = 0; i < s->r->n_args; i++)
         json_array_append_new(args, json_string(s->r->args[i]));
+    for (i = 0; i < s->r->n_clsids; i++)
+        json_array_append_new(clsids, json_string(s->r->clsids[i]));
+    run = json_pack("{s:s, s:s?, s:s?, s:o, s:b, s:{s:i, s:i, s:i}, s:i}", "shape", run_shape(s->r),
+                    "register", s->r->register_cmd, "reg_file", s->r->reg_file, "clsids", clsids,
+                    "activate", s->r->activate, "client", "instances", s->r->instances, "hold_ms", s->r->hold_ms,
+                    "gap_ms", s->r->gap_ms, "watch_ms", s->r->watch_ms);
     /* The event families this run records; a rule whose family is missing says so (error). */
-    return json_pack("{s:s, s:s, s:[s,s,s,s], s:{s:s, s:s, s:o, s:o, s:s, s:i}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b}}",
+    return json_pack("{s:s, s:s, s:[s,s,s,s,s,s,s], s:o, s:{s:s, s:s, s:o, s:o, s:s, s:i}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b}}",
                      "source", "wine", "source_version", "wine-8.0",
-                     "hooks", "service", "waits", "debugstr", "controller",
+                     "hooks", "service", "waits", "debugstr", "controller", "com", "registry", "com_client",
+                     "run", run,
                      "candidate", "path", s->r->candidate, "image_path", s->win_cand, "image_args", img,
                      "args", args, "service_name", s->name, "service_type", 16,
                      "controller", "timeout_s", s->r->timeout_s, "start_timeout_ms", s->r->start_timeout_ms,
                      "stop_timeout_ms", s->r->stop_timeout_ms, "pause_timeout_ms", s->r->pause_timeout_ms, "exit_timeout_ms", s->r->exit_timeout_ms,
                      "dwell_ms", s->r->dwell_ms, "pause", !s->r->no_pause, "stop", !s->r->no_stop);
+}
+
+/* The service the controller drove: the one it installed, or the one the candidate's registration
+ * installed (its record names it), which the parser must follow instead. */
+static void run_adopted_name(struct run_state *s)
+{
+    FILE *f = fopen(s->ctl, "r");
+    char line[2048], *p;
+    size_t n = 0;
+
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        if (!strstr(line, " ctl_install ok=1 ") || !strstr(line, " adopted=1") || !(p = strstr(line, " name=")))
+            continue;
+        for (p += 6; *p && *p != ' ' && *p != '\n' && n + 1 < sizeof s->name; p++) {
+            unsigned v;
+            if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1) {
+                s->name[n++] = (char)v;
+                p += 2;
+            } else {
+                s->name[n++] = *p;
+            }
+        }
+        s->name[n] = 0;
+        break;
+    }
+    fclose(f);
 }
 
 /* The parser ends the trace with `end`; the harness's own events go just before it. */
@@ -383,6 +475,7 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
     run_controller(&s, t2 + (long long)r->timeout_s * 1000);
     t3 = hr_now_ms();
     run_shutdown(&s);
+    run_adopted_name(&s);
     /* Where a run's time goes; bench/ reads these. */
     run_note(&s, "timing", "prefix_ms=%lld server_ms=%lld controller_ms=%lld shutdown_ms=%lld", t1 - t0, t2 - t1,
              t3 - t2, hr_now_ms() - t3);

@@ -58,16 +58,18 @@ int exe_run(enum com_mode mode, int argc, wchar_t **argv)
     }
     st_mark("atl.quit.on-stop", "loop thread id stored before the loop, for PostThreadMessage");
     PeekMessageW(&msg, NULL, WM_USER, WM_USER, PM_NOREMOVE);
-    if (mode == COM_MODE_USER && !exe_window()) {
-        fprintf(stderr, "svcref: cannot create the window: error %lu\n", GetLastError());
-        return 1;
-    }
     hr = com_start(mode, tid, &c);
     if (FAILED(hr)) {
         /* com.runas.identity: an EXE reports a failed registration by its exit code */
         com_stop();
         fprintf(stderr, "svcref: COM start failed: 0x%08lx\n", (unsigned long)hr);
         return SVCREF_EXIT_EXE_REGISTER;
+    }
+    /* Shown only once it can serve: a person (or a harness) who sees the window may use it at once. */
+    if (mode == COM_MODE_USER && !exe_window()) {
+        fprintf(stderr, "svcref: cannot create the window: error %lu\n", GetLastError());
+        com_stop();
+        return 1;
     }
     while (GetMessageW(&msg, NULL, 0, 0) > 0) {
         TranslateMessage(&msg);

@@ -90,33 +90,27 @@ static HRESULT com_security(void)
     return hr;
 }
 
-static DWORD WINAPI com_fail_thread(void *arg)
+/* --com-fail-register: a real failure of the registration call, for com.runas.identity. Wine has no
+ * RunAs identity check (CO_E_WRONG_SERVER_IDENTITY) to provoke, so the call is made before this process
+ * has joined COM: Wine and Windows then return CO_E_NOTINITIALIZED. Should it succeed all the same,
+ * the registration is undone and the start goes on: a failure is never claimed that did not happen. */
+static HRESULT com_register_unjoined(void)
 {
     DWORD cookie = 0;
+    HRESULT hr = CoRegisterClassObject(&SVCREF_CLSID, (IUnknown *)comc_factory(), CLSCTX_LOCAL_SERVER,
+                                       REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
 
-    *(HRESULT *)arg = CoRegisterClassObject(&SVCREF_CLSID, (IUnknown *)comc_factory(), CLSCTX_LOCAL_SERVER,
-                                            REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
-    return 0;
+    com_note("CoRegisterClassObject (before joining COM)", hr);
+    if (SUCCEEDED(hr))
+        CoRevokeClassObject(cookie);
+    return hr;
 }
 
-/* Registers the class object (suspended), or, with --com-fail-register, provokes a real failure of
- * the same call: made from a thread with no COM apartment (this process has no MTA), Wine and
- * Windows return CO_E_NOTINITIALIZED. Wine has no RunAs identity check to provoke instead. */
-static HRESULT com_register(const struct cfg *c)
+static HRESULT com_register(void)
 {
-    HRESULT hr = E_FAIL;
+    HRESULT hr;
     DWORD cookie = 0;
-    HANDLE th;
 
-    if (c && c->com_fail_register) {
-        th = CreateThread(NULL, 0, com_fail_thread, &hr, 0, NULL);
-        if (th) {
-            WaitForSingleObject(th, INFINITE);
-            CloseHandle(th);
-        }
-        com_note("CoRegisterClassObject (provoked failure)", hr);
-        return FAILED(hr) ? hr : E_FAIL;
-    }
     /* atl.run.order: suspended, so that no client reaches a class object before all are registered */
     hr = CoRegisterClassObject(&SVCREF_CLSID, (IUnknown *)comc_factory(), CLSCTX_LOCAL_SERVER,
                                REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
@@ -157,6 +151,10 @@ HRESULT com_start(enum com_mode mode, DWORD loop_tid, const struct cfg *c)
 
     com_mode_now = mode;
     com_loop_tid = loop_tid;
+    if (c && c->com_fail_register && FAILED(hr = com_register_unjoined())) {
+        st_mark("com.runas.identity", "CoRegisterClassObject failed: report it instead of idling");
+        return hr;
+    }
     /* Free-threaded: calls arrive on COM's threads, so a paused or busy loop never blocks a client. */
     hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
     if (FAILED(hr))
@@ -171,7 +169,7 @@ HRESULT com_start(enum com_mode mode, DWORD loop_tid, const struct cfg *c)
         com_user_ref = TRUE;
         com_srv_addref();
     }
-    hr = com_register(c);
+    hr = com_register();
     if (FAILED(hr)) {
         st_mark("com.runas.identity", "CoRegisterClassObject failed: report it instead of idling");
         return hr;

@@ -9,6 +9,7 @@ static void main_usage(FILE *to)
           "                      [--auto] [-- OPTION...]   (also the COM registration, AppID LocalService)\n"
           "       svcref uninstall [--name NAME]\n"
           "       svcref regserver [-- OPTION...] | unregserver   COM registration for LocalServer32\n"
+          "       (ATL's /RegServer, /UnregServer and /Service are the same as regserver, unregserver, install)\n"
           "       svcref -Embedding [OPTION...]   (launched by COM) serve until the last client leaves\n"
           "       svcref -user [OPTION...]        serve with a window; stays until it is closed\n"
           "       (started by the service control manager) svcref [OPTION...]\n"
@@ -41,6 +42,15 @@ int wmain(int argc, wchar_t **argv)
         { NULL, NULL }
     };
 
+    /* ATL's spellings of the same acts, which a harness registering "the way its users would" uses */
+    if (argc > 1 && (argv[1][0] == L'/' || argv[1][0] == L'-')) {
+        if (!_wcsicmp(argv[1] + 1, L"RegServer"))
+            argv[1] = (wchar_t *)L"regserver";
+        else if (!_wcsicmp(argv[1] + 1, L"UnregServer"))
+            argv[1] = (wchar_t *)L"unregserver";
+        else if (!_wcsicmp(argv[1] + 1, L"Service"))
+            argv[1] = (wchar_t *)L"install";
+    }
     if (argc > 1 && !wcscmp(argv[1], L"install"))
         return inst_install(argc, argv);
     if (argc > 1 && !wcscmp(argv[1], L"uninstall"))

@@ -40,6 +40,23 @@ static json_t *rp_candidate(const struct rp_meta *m)
     return json_pack("{s:s, s:s}", "path", m->candidate, "sha256", hex);
 }
 
+/* Each run as the engine saw it, with its name and the files that hold its evidence. */
+static json_t *rp_runs(json_t *v, const struct rp_meta *m)
+{
+    json_t *runs = json_array(), *er = json_object_get(v, "runs");
+    size_t i;
+
+    for (i = 0; i < m->nruns; i++) {
+        json_t *one = json_is_object(json_array_get(er, i)) ? json_deep_copy(json_array_get(er, i)) : json_object();
+
+        json_object_set_new(one, "name", json_string(m->run_names[i]));
+        json_object_set_new(one, "trace", json_string(m->traces[i]));
+        json_object_set_new(one, "raw_log", m->raw_logs[i] ? json_string(m->raw_logs[i]) : json_null());
+        json_array_append_new(runs, one);
+    }
+    return runs;
+}
+
 int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen)
 {
     json_error_t je;
@@ -51,11 +68,12 @@ int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m
         snprintf(err, errlen, "the rule engine returned bad JSON: %s", je.text);
         return -1;
     }
-    r = json_pack("{s:s, s:{s:s}, s:o, s:O, s:O, s:O, s:{s:s?, s:s?}, s:O, s:O}",
+    r = json_pack("{s:s, s:{s:s}, s:o, s:O, s:O, s:O, s:{s:s?, s:s?}, s:o, s:O, s:O}",
                   "schema", RP_SCHEMA, "tool", "name", "svccert", "candidate", rp_candidate(m),
                   "verdict", json_object_get(v, "verdict"), "strict", json_object_get(v, "strict"),
                   "thresholds", json_object_get(v, "thresholds"),
-                  "evidence_files", "trace", m->trace, "raw_log", m->raw_log,
+                  "evidence_files", "trace", m->nruns ? m->traces[0] : NULL,
+                  "raw_log", m->nruns ? m->raw_logs[0] : NULL, "runs", rp_runs(v, m),
                   "counts", json_object_get(v, "counts"), "rules", json_object_get(v, "rules"));
     json_decref(v);
     if (!r) {
@@ -95,6 +113,11 @@ void rp_summary(FILE *to, const char *verdicts_json, const struct rp_meta *m)
     }
     if (m->candidate)
         fprintf(to, "candidate: %s\n", m->candidate);
+    for (i = 0; i < m->nruns && m->nruns > 1; i++) {
+        json_t *run = json_array_get(json_object_get(v, "runs"), i);
+        const char *rv = json_string_value(json_object_get(run, "verdict"));
+        fprintf(to, "run %-18s %-5s %s\n", m->run_names[i], rv ? rv : "?", m->traces[i]);
+    }
     json_array_foreach(json_object_get(v, "rules"), i, rule) {
         const char *verdict = json_string_value(json_object_get(rule, "verdict"));
         fprintf(to, "  %-5s %-30s %s\n", verdict ? verdict : "?", json_string_value(json_object_get(rule, "id")),

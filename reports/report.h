@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stddef.h>
 
+/* What was judged: a candidate's runs (one per shape), each with its trace and raw log. */
 struct rp_meta {
     const char *candidate;    /* host path of the candidate, or NULL when unknown */
-    const char *trace;        /* the judged trace */
-    const char *raw_log;      /* the raw Wine log beside it, or NULL */
+    const char *const *traces;     /* the judged traces, in the engine's run order */
+    const char *const *raw_logs;   /* the raw Wine log beside each, or NULL */
+    const char *const *run_names;  /* what each run was (service, embedding, user, ...) */
+    size_t nruns;
 };
 
 /* Writes DIR/report.json; returns 0, or -1 with a one-line reason. */

@@ -87,6 +87,14 @@ class Log:
     def ctl(self, t, record):
         return self.dbg(t, CTL, CTL_T, "svccert-ctl " + record)
 
+    def call(self, t, pid, tid, func, *args, ret="140003108"):
+        """A +relay Call line; args are the registers as Wine prints them (hex, no 0x)."""
+        return self.add(f"{t / 1000:.3f}:{pid:04x}:{tid:04x}:Call {func}({','.join(args)}) ret={ret}")
+
+    def ret(self, t, pid, tid, func, retval="00000000", ret="140003108"):
+        """The +relay Ret line that closes a call."""
+        return self.add(f"{t / 1000:.3f}:{pid:04x}:{tid:04x}:Ret  {func}() retval={retval} ret={ret}")
+
     def srv(self, tid, text):
         return self.add(f"{tid:04x}: {text}")
 

@@ -36,6 +36,9 @@ def _build_lib():
         fn = getattr(lib, name)
         fn.restype = ctypes.c_void_p
         fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.sc_judge_files.restype = ctypes.c_void_p
+    lib.sc_judge_files.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p,
+                                   ctypes.c_size_t]
     lib.sc_rules_json.restype = ctypes.c_void_p
     lib.sc_rules_json.argtypes = []
     lib.sc_free.restype = None
@@ -75,6 +78,14 @@ def judge_file(path, config=None):
     return res, err.value.decode()
 
 
+def judge_files(paths, config=None):
+    """sc_judge_files over several trace files; returns (result dict or None, error text)."""
+    err = ctypes.create_string_buffer(512)
+    arr = (ctypes.c_char_p * max(len(paths), 1))(*[None if p is None else str(p).encode() for p in paths])
+    res = _take(LIB.sc_judge_files(arr, len(paths), _config_bytes(config), err, len(err)))
+    return res, err.value.decode()
+
+
 def rules_json():
     return _take(LIB.sc_rules_json())
 
@@ -104,12 +115,14 @@ def evidence_seqs(r):
 class Trace:
     """A run of one candidate, told event by event."""
 
-    def __init__(self, service_name="svctest", service_type=OWN_PROCESS, schema="svccert-trace/1"):
+    def __init__(self, service_name="svctest", service_type=OWN_PROCESS, schema="svccert-trace/1", shape=None):
         cand = {"path": "/tmp/svctest.exe", "image_args": [], "args": [], "service_name": service_name}
         if service_type is not None:
             cand["service_type"] = service_type
         self.header = {"ev": "header", "seq": 0, "t": 0, "pid": 0, "tid": 0, "schema": schema, "source": "synthetic",
                        "source_version": "tests", "candidate": cand, "controller": {}}
+        if shape is not None:       # None: a header without run, which the engine reads as the service shape
+            self.header["run"] = {"shape": shape}
         self.events = []
 
     def add(self, ev, t, pid=CAND, tid=MAIN, **fields):
@@ -287,6 +300,23 @@ class ComTrace(Trace):
     def cli_lock(self, t, lock=1, ok=True, hr=0):
         return self.add("cli_lock", t, pid=CLI, tid=1, lock=lock, ok=ok, hr=hr)
 
+    # the controller of the embedding and user shapes
+    def ctl_launch(self, t, ok=True, error=0, server_pid=CAND, cmdline="C:\\test\\svctest.exe"):
+        return self.add("ctl_launch", t, pid=CTL, tid=1, ok=ok, error=error, server_pid=server_pid, cmdline=cmdline)
+
+    def ctl_client(self, t, ok=True, exit=0, outcome="exited", elapsed_ms=900):
+        return self.add("ctl_client", t, pid=CTL, tid=1, ok=ok, exit=exit, outcome=outcome, elapsed_ms=elapsed_ms)
+
+    def ctl_watch(self, t, what="exit", outcome="exited", elapsed_ms=100, code=0, server_pid=CAND):
+        return self.add("ctl_watch", t, pid=CTL, tid=1, what=what, server_pid=server_pid, outcome=outcome,
+                        elapsed_ms=elapsed_ms, code=code)
+
+    def ctl_close(self, t, windows=1, server_pid=CAND):
+        return self.add("ctl_close", t, pid=CTL, tid=1, server_pid=server_pid, windows=windows)
+
+    def ctl_kill(self, t, ok=True, server_pid=CAND):
+        return self.add("ctl_kill", t, pid=CTL, tid=1, server_pid=server_pid, ok=ok)
+
 
 def com_service():
     """A well-behaved ATL-style COM service: security, registration, RUNNING; a client comes and goes; STOP
@@ -312,9 +342,9 @@ def com_service():
 
 
 def com_exe(embedding=True, revoke_at=1200, exit_at=1300, window=False):
-    """A plain EXE server: started (with -Embedding or by the user), registers, a client comes and goes at 1000;
-    it revokes at revoke_at and exits at exit_at (None: never)."""
-    tr = ComTrace(service_name=None, service_type=None)
+    """A plain EXE server: started (with -Embedding in the embedding shape, or by the user in the user shape),
+    registers, a client comes and goes at 1000; it revokes at revoke_at and exits at exit_at (None: never)."""
+    tr = ComTrace(service_name=None, service_type=None, shape="embedding" if embedding else "user")
     tr.process_start(10, cmdline="C:\\\\test\\\\svctest.exe" + (" -Embedding" if embedding else ""))
     tr.add("com_init", 15, model="apartment")
     tr.com_register(50, tid=MAIN)

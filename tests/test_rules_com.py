@@ -31,14 +31,29 @@ def test_every_com_rule_is_listed():
     assert len(COM_IDS) == 11
 
 
+# the rules that do not apply to a service run whatever it recorded (the run's shape decides, not an event)
+NA_FOR_A_SERVICE = ["com.revoke.when-idle", "com.revoke.user-control"]
+
+
+def _hookless(tr):
+    del tr.header["hooks"]
+    return tr
+
+
 @pytest.mark.parametrize("rid", COM_IDS)
 def test_a_trace_without_hooks_gives_the_com_hook_error(rid):
-    tr = com_service()
-    del tr.header["hooks"]
+    # a rule that is n/a for a service is judged on the EXE shape it is about
+    tr = _hookless(com_service() if rid not in NA_FOR_A_SERVICE else
+                   com_exe(embedding=rid == "com.revoke.when-idle", window=True))
     r = verdict(tr, rid)
     assert r["verdict"] == "error" and "does not record COM activity" in r["message"]
     assert r["evidence"][0]["missing"] == "com" and r["evidence"][0]["hooks"] == LEGACY
     assert "header has no hooks" in r["evidence"][0]["note"]
+
+
+@pytest.mark.parametrize("rid", NA_FOR_A_SERVICE)
+def test_rules_that_never_apply_to_a_service_are_na_even_without_hooks(rid):
+    assert verdict(_hookless(com_service()), rid)["verdict"] == "n/a"
 
 
 def test_a_trace_without_hooks_judges_svc_rules_as_before():
@@ -328,10 +343,16 @@ def test_when_idle_fails_when_never_revoked():
     assert r["verdict"] == "fail" and "never revoked" in r["message"]
 
 
-def test_when_idle_service_need_not_exit():
+def test_when_idle_is_na_for_a_service():
+    """A service keeps its class objects until STOP: revoking (and stopping) when idle would be an unasked stop."""
     tr = com_service()
     r = verdict(tr, "com.revoke.when-idle")
-    assert r["verdict"] == "pass" and "need not exit" in r["message"]
+    assert r["verdict"] == "n/a" and "belongs to the SCM" in r["message"]
+    assert "atl.quit.on-stop" in r["message"] and "com.revoke.all" in r["message"]
+    # even a service that never revokes while idle is not judged by this rule
+    tr.events = [e for e in tr.events if e["ev"] != "com_revoke"]
+    assert verdict(tr, "com.revoke.when-idle")["verdict"] == "n/a"
+    assert verdict(tr, "com.revoke.all")["verdict"] == "fail"
 
 
 def test_when_idle_is_na_for_a_user_started_exe():
@@ -347,10 +368,14 @@ def test_when_idle_is_na_while_a_lock_is_held():
 # com.revoke.user-control
 
 def user_exe(revoke_at=None, exit_at=None, harness_at=12000):
+    """A user-started server; the harness closes its window at harness_at (the user closing it) and the server
+    then revokes and exits by itself."""
     tr = com_exe(embedding=False, window=True, revoke_at=revoke_at, exit_at=exit_at)
     tr.events = [e for e in tr.events if e["ev"] != "end"]
-    tr.harness(harness_at, "close_server")
-    tr.add("process_exit", harness_at + 10, tid=11, code=0, how="killed", by_pid=0)
+    tr.ctl_close(harness_at)
+    tr.com_revoke(harness_at + 5, 1, tid=11)
+    tr.process_exit(harness_at + 10)
+    tr.ctl_watch(harness_at + 12, what="exit", outcome="exited", elapsed_ms=12)
     tr.end(harness_at + 100)
     return tr
 
@@ -401,7 +426,7 @@ def test_revoke_all_pass_for_a_service():
 # com.runas.identity
 
 def failed_exe(code=1, how="exit"):
-    tr = ComTrace(service_name=None, service_type=None)
+    tr = ComTrace(service_name=None, service_type=None, shape="user")
     tr.process_start(10, cmdline="C:\\test\\svctest.exe")
     tr.com_register(50, tid=11, cookie=None, result=CO_E_WRONG_SERVER_IDENTITY)
     if how:

@@ -38,10 +38,16 @@ def test_rules_json_lists_every_rule_once_in_order_with_kind_and_source():
     assert {r["id"]: r["source"] for r in table}["svc.init.first-report"] == "004"
 
 
+# COM rules that never apply to a service run: n/a by the run's shape, before any hook is asked for
+NA_FOR_A_SERVICE = {"com.revoke.when-idle", "com.revoke.user-control"}
+
+
 def test_com_rules_on_a_trace_without_hooks_are_hook_errors():
     res = good_service().judge()
     for r in res["rules"]:
-        if not r["id"].startswith("svc."):
+        if r["id"] in NA_FOR_A_SERVICE:
+            assert r["verdict"] == "n/a", r
+        elif not r["id"].startswith("svc."):
             assert r["verdict"] == "error"
             assert "does not record COM activity" in r["message"] and '"com"' in r["message"]
             assert r["evidence"][0]["missing"] == "com"
@@ -61,7 +67,8 @@ def test_result_shape_counts_and_overall_verdict():
     assert res["thresholds"] == DEFAULTS
     assert sum(res["counts"].values()) == len(rules_md_ids())
     assert res["counts"]["pass"] == len(SVC_IDS)
-    assert res["counts"]["error"] == len(rules_md_ids()) - len(SVC_IDS)
+    assert res["counts"]["error"] == len(rules_md_ids()) - len(SVC_IDS) - len(NA_FOR_A_SERVICE)
+    assert res["counts"]["n/a"] == len(NA_FOR_A_SERVICE)
     # the COM rules cannot be judged on a trace without the com hook, and an error fails the run
     assert res["verdict"] == "fail"
     for r in res["rules"]:

@@ -9,10 +9,13 @@
 
 #define CLI_MAX_INSTANCES 64
 
+#define CLI_MAX_CLSIDS 8
+
 struct cli_opts {
-    const wchar_t *clsid;
+    const wchar_t *clsids[CLI_MAX_CLSIDS];
+    int nclsids;
     DWORD instances, hold_ms, gap_ms;
-    BOOL lock, rot;
+    BOOL lock, rot, rot_enum;
     const wchar_t *rot_item;
     const wchar_t *close_window;   /* title of a window to close (a user-started server) at the end */
 };
@@ -37,10 +40,12 @@ static BOOL cli_parse(int argc, wchar_t **argv, struct cli_opts *o)
             o->lock = TRUE;
         else if (!wcscmp(a, L"--rot"))
             o->rot = TRUE;
+        else if (!wcscmp(a, L"--rot-enum"))
+            o->rot_enum = TRUE;
         else if (!v)
             return FALSE;
-        else if (!wcscmp(a, L"--clsid"))
-            o->clsid = v, i++;
+        else if (!wcscmp(a, L"--clsid") && o->nclsids < CLI_MAX_CLSIDS)
+            o->clsids[o->nclsids++] = v, i++;
         else if (!wcscmp(a, L"--instances"))
             o->instances = cli_num(v), i++;
         else if (!wcscmp(a, L"--hold-ms"))
@@ -56,7 +61,7 @@ static BOOL cli_parse(int argc, wchar_t **argv, struct cli_opts *o)
     }
     if (o->instances > CLI_MAX_INSTANCES)
         o->instances = CLI_MAX_INSTANCES;
-    return o->clsid || o->rot || o->close_window;
+    return o->nclsids || o->rot || o->rot_enum || o->close_window;
 }
 
 /* LockServer goes through CoGetClassObject's proxy; Wine 8's proxy answers E_NOTIMPL itself. */
@@ -99,33 +104,81 @@ static void cli_rot_lookup(const wchar_t *item)
         rot->lpVtbl->Release(rot);
 }
 
+/* What another process sees of the running object table: every name in it (a look-up that needs no
+ * knowledge of the candidate's item names). */
+static void cli_rot_enum(void)
+{
+    IRunningObjectTable *rot = NULL;
+    IEnumMoniker *en = NULL;
+    IMoniker *mk;
+    IBindCtx *bc = NULL;
+    HRESULT hr = GetRunningObjectTable(0, &rot);
+    int n = 0;
+
+    if (SUCCEEDED(hr))
+        hr = rot->lpVtbl->EnumRunning(rot, &en);
+    if (SUCCEEDED(hr))
+        hr = CreateBindCtx(0, &bc);
+    while (SUCCEEDED(hr) && en->lpVtbl->Next(en, 1, &mk, NULL) == S_OK) {
+        LPOLESTR name = NULL;
+        char enc[200];
+
+        if (SUCCEEDED(mk->lpVtbl->GetDisplayName(mk, bc, NULL, &name))) {
+            rec_enc(enc, sizeof enc, name);
+            rec_line("cli_rot_item name=%s", enc);
+            CoTaskMemFree(name);
+        }
+        mk->lpVtbl->Release(mk);
+        n++;
+    }
+    rec_line("cli_rot_enum ok=%d hr=%lu items=%d", SUCCEEDED(hr), (unsigned long)hr, n);
+    if (bc)
+        bc->lpVtbl->Release(bc);
+    if (en)
+        en->lpVtbl->Release(en);
+    if (rot)
+        rot->lpVtbl->Release(rot);
+}
+
 int wmain(int argc, wchar_t **argv)
 {
     struct cli_opts o = { 0 };
     IUnknown *held[CLI_MAX_INSTANCES] = { 0 };
-    CLSID clsid;
+    CLSID clsid[CLI_MAX_CLSIDS];
+    wchar_t server_debug[512];
     char enc[128];
-    DWORD i, got = 0;
-    int failures = 0;
+    DWORD i, n, got = 0;
+    int failures = 0, c;
 
     rec_init("svccert-cli");
     if (!cli_parse(argc, argv, &o)) {
-        fputs("usage: comclient --clsid {CLSID} [--instances N] [--hold-ms M] [--gap-ms G] [--lock]\n"
-              "                 [--rot] [--rot-item NAME] [--close-window TITLE]\n", stderr);
+        fputs("usage: comclient --clsid {CLSID}... [--instances N] [--hold-ms M] [--gap-ms G] [--lock]\n"
+              "                 [--rot] [--rot-item NAME] [--rot-enum] [--close-window TITLE]\n", stderr);
         return 2;
     }
-    if (o.clsid && FAILED(CLSIDFromString(o.clsid, &clsid))) {
-        fprintf(stderr, "comclient: bad CLSID %ls\n", o.clsid);
-        return 2;
-    }
+    for (c = 0; c < o.nclsids; c++)
+        if (FAILED(CLSIDFromString(o.clsids[c], &clsid[c]))) {
+            fprintf(stderr, "comclient: bad CLSID %ls\n", o.clsids[c]);
+            return 2;
+        }
+    /* Wine starts a LocalServer32 from this process with this environment: the server gets the run's
+     * full tracing while this busy-waiting client keeps its own quiet. */
+    n = GetEnvironmentVariableW(L"SVCCERT_SERVER_WINEDEBUG", server_debug, 512);
+    if (n && n < 512)
+        SetEnvironmentVariableW(L"WINEDEBUG", server_debug);
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    rec_enc(enc, sizeof enc, o.clsid);
-    for (i = 0; o.clsid && i < o.instances; i++) {
+    /* N instances of each class, so that releasing them one by one passes through "some held" */
+    n = o.nclsids ? o.instances * (DWORD)o.nclsids : 0;
+    if (n > CLI_MAX_INSTANCES)
+        n = CLI_MAX_INSTANCES;
+    for (i = 0; i < n; i++) {
         LARGE_INTEGER t;
         HRESULT hr;
 
+        c = (int)(i % (DWORD)o.nclsids);
+        rec_enc(enc, sizeof enc, o.clsids[c]);
         QueryPerformanceCounter(&t);
-        hr = CoCreateInstance(&clsid, NULL, CLSCTX_LOCAL_SERVER, &IID_IUnknown, (void **)&held[i]);
+        hr = CoCreateInstance(&clsid[c], NULL, CLSCTX_LOCAL_SERVER, &IID_IUnknown, (void **)&held[i]);
         rec_line("cli_activate clsid=%s context=%d ok=%d hr=%lu elapsed_ms=%.3f instance=%lu", enc,
                 CLSCTX_LOCAL_SERVER, SUCCEEDED(hr), (unsigned long)hr, rec_ms_since(&t), i);
         if (FAILED(hr)) {
@@ -135,20 +188,24 @@ int wmain(int argc, wchar_t **argv)
             got++;
         }
     }
-    if (o.lock && o.clsid)
-        cli_lock(&clsid, enc);
+    if (o.lock && o.nclsids) {
+        rec_enc(enc, sizeof enc, o.clsids[0]);
+        cli_lock(&clsid[0], enc);
+    }
     if (o.rot)
         cli_rot_lookup(o.rot_item);
+    if (o.rot_enum)
+        cli_rot_enum();
     Sleep(o.hold_ms);
-    /* one by one, each release recorded, so a rule can tell what was still held when */
-    for (i = 0; i < o.instances; i++) {
+    /* one by one, each recorded just before the call: from that moment the server may see it gone */
+    for (i = 0; i < n; i++) {
         if (!held[i])
             continue;
         if (i && o.gap_ms)
             Sleep(o.gap_ms);
+        rec_line("cli_release instance=%lu remaining=%lu", i, --got);
         held[i]->lpVtbl->Release(held[i]);
         held[i] = NULL;
-        rec_line("cli_release instance=%lu remaining=%lu", i, --got);
     }
     if (o.close_window) {
         HWND w = FindWindowW(NULL, o.close_window);

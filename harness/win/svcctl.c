@@ -1,26 +1,10 @@
 /* svcctl.c: the service control program the harness runs inside Wine to drive one candidate service. */
-#include <windows.h>
+#include "ctl.h"
 #include "record.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <wchar.h>
-
-/* What one run does; every value can be set from the command line. */
-struct ctl_opts {
-    const wchar_t *name;
-    const wchar_t *image;          /* the full image path, arguments included */
-    const wchar_t *args[32];       /* ServiceMain's start arguments */
-    int nargs;
-    DWORD start_timeout_ms;        /* for RUNNING-with-controls or STOPPED after StartService */
-    DWORD stop_timeout_ms;         /* for STOPPED after STOP */
-    DWORD pause_timeout_ms;        /* for PAUSED after PAUSE, RUNNING after CONTINUE */
-    DWORD exit_timeout_ms;         /* for the process to end after STOPPED */
-    DWORD dwell_ms;                /* time spent RUNNING before the controls are sent */
-    DWORD poll_ms;
-    BOOL pause, interrogate, stop, uninstall;
-    BOOL install;                  /* FALSE: drive a service someone else installed */
-};
 
 static HANDLE ctl_proc;            /* the candidate's process, once its id is known */
 static DWORD ctl_proc_id;
@@ -146,17 +130,48 @@ static void ctl_wait_exit(DWORD timeout_ms)
     }
 }
 
-static SC_HANDLE ctl_install(SC_HANDLE scm, const struct ctl_opts *o)
+/* Records the service the run drives, as installed (by us, or by the candidate's registration). */
+static void ctl_rec_install(SC_HANDLE svc, const wchar_t *name, BOOL adopted, DWORD err)
 {
-    char name[256], image[1024];
-    SC_HANDLE svc;
+    static BYTE buf[8192];
+    QUERY_SERVICE_CONFIGW *cfg = (QUERY_SERVICE_CONFIGW *)buf;
+    char n[256], image[1024];
+    DWORD need;
 
-    rec_enc(name, sizeof name, o->name);
-    rec_enc(image, sizeof image, o->image);
+    rec_enc(n, sizeof n, name);
+    if (!svc || !QueryServiceConfigW(svc, cfg, sizeof buf, &need)) {
+        rec_line("ctl_install ok=0 error=%lu name=%s image_path=- service_type=- start_type=- adopted=%d", err, n,
+                 adopted ? 1 : 0);
+        return;
+    }
+    rec_enc(image, sizeof image, cfg->lpBinaryPathName);
+    rec_line("ctl_install ok=1 error=0 name=%s image_path=%s service_type=%lu start_type=%lu adopted=%d", n, image,
+             cfg->dwServiceType, cfg->dwStartType, adopted ? 1 : 0);
+}
+
+/* A service the candidate's own registration installed is driven as it is: COM would start that one. */
+static SC_HANDLE ctl_install(SC_HANDLE scm, struct ctl_opts *o, const struct ctl_found *f)
+{
+    SC_HANDLE svc;
+    DWORD err;
+
+    if (f->service[0]) {
+        o->name = f->service;
+        svc = OpenServiceW(scm, o->name, SERVICE_ALL_ACCESS);
+        ctl_rec_install(svc, o->name, TRUE, GetLastError());
+        o->uninstall = FALSE;
+        return svc;
+    }
     svc = CreateServiceW(scm, o->name, o->name, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
                          SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, o->image, NULL, NULL, NULL, NULL, NULL);
-    rec_line("ctl_install ok=%d error=%lu name=%s image_path=%s service_type=%lu start_type=%lu", svc ? 1 : 0,
-            svc ? 0 : GetLastError(), name, image, (DWORD)SERVICE_WIN32_OWN_PROCESS, (DWORD)SERVICE_DEMAND_START);
+    err = svc ? 0 : GetLastError();
+    if (!svc && err == ERROR_SERVICE_EXISTS) {
+        svc = OpenServiceW(scm, o->name, SERVICE_ALL_ACCESS);
+        ctl_rec_install(svc, o->name, TRUE, GetLastError());
+        o->uninstall = FALSE;
+        return svc;
+    }
+    ctl_rec_install(svc, o->name, FALSE, err);
     return svc;
 }
 
@@ -193,23 +208,74 @@ static void ctl_settle(SC_HANDLE scm)
     rec_line("ctl_note what=settled elapsed_ms=%.3f", rec_ms_since(&t));
 }
 
-static void ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o)
+/* Starts the service: through the SCM, or (activate) by a COM client's activation, which makes COM
+ * start the AppID's LocalService. */
+static BOOL ctl_start(SC_HANDLE svc, const struct ctl_opts *o, const struct ctl_found *f, HANDLE *client)
 {
-    SERVICE_STATUS_PROCESS s;
     LARGE_INTEGER t;
-    const char *outcome;
     BOOL ok;
 
-    ctl_settle(scm);
+    *client = NULL;
+    if (o->activate) {
+        *client = ctl_client_start(o, f);
+        return *client != NULL;
+    }
     QueryPerformanceCounter(&t);
     ok = StartServiceW(svc, (DWORD)o->nargs, o->nargs ? (const wchar_t **)o->args : NULL);
     rec_line("ctl_start ok=%d error=%lu elapsed_ms=%.3f", ok ? 1 : 0, ok ? 0 : GetLastError(), rec_ms_since(&t));
-    if (!ok) {
+    return ok;
+}
+
+/* Before COM asks the SCM to start it, the service is simply STOPPED; wait for the start to begin
+ * (or for the client to give up) before reading STOPPED as the end. */
+static BOOL ctl_wait_activation(SC_HANDLE svc, HANDLE client, const struct ctl_opts *o, SERVICE_STATUS_PROCESS *s)
+{
+    LARGE_INTEGER t;
+    const char *outcome = "timeout";
+
+    QueryPerformanceCounter(&t);
+    while (rec_ms_since(&t) < o->start_timeout_ms) {
+        if (!ctl_query(svc, s)) {
+            outcome = "error";
+            break;
+        }
+        if (s->dwCurrentState != SERVICE_STOPPED) {
+            outcome = "started";
+            break;
+        }
+        if (WaitForSingleObject(client, 0) == WAIT_OBJECT_0) {
+            outcome = "client_ended";
+            break;
+        }
+        Sleep(o->poll_ms);
+    }
+    rec_line("ctl_wait what=activation outcome=%s elapsed_ms=%.3f", outcome, rec_ms_since(&t));
+    return !strcmp(outcome, "started");
+}
+
+static void ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o, const struct ctl_found *f)
+{
+    SERVICE_STATUS_PROCESS s;
+    const char *outcome;
+    HANDLE client;
+
+    ctl_settle(scm);
+    if (!ctl_start(svc, o, f, &client)) {
+        ctl_query(svc, &s);
+        return;
+    }
+    if (client && !ctl_wait_activation(svc, client, o, &s)) {
+        ctl_client_wait(client, o);
         ctl_query(svc, &s);
         return;
     }
     outcome = ctl_wait_for(svc, CTL_GOAL_READY, 0, o->start_timeout_ms, "running", o, &s);
     if (!strcmp(outcome, "reached")) {
+        /* a COM service is used before it is controlled: a client comes and goes while it runs */
+        if (!client && (o->nclsids || f->nclsids))
+            client = ctl_client_start(o, f);
+        ctl_client_wait(client, o);
+        client = NULL;
         Sleep(o->dwell_ms);
         ctl_query(svc, &s);
         if (o->pause && (s.dwControlsAccepted & SERVICE_ACCEPT_PAUSE_CONTINUE)) {
@@ -224,6 +290,7 @@ static void ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o
         if (o->interrogate)
             ctl_control(svc, SERVICE_CONTROL_INTERROGATE);
     }
+    ctl_client_wait(client, o);
     ctl_query(svc, &s);
     if (s.dwCurrentState != SERVICE_STOPPED && o->stop) {
         /* A late starter may still come to accept STOP; give it the stop timeout to do so. */
@@ -242,9 +309,12 @@ static void ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o
 
 static void ctl_usage(void)
 {
-    fputs("usage: svcctl --name NAME --image \"C:\\path\\cand.exe [args]\" [--arg A]... [--start-timeout MS]\n"
-          "              [--stop-timeout MS] [--pause-timeout MS] [--exit-timeout MS] [--dwell MS] [--poll MS] [--no-pause]\n"
-          "              [--no-interrogate] [--no-stop] [--keep] [--no-install]\n", stderr);
+    fputs("usage: svcctl --name NAME --image \"C:\\path\\cand.exe [args]\" --cand C:\\path\\cand.exe [--arg A]...\n"
+          "              [--shape service|embedding|user] [--register-cmd ARGS] [--reg-file F] [--clsid {X}]...\n"
+          "              [--client PATH] [--instances N] [--hold-ms MS] [--gap-ms MS] [--activate] [--watch-ms MS]\n"
+          "              [--start-timeout MS] [--stop-timeout MS] [--pause-timeout MS] [--exit-timeout MS]\n"
+          "              [--dwell MS] [--poll MS] [--client-timeout MS] [--no-pause] [--no-interrogate] [--no-stop]\n"
+          "              [--keep] [--no-install]\n", stderr);
 }
 
 static BOOL ctl_parse(struct ctl_opts *o, int argc, wchar_t **argv)
@@ -260,12 +330,29 @@ static BOOL ctl_parse(struct ctl_opts *o, int argc, wchar_t **argv)
         if (!wcscmp(a, L"--no-stop")) { o->stop = FALSE; continue; }
         if (!wcscmp(a, L"--keep")) { o->uninstall = FALSE; continue; }
         if (!wcscmp(a, L"--no-install")) { o->install = FALSE; continue; }
+        if (!wcscmp(a, L"--activate")) { o->activate = TRUE; continue; }
         if (!v)
             return FALSE;
         i++;
         if (!wcscmp(a, L"--name")) o->name = v;
         else if (!wcscmp(a, L"--image")) o->image = v;
-        else if (!wcscmp(a, L"--arg") && o->nargs < 32) o->args[o->nargs++] = v;
+        else if (!wcscmp(a, L"--cand")) o->cand = v;
+        else if (!wcscmp(a, L"--arg") && o->nargs < CTL_MAX_ARGS) o->args[o->nargs++] = v;
+        else if (!wcscmp(a, L"--register-cmd")) o->register_cmd = v;
+        else if (!wcscmp(a, L"--reg-file")) o->reg_file = v;
+        else if (!wcscmp(a, L"--clsid") && o->nclsids < CTL_MAX_CLSIDS) o->clsids[o->nclsids++] = v;
+        else if (!wcscmp(a, L"--client")) o->client = v;
+        else if (!wcscmp(a, L"--shape")) {
+            if (!wcscmp(v, L"service")) o->shape = CTL_SHAPE_SERVICE;
+            else if (!wcscmp(v, L"embedding")) o->shape = CTL_SHAPE_EMBEDDING;
+            else if (!wcscmp(v, L"user")) o->shape = CTL_SHAPE_USER;
+            else return FALSE;
+        }
+        else if (!wcscmp(a, L"--instances")) num = &o->instances;
+        else if (!wcscmp(a, L"--hold-ms")) num = &o->hold_ms;
+        else if (!wcscmp(a, L"--gap-ms")) num = &o->gap_ms;
+        else if (!wcscmp(a, L"--watch-ms")) num = &o->watch_ms;
+        else if (!wcscmp(a, L"--client-timeout")) num = &o->client_timeout_ms;
         else if (!wcscmp(a, L"--start-timeout")) num = &o->start_timeout_ms;
         else if (!wcscmp(a, L"--stop-timeout")) num = &o->stop_timeout_ms;
         else if (!wcscmp(a, L"--pause-timeout")) num = &o->pause_timeout_ms;
@@ -276,6 +363,8 @@ static BOOL ctl_parse(struct ctl_opts *o, int argc, wchar_t **argv)
         if (num)
             *num = (DWORD)wcstoul(v, NULL, 10);
     }
+    if (o->shape != CTL_SHAPE_SERVICE)
+        return o->cand && o->client;
     return o->name && (o->image || !o->install);
 }
 
@@ -283,7 +372,10 @@ int wmain(int argc, wchar_t **argv)
 {
     struct ctl_opts o = { .start_timeout_ms = 20000, .stop_timeout_ms = 20000, .pause_timeout_ms = 5000,
                           .exit_timeout_ms = 10000, .dwell_ms = 500, .poll_ms = 10, .pause = TRUE,
-                          .interrogate = TRUE, .stop = TRUE, .uninstall = TRUE, .install = TRUE };
+                          .interrogate = TRUE, .stop = TRUE, .uninstall = TRUE, .install = TRUE,
+                          .instances = 3, .hold_ms = 500, .gap_ms = 200, .watch_ms = 12000,
+                          .client_timeout_ms = 60000 };
+    struct ctl_found f = { 0 };
     SC_HANDLE scm, svc;
     BOOL ok;
 
@@ -292,18 +384,31 @@ int wmain(int argc, wchar_t **argv)
         ctl_usage();
         return 2;
     }
+    ctl_register(&o);
+    if (o.cand)
+        ctl_scan(&o, "after_register", &f);
+    if (o.shape == CTL_SHAPE_EMBEDDING || o.shape == CTL_SHAPE_USER) {
+        if (o.shape == CTL_SHAPE_EMBEDDING)
+            ctl_run_embedding(&o, &f);
+        else
+            ctl_run_user(&o, &f);
+        rec_line("ctl_done");
+        return 0;
+    }
     scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
     if (!scm) {
         rec_line("ctl_error what=open_scm error=%lu", GetLastError());
         return 1;
     }
-    svc = o.install ? ctl_install(scm, &o) : OpenServiceW(scm, o.name, SERVICE_ALL_ACCESS);
+    svc = o.install ? ctl_install(scm, &o, &f) : OpenServiceW(scm, o.name, SERVICE_ALL_ACCESS);
     if (!svc) {
         if (!o.install)
             rec_line("ctl_error what=open_service error=%lu", GetLastError());
         return 1;
     }
-    ctl_lifecycle(scm, svc, &o);
+    if (!o.client)
+        f.nclsids = 0;
+    ctl_lifecycle(scm, svc, &o, &f);
     if (o.uninstall) {
         ok = DeleteService(svc);
         rec_line("ctl_uninstall ok=%d error=%lu", ok ? 1 : 0, ok ? 0 : GetLastError());

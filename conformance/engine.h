@@ -1,0 +1,27 @@
+/* What the public API's entry points share: one loaded trace judged into a result, and the run's verdict. */
+#ifndef SC_ENGINE_H
+#define SC_ENGINE_H
+
+#include "config.h"
+#include "trace.h"
+#include "verdict.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Per-verdict counts, indexed by VERDICT_*. */
+typedef struct engine_counts {
+    size_t n[VERDICT_FAIL + 1];
+} engine_counts;
+
+void engine_set_err(char *err, size_t errlen, const char *msg);
+/* sc_judge_file's result object for one loaded trace (the trace stays the caller's); counts filled when not NULL. */
+json_t *engine_result(const trace *tr, const config *cfg, engine_counts *counts);
+/* {"pass":n,"fail":n,"warn":n,"n/a":n,"error":n} */
+json_t *engine_counts_json(const engine_counts *c);
+/* RULES.md: a run fails when any rule is fail or error, and, under strict, warn. */
+const char *engine_overall(const engine_counts *c, int strict);
+/* The result as text, or NULL with err set; takes root. */
+char *engine_dump(json_t *root, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,63 @@
+/* ctl.h: what the controller's parts share: its options, the registry scan, and the COM shapes. */
+#ifndef SVCCERT_CTL_H
+#define SVCCERT_CTL_H
+
+#include <windows.h>
+
+#define CTL_MAX_ARGS 32
+#define CTL_MAX_CLSIDS 8
+
+enum ctl_shape { CTL_SHAPE_SERVICE, CTL_SHAPE_EMBEDDING, CTL_SHAPE_USER };
+
+/* What one run does; every value can be set from the command line. */
+struct ctl_opts {
+    enum ctl_shape shape;
+    const wchar_t *name;
+    const wchar_t *image;          /* the full image path, arguments included */
+    const wchar_t *cand;           /* the candidate's path alone */
+    const wchar_t *args[CTL_MAX_ARGS];  /* ServiceMain's start arguments, or a user-started server's */
+    int nargs;
+    const wchar_t *register_cmd;   /* arguments for the candidate's self-registration */
+    const wchar_t *reg_file;       /* a .reg file to import instead */
+    const wchar_t *clsids[CTL_MAX_CLSIDS];
+    int nclsids;
+    const wchar_t *client;         /* the COM client's path */
+    DWORD instances, hold_ms, gap_ms;
+    BOOL activate;                 /* service shape: let COM start the service (LocalService) */
+    DWORD start_timeout_ms;        /* for RUNNING-with-controls or STOPPED after StartService */
+    DWORD stop_timeout_ms;         /* for STOPPED after STOP */
+    DWORD pause_timeout_ms;        /* for PAUSED after PAUSE, RUNNING after CONTINUE */
+    DWORD exit_timeout_ms;         /* for the process to end after STOPPED or WM_CLOSE */
+    DWORD dwell_ms;                /* time spent RUNNING before the controls are sent */
+    DWORD watch_ms;                /* how long an idle EXE server is watched */
+    DWORD client_timeout_ms;
+    DWORD poll_ms;
+    BOOL pause, interrogate, stop, uninstall;
+    BOOL install;                  /* FALSE: drive a service someone else installed */
+};
+
+/* What the registry scan found for the candidate. */
+struct ctl_found {
+    wchar_t service[256];          /* the AppID's LocalService, when it is an installed service of ours */
+    wchar_t clsids[CTL_MAX_CLSIDS][40];
+    int nclsids;
+};
+
+/* ctl_reg.c */
+/* Runs the candidate's self-registration (or imports the .reg file) and records the outcome. */
+void ctl_register(const struct ctl_opts *o);
+/* Records the registry entries that concern the candidate (ctl_reg_* then ctl_reg_done). */
+void ctl_scan(const struct ctl_opts *o, const char *when, struct ctl_found *f);
+/* The file-name part of a path or command line ("C:\a\b.exe" -x -> b.exe); FALSE if none. */
+BOOL ctl_exe_name(const wchar_t *cmd, wchar_t *out, size_t cap);
+
+/* ctl_com.c */
+/* Starts the COM client on the classes; returns its process handle, or NULL (recorded). */
+HANDLE ctl_client_start(const struct ctl_opts *o, const struct ctl_found *f);
+/* Waits for the client and records how it ended. */
+void ctl_client_wait(HANDLE client, const struct ctl_opts *o);
+/* The embedding and user shapes, start to end. */
+void ctl_run_embedding(const struct ctl_opts *o, const struct ctl_found *f);
+void ctl_run_user(const struct ctl_opts *o, const struct ctl_found *f);
+
+#endif

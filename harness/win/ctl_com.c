@@ -1,0 +1,235 @@
+/* ctl_com.c: the EXE-server shapes of a run: a COM client activates the candidate, the controller watches it leave or stay. */
+#include "ctl.h"
+#include "record.h"
+#include <stdio.h>
+#include <tlhelp32.h>
+#include <wchar.h>
+
+/* The client polls while Wine starts a server; with +ole and +relay on, that polling alone would write
+ * hundreds of thousands of lines a second. So the client runs with few channels and hands the run's
+ * full set to the server it launches (Wine starts a LocalServer32 from the client, with its environment). */
+static BOOL com_spawn(wchar_t *cmdline, const wchar_t *winedebug, PROCESS_INFORMATION *pi)
+{
+    STARTUPINFOW si = { .cb = sizeof si };
+    wchar_t saved[512];
+    DWORD had = GetEnvironmentVariableW(L"WINEDEBUG", saved, 512);
+    BOOL ok;
+
+    if (winedebug) {
+        SetEnvironmentVariableW(L"SVCCERT_SERVER_WINEDEBUG", had && had < 512 ? saved : NULL);
+        SetEnvironmentVariableW(L"WINEDEBUG", winedebug);
+    }
+    ok = CreateProcessW(NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, pi);
+    if (winedebug) {
+        SetEnvironmentVariableW(L"WINEDEBUG", had && had < 512 ? saved : NULL);
+        SetEnvironmentVariableW(L"SVCCERT_SERVER_WINEDEBUG", NULL);
+    }
+    return ok;
+}
+
+HANDLE ctl_client_start(const struct ctl_opts *o, const struct ctl_found *f)
+{
+    PROCESS_INFORMATION pi;
+    wchar_t cmd[2048];
+    char enc[2048];
+    size_t n;
+    int i;
+
+    if (!o->nclsids && !f->nclsids) {
+        rec_line("ctl_client ok=0 error=0 exit=- outcome=no_class elapsed_ms=0.0");
+        return NULL;
+    }
+    n = (size_t)swprintf(cmd, 2048, L"\"%ls\" --instances %lu --hold-ms %lu --gap-ms %lu --rot-enum --lock", o->client,
+                         o->instances, o->hold_ms, o->gap_ms);
+    for (i = 0; i < (o->nclsids ? o->nclsids : f->nclsids) && n < 1900; i++)
+        n += (size_t)swprintf(cmd + n, 2048 - n, L" --clsid %ls", o->nclsids ? o->clsids[i] : f->clsids[i]);
+    rec_enc(enc, sizeof enc, cmd);
+    if (!com_spawn(cmd, L"+timestamp,+pid,warn+debugstr,+process", &pi)) {
+        rec_line("ctl_client ok=0 error=%lu exit=- outcome=not_started elapsed_ms=0.0", GetLastError());
+        return NULL;
+    }
+    rec_line("ctl_client_start client_pid=%lu cmdline=%s", pi.dwProcessId, enc);
+    CloseHandle(pi.hThread);
+    return pi.hProcess;
+}
+
+void ctl_client_wait(HANDLE client, const struct ctl_opts *o)
+{
+    LARGE_INTEGER t;
+    DWORD code = 0;
+
+    if (!client)
+        return;
+    QueryPerformanceCounter(&t);
+    if (WaitForSingleObject(client, o->client_timeout_ms) != WAIT_OBJECT_0) {
+        TerminateProcess(client, 1);
+        rec_line("ctl_client ok=0 error=0 exit=- outcome=timeout elapsed_ms=%.3f", rec_ms_since(&t));
+    } else {
+        GetExitCodeProcess(client, &code);
+        rec_line("ctl_client ok=%d error=0 exit=%lu outcome=exited elapsed_ms=%.3f", code == 0, code, rec_ms_since(&t));
+    }
+    CloseHandle(client);
+}
+
+/* Waits up to ms for the server to end; records the watch and returns TRUE if it ended. */
+static BOOL com_watch(HANDLE h, DWORD pid, const char *what, DWORD ms)
+{
+    LARGE_INTEGER t;
+    DWORD code = 0;
+    BOOL gone;
+
+    QueryPerformanceCounter(&t);
+    gone = WaitForSingleObject(h, ms) == WAIT_OBJECT_0;
+    if (gone) {
+        GetExitCodeProcess(h, &code);
+        rec_line("ctl_watch what=%s server_pid=%lu outcome=exited elapsed_ms=%.3f code=%lu", what, pid,
+                 rec_ms_since(&t), code);
+    } else {
+        rec_line("ctl_watch what=%s server_pid=%lu outcome=alive elapsed_ms=%.3f code=-", what, pid, rec_ms_since(&t));
+    }
+    return gone;
+}
+
+static void com_kill(HANDLE h, DWORD pid)
+{
+    BOOL ok = TerminateProcess(h, 1);
+
+    rec_line("ctl_kill server_pid=%lu ok=%d", pid, ok ? 1 : 0);
+    WaitForSingleObject(h, 5000);
+}
+
+/* The candidate's processes that COM started (by file name: the controller never learns their ids otherwise). */
+static int com_find(const struct ctl_opts *o, DWORD *pids, int max)
+{
+    PROCESSENTRY32W pe = { .dwSize = sizeof pe };
+    wchar_t exe[MAX_PATH];
+    HANDLE snap;
+    int n = 0;
+
+    if (!ctl_exe_name(o->cand, exe, MAX_PATH))
+        return 0;
+    snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+    if (snap == INVALID_HANDLE_VALUE)
+        return 0;
+    for (BOOL more = Process32FirstW(snap, &pe); more && n < max; more = Process32NextW(snap, &pe))
+        if (!_wcsicmp(pe.szExeFile, exe) && pe.th32ProcessID != GetCurrentProcessId())
+            pids[n++] = pe.th32ProcessID;
+    CloseHandle(snap);
+    return n;
+}
+
+void ctl_run_embedding(const struct ctl_opts *o, const struct ctl_found *f)
+{
+    DWORD pids[8];
+    int n, i;
+
+    ctl_client_wait(ctl_client_start(o, f), o);
+    n = com_find(o, pids, 8);
+    if (!n)
+        rec_line("ctl_watch what=exit server_pid=- outcome=not_running elapsed_ms=0.0 code=-");
+    for (i = 0; i < n; i++) {
+        HANDLE h = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION | PROCESS_TERMINATE, FALSE, pids[i]);
+
+        if (!h)
+            continue;
+        /* an idle server has revoke_after_idle_ms to leave; the watch covers it with room to spare */
+        if (!com_watch(h, pids[i], "exit", o->watch_ms))
+            com_kill(h, pids[i]);
+        CloseHandle(h);
+    }
+}
+
+struct com_close { DWORD pid; int n; };
+
+static BOOL CALLBACK com_close_one(HWND w, LPARAM lp)
+{
+    struct com_close *c = (struct com_close *)lp;
+    DWORD pid = 0;
+
+    GetWindowThreadProcessId(w, &pid);
+    if (pid == c->pid && IsWindowVisible(w) && !GetParent(w)) {
+        PostMessageW(w, WM_CLOSE, 0, 0);
+        c->n++;
+    }
+    return TRUE;
+}
+
+static BOOL CALLBACK com_find_window(HWND w, LPARAM lp)
+{
+    struct com_close *c = (struct com_close *)lp;
+    DWORD pid = 0;
+
+    GetWindowThreadProcessId(w, &pid);
+    if (pid == c->pid && IsWindowVisible(w) && !GetParent(w))
+        c->n++;
+    return TRUE;
+}
+
+/* A client that came before the class object is registered would make COM start a second server, so
+ * wait for the sign a person waits for: the server's window, or (a GUI program) its idle message loop.
+ * WaitForInputIdle fails at once for console programs, hence the window. */
+static void com_wait_ready(const PROCESS_INFORMATION *pi, const struct ctl_opts *o)
+{
+    struct com_close c = { pi->dwProcessId, 0 };
+    const char *outcome = "timeout";
+    LARGE_INTEGER t;
+
+    QueryPerformanceCounter(&t);
+    while (rec_ms_since(&t) < o->start_timeout_ms) {
+        if (WaitForSingleObject(pi->hProcess, 0) == WAIT_OBJECT_0) {
+            outcome = "exited";
+            break;
+        }
+        c.n = 0;
+        EnumWindows(com_find_window, (LPARAM)&c);
+        if (c.n) {
+            outcome = "window";
+            break;
+        }
+        if (WaitForInputIdle(pi->hProcess, 0) == 0) {
+            outcome = "input_idle";
+            break;
+        }
+        Sleep(20);
+    }
+    rec_line("ctl_wait what=ready outcome=%s elapsed_ms=%.3f", outcome, rec_ms_since(&t));
+    /* a server that shows itself just before registering still gets in first */
+    Sleep(300);
+}
+
+void ctl_run_user(const struct ctl_opts *o, const struct ctl_found *f)
+{
+    STARTUPINFOW si = { .cb = sizeof si };
+    PROCESS_INFORMATION pi;
+    struct com_close c = { 0, 0 };
+    wchar_t cmd[2048];
+    char enc[2048];
+    size_t n;
+    int i;
+
+    n = (size_t)swprintf(cmd, 2048, L"\"%ls\"", o->cand);
+    for (i = 0; i < o->nargs && n < 1900; i++)
+        n += (size_t)swprintf(cmd + n, 2048 - n, wcschr(o->args[i], L' ') ? L" \"%ls\"" : L" %ls", o->args[i]);
+    rec_enc(enc, sizeof enc, cmd);
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
+        rec_line("ctl_launch ok=0 error=%lu server_pid=- cmdline=%s", GetLastError(), enc);
+        return;
+    }
+    rec_line("ctl_launch ok=1 error=0 server_pid=%lu cmdline=%s", pi.dwProcessId, enc);
+    CloseHandle(pi.hThread);
+    com_wait_ready(&pi, o);
+    if (WaitForSingleObject(pi.hProcess, 0) != WAIT_OBJECT_0) {
+        ctl_client_wait(ctl_client_start(o, f), o);
+        /* staying is proven only by watching as long as an idle server may take to leave */
+        if (!com_watch(pi.hProcess, pi.dwProcessId, "stay", o->watch_ms)) {
+            c.pid = pi.dwProcessId;
+            EnumWindows(com_close_one, (LPARAM)&c);
+            rec_line("ctl_close server_pid=%lu windows=%d", pi.dwProcessId, c.n);
+            if (!com_watch(pi.hProcess, pi.dwProcessId, "exit", o->exit_timeout_ms))
+                com_kill(pi.hProcess, pi.dwProcessId);
+        }
+    } else {
+        com_watch(pi.hProcess, pi.dwProcessId, "exit", 0);
+    }
+    CloseHandle(pi.hProcess);
+}
