@@ -44,13 +44,16 @@ static void pfx_cache_dir(char *out, size_t cap)
 }
 
 /* What every run's prefix needs beyond a fresh boot: windows without an X server (a user-started COM
- * server shows one), and the COM calls whose results only Wine's relay channel prints. Bump
- * PFX_SETTINGS_VERSION when this changes, so that old templates are not reused. */
-#define PFX_SETTINGS_VERSION 2
+ * server shows one), no crash dialog (with windows working, winedbg would wait on it for a person
+ * instead of ending a crashed candidate), and the COM calls whose results only Wine's relay channel
+ * prints. Bump PFX_SETTINGS_VERSION when this changes, so that old templates are not reused. */
+#define PFX_SETTINGS_VERSION 3
 static const char pfx_settings[] =
     "REGEDIT4\r\n\r\n"
     "[HKEY_CURRENT_USER\\Software\\Wine\\Drivers]\r\n"
     "\"Graphics\"=\"null\"\r\n\r\n"
+    "[HKEY_CURRENT_USER\\Software\\Wine\\WineDbg]\r\n"
+    "\"ShowCrashDialog\"=dword:00000000\r\n\r\n"
     "[HKEY_CURRENT_USER\\Software\\Wine\\Debug]\r\n"
     "\"RelayInclude\"=\"combase.CoRegisterClassObject;combase.CoRevokeClassObject;combase.CoResumeClassObjects;"
     "combase.CoInitializeSecurity;combase.CoInitializeEx\"\r\n";
