@@ -1,5 +1,5 @@
-"""End to end under Wine: the reference passes every svc.* rule in each configuration, and each
-purpose-built broken service fails exactly the rules its MANIFEST line names."""
+"""End to end under Wine: the reference passes every rule in each configuration and shape, and each
+purpose-built broken service or COM server fails exactly the rules its MANIFEST line names."""
 import json
 import subprocess
 
@@ -44,6 +44,10 @@ def svc_verdicts(report):
     return {r["id"]: r["verdict"] for r in report["rules"] if r["id"].startswith("svc.")}
 
 
+def all_verdicts(report):
+    return {r["id"]: r["verdict"] for r in report["rules"]}
+
+
 @pytest.mark.parametrize("config", sorted(REF_CONFIGS))
 def test_reference_passes_every_svc_rule(tmp_path, built, config):
     opts = [a for arg in REF_CONFIGS[config] for a in ("--image-arg", arg)]
@@ -58,47 +62,57 @@ def test_reference_passes_every_svc_rule(tmp_path, built, config):
 @pytest.mark.parametrize("name, opts, expected, what", manifest(), ids=[m[0] for m in manifest()])
 def test_broken_service_fails_its_rule_and_only_it(tmp_path, built, name, opts, expected, what):
     r, report, out = check(tmp_path, BUILD / "win" / "broken" / f"{name}.exe", *opts)
-    got = svc_verdicts(report)
+    got = all_verdicts(report)
     rest = expected.pop("*", None)
     want = {k: (expected.get(k) or rest or "pass|n/a") for k in got}
     wrong = {k: (got[k], want[k]) for k in got if got[k] not in want[k].split("|")}
     assert not wrong, f"{name} ({what}): (got, wanted) {wrong}"
-    assert r.returncode == 1 and report["verdict"] == "fail"
+    # warn alone fails a run only under --strict
+    failing = any(v in ("fail", "error") for v in expected.values()) or rest is not None
+    assert (r.returncode, report["verdict"]) == ((1, "fail") if failing else (0, "pass"))
     for rule in report["rules"]:
         if rule["id"] in expected:
             assert rule["evidence"], f"{rule['id']} has no evidence"
     # The saved trace judges the same.
-    j = subprocess.run([str(SVCCERT), "judge", str(out / "trace.jsonl"), "--out", str(tmp_path / "judged")],
+    assert len(report["runs"]) == 1
+    j = subprocess.run([str(SVCCERT), "judge", report["runs"][0]["trace"], "--out", str(tmp_path / "judged")],
                        capture_output=True, text=True, timeout=60)
     again = json.loads((tmp_path / "judged" / "report.json").read_text())
-    assert svc_verdicts(again) == got and j.returncode == r.returncode
+    assert all_verdicts(again) == got and j.returncode == r.returncode
 
 
 def test_manifest_lists_every_broken_service_once():
     names = [m[0] for m in manifest()]
-    sources = sorted(p.stem for p in (REPO / "conformance" / "broken").glob("*.c") if p.stem != "kit")
+    sources = sorted(p.stem for p in (REPO / "conformance" / "broken").glob("*.c") if p.stem not in ("kit", "com_kit"))
     assert sorted(names) == sources and len(set(names)) == len(names)
     ninja = (REPO / "conformance" / "broken" / "broken.ninja").read_text()
     assert all(f"build/win/broken/{n}.exe" in ninja for n in names)
 
 
-def test_every_svc_rule_has_a_broken_service():
+def test_every_rule_has_a_broken_candidate():
     covered = {rule for m in manifest() for rule, v in m[2].items() if v in ("fail", "warn")}
-    spec = [r for r in spec_rule_ids() if r.startswith("svc.")]
-    assert set(spec) <= covered, sorted(set(spec) - covered)
+    assert set(spec_rule_ids()) <= covered, sorted(set(spec_rule_ids()) - covered)
 
 
-def test_builtin_check_passes_every_svc_rule_and_reports_the_rest(tmp_path, built):
-    r = subprocess.run([str(SVCCERT), "check"], cwd=tmp_path, capture_output=True, text=True, timeout=240)
+def test_builtin_check_passes_every_rule_in_every_shape(tmp_path, built):
+    r = subprocess.run([str(SVCCERT), "check"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     report = json.loads((tmp_path / "reports" / "svcref" / "report.json").read_text())
-    assert set(svc_verdicts(report).values()) == {"pass"}, svc_verdicts(report)
     spec = spec_rule_ids()
     assert [x["id"] for x in report["rules"]] == spec
+    bad = {x["id"]: (x["verdict"], x["message"]) for x in report["rules"] if x["verdict"] != "pass"}
+    assert not bad, json.dumps(bad, indent=1)
     assert report["schema"] == "svccert-report/1" and len(report["candidate"]["sha256"]) == 64
     assert report["thresholds"]["init_threshold_ms"] == 1000
-    unfinished = [x for x in report["rules"] if not x["id"].startswith("svc.")]
-    assert all(x["verdict"] == "error" and "does not record COM activity" in x["message"] for x in unfinished)
-    assert r.returncode == 1 and f"verdict: fail" in r.stdout
+    # each shape on its own passes too: no run fails, errs or warns on any rule
+    runs = {x["name"]: x for x in report["runs"]}
+    assert set(runs) == {"service", "activation", "register-failure", "embedding", "user"}
+    assert all(x["verdict"] == "pass" for x in runs.values()), {k: x["verdict"] for k, x in runs.items()}
+    for rule in report["rules"]:
+        assert {x["verdict"] for x in rule["runs"]} <= {"pass", "n/a"}, rule["id"]
+    # the LockServer half cannot be exercised under Wine 8, and the evidence says so
+    not_early = next(x for x in report["rules"] if x["id"] == "com.revoke.not-early")
+    assert "lock half" in json.dumps(not_early)
+    assert r.returncode == 0 and "verdict: pass" in r.stdout
 
 
 def test_rules_lists_every_rule_once(built):

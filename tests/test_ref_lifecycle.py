@@ -126,7 +126,8 @@ def test_slow_stop_shows_stop_pending_with_rising_checkpoints_before_stopped(tra
 
 def test_failure_while_running_stops_with_its_code_and_no_stop_control(traces):
     ev = traces["fail_run"]
-    assert states(ev) == [RUNNING, STOPPED]
+    # START_PENDING first only when rpcss was not yet running (COM's start may then take seconds)
+    assert states(ev) in ([RUNNING, STOPPED], [START_PENDING, RUNNING, STOPPED])
     assert all(c["control"] != 1 for c in of(ev, "ctl_control"))
     stopped = statuses(ev)[-1]
     assert (stopped["win32_exit"], stopped["specific_exit"]) == (ERROR_SERVICE_SPECIFIC_ERROR, 7)
