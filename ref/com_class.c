@@ -1,7 +1,5 @@
 /* com_class.c: the reference's COM class: instances that count themselves, and their class factory. */
-#include "svcref.h"
-
-const CLSID SVCREF_CLSID = { 0x1df5b9b1, 0x88a6, 0x4370, { 0xa9, 0xbd, 0xdb, 0x50, 0x66, 0xa3, 0xb3, 0x78 } };
+#include "com_host.h"
 
 /* One instance: plain IUnknown, so Wine marshals it with no proxy/stub of ours. */
 struct comc_obj {

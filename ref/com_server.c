@@ -1,7 +1,8 @@
 /* com_server.c: COM set-up before the message loop and tear-down after it, in ATL's order. */
 #include "svcref.h"
-#include <sddl.h>
 #include <stdio.h>
+
+const CLSID SVCREF_CLSID = { 0x1df5b9b1, 0x88a6, 0x4370, { 0xa9, 0xbd, 0xdb, 0x50, 0x66, 0xa3, 0xb3, 0x78 } };
 
 static enum com_mode com_mode_now;
 static DWORD com_loop_tid;
@@ -53,30 +54,9 @@ void com_user_release(void)
     com_srv_release();
 }
 
-/* An absolute SD (CoInitializeSecurity wants one) letting COM callers in only as SYSTEM,
- * Administrators, LOCAL SERVICE or the interactive user. */
-static PSECURITY_DESCRIPTOR com_make_sd(void)
-{
-    static BYTE abs_sd[SECURITY_DESCRIPTOR_MIN_LENGTH];
-    static BYTE dacl[512], sacl[64], owner[SECURITY_MAX_SID_SIZE], group[SECURITY_MAX_SID_SIZE];
-    PSECURITY_DESCRIPTOR rel = NULL;
-    DWORD n_abs = sizeof abs_sd, n_dacl = sizeof dacl, n_sacl = sizeof sacl;
-    DWORD n_owner = sizeof owner, n_group = sizeof group;
-    BOOL ok;
-
-    /* 0x3 = COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL */
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            L"O:BAG:BAD:(A;;0x3;;;SY)(A;;0x3;;;BA)(A;;0x3;;;LS)(A;;0x3;;;IU)", SDDL_REVISION_1, &rel, NULL))
-        return NULL;
-    ok = MakeAbsoluteSD(rel, abs_sd, &n_abs, (PACL)dacl, &n_dacl, (PACL)sacl, &n_sacl,
-                        owner, &n_owner, group, &n_group);
-    LocalFree(rel);
-    return ok ? (PSECURITY_DESCRIPTOR)abs_sd : NULL;
-}
-
 static HRESULT com_security(void)
 {
-    PSECURITY_DESCRIPTOR sd = com_make_sd();
+    PSECURITY_DESCRIPTOR sd = comc_security_descriptor();
     HRESULT hr;
 
     if (!sd)

@@ -4,6 +4,7 @@
 
 #include <windows.h>
 #include <objbase.h>
+#include "com_host.h"
 
 #define SVCREF_DEFAULT_NAME L"svcref"
 
@@ -63,11 +64,7 @@ int inst_uninstall(int argc, wchar_t **argv);
 
 extern const CLSID SVCREF_CLSID;   /* = SVCREF_CLSID_STR */
 
-/* com_class.c: the served class, its class factory and the running object of the ROT. */
-IClassFactory *comc_factory(void);
-IUnknown *comc_rot_object(void);
-LONG comc_live(void);                  /* live instances */
-LONG comc_locks(void);                 /* LockServer(TRUE) locks held */
+/* com_class.c, com_sd.c: the class and the security descriptor (com_host.h) */
 
 /* com_server.c: COM start-up and shutdown around a message loop, for every shape of the server. */
 enum com_mode {
@@ -77,8 +74,6 @@ enum com_mode {
 };
 HRESULT com_start(enum com_mode mode, DWORD loop_tid, const struct cfg *c);
 void com_stop(void);
-void com_srv_addref(void);
-void com_srv_release(void);
 void com_user_release(void);           /* the person closed the window: user control ends */
 
 /* com_reg.c: the COM registration (CLSID, AppID, executable-name key) in HKCR. */

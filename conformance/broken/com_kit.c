@@ -13,7 +13,7 @@ static DWORD kc_loop_tid;
 static const struct comkit *kc_k;
 static wchar_t kc_path[MAX_PATH], kc_base[MAX_PATH];
 static const wchar_t *kc_file;          /* the executable's file name, with .exe */
-static LONG kc_live, kc_locks, kc_quit_posted;
+static LONG kc_quit_posted;
 static BOOL kc_secured, kc_registered, kc_run_reported, kc_inited, kc_user_ref;
 static DWORD kc_cookies[4];
 static int kc_ncookies;
@@ -68,7 +68,8 @@ void kc_quit(void)
         PostThreadMessageW(kc_loop_tid, WM_QUIT, 0, 0);
 }
 
-static void kc_srv_addref(void)
+/* The reference's class (ref/com_class.c) calls these as instances and locks come and go. */
+void com_srv_addref(void)
 {
     CoAddRefServerProcess();
 }
@@ -76,10 +77,17 @@ static void kc_srv_addref(void)
 /* CoReleaseServerProcess suspends the class objects itself when the count reaches zero, so no activation
  * slips in between "idle" and the revocation (the shutdown race ATL closes the same way). A service ends
  * on STOP only: the SCM, not its clients, controls its life. */
-static void kc_srv_release(void)
+static void kc_release_server(void)
 {
     if (CoReleaseServerProcess() == 0 && kc_mode != KC_SERVICE && !(kc_k->on_idle && kc_k->on_idle()))
         kc_quit();
+}
+
+void com_srv_release(void)
+{
+    if (kc_k->on_release)
+        kc_k->on_release(comc_live());
+    kc_release_server();
 }
 
 /* The person closed the window: user control ends, and with it the window's reference. */
@@ -88,168 +96,10 @@ static void kc_user_release(void)
     if (!kc_user_ref)
         return;
     kc_user_ref = FALSE;
-    kc_srv_release();
-}
-
-/* ---- the class: IUnknown only, so that Wine marshals it with no proxy/stub of ours ---- */
-
-struct kc_obj {
-    IUnknown iface;
-    LONG ref;
-};
-
-static HRESULT STDMETHODCALLTYPE kc_obj_qi(IUnknown *me, REFIID riid, void **out)
-{
-    if (!out)
-        return E_POINTER;
-    if (!IsEqualIID(riid, &IID_IUnknown)) {
-        *out = NULL;
-        return E_NOINTERFACE;
-    }
-    *out = me;
-    me->lpVtbl->AddRef(me);
-    return S_OK;
-}
-
-static ULONG STDMETHODCALLTYPE kc_obj_addref(IUnknown *me)
-{
-    return (ULONG)InterlockedIncrement(&((struct kc_obj *)me)->ref);
-}
-
-static ULONG STDMETHODCALLTYPE kc_obj_release(IUnknown *me)
-{
-    LONG r = InterlockedDecrement(&((struct kc_obj *)me)->ref), live;
-
-    if (!r) {
-        HeapFree(GetProcessHeap(), 0, me);
-        live = InterlockedDecrement(&kc_live);
-        if (kc_k->on_release)
-            kc_k->on_release(live);
-        kc_srv_release();
-    }
-    return (ULONG)r;
-}
-
-static IUnknownVtbl kc_obj_vtbl = { kc_obj_qi, kc_obj_addref, kc_obj_release };
-
-/* The class factory is static: its lifetime is the registration's, not a client's. */
-static HRESULT STDMETHODCALLTYPE kc_cf_qi(IClassFactory *me, REFIID riid, void **out)
-{
-    if (!out)
-        return E_POINTER;
-    if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IClassFactory)) {
-        *out = NULL;
-        return E_NOINTERFACE;
-    }
-    *out = me;
-    return S_OK;
-}
-
-static ULONG STDMETHODCALLTYPE kc_cf_addref(IClassFactory *me)
-{
-    (void)me;
-    return 2;
-}
-
-static ULONG STDMETHODCALLTYPE kc_cf_release(IClassFactory *me)
-{
-    (void)me;
-    return 1;
-}
-
-static HRESULT STDMETHODCALLTYPE kc_cf_create(IClassFactory *me, IUnknown *outer, REFIID riid, void **out)
-{
-    struct kc_obj *o;
-    HRESULT hr;
-
-    (void)me;
-    if (!out)
-        return E_POINTER;
-    *out = NULL;
-    if (outer)
-        return CLASS_E_NOAGGREGATION;
-    o = HeapAlloc(GetProcessHeap(), 0, sizeof *o);
-    if (!o)
-        return E_OUTOFMEMORY;
-    o->iface.lpVtbl = &kc_obj_vtbl;
-    o->ref = 1;
-    /* The server reference is taken before the instance is visible, so that a release racing with this
-     * creation cannot take the count to zero and end the server under it. */
-    InterlockedIncrement(&kc_live);
-    kc_srv_addref();
-    hr = kc_obj_qi(&o->iface, riid, out);
-    kc_obj_release(&o->iface);
-    return hr;
-}
-
-/* A lock keeps the server (and its registration) alive like an instance. */
-static HRESULT STDMETHODCALLTYPE kc_cf_lock(IClassFactory *me, BOOL lock)
-{
-    (void)me;
-    if (lock) {
-        InterlockedIncrement(&kc_locks);
-        kc_srv_addref();
-    } else if (InterlockedDecrement(&kc_locks) >= 0) {
-        kc_srv_release();
-    } else {
-        InterlockedIncrement(&kc_locks);   /* an unbalanced unlock is ignored */
-    }
-    return S_OK;
-}
-
-static IClassFactoryVtbl kc_cf_vtbl = { kc_cf_qi, kc_cf_addref, kc_cf_release, kc_cf_create, kc_cf_lock };
-static IClassFactory kc_cf = { &kc_cf_vtbl };
-
-IClassFactory *kc_factory(void)
-{
-    return &kc_cf;
-}
-
-/* Static and uncounted: a table's reference to it must not keep an idle server alive. */
-static HRESULT STDMETHODCALLTYPE kc_static_qi(IUnknown *me, REFIID riid, void **out)
-{
-    if (!out)
-        return E_POINTER;
-    *out = IsEqualIID(riid, &IID_IUnknown) ? me : NULL;
-    return *out ? S_OK : E_NOINTERFACE;
-}
-
-static ULONG STDMETHODCALLTYPE kc_static_ref(IUnknown *me)
-{
-    (void)me;
-    return 1;
-}
-
-static IUnknownVtbl kc_static_vtbl = { kc_static_qi, kc_static_ref, kc_static_ref };
-static IUnknown kc_static = { &kc_static_vtbl };
-
-IUnknown *kc_object(void)
-{
-    return &kc_static;
+    kc_release_server();
 }
 
 /* ---- COM set-up and tear-down ---- */
-
-/* An absolute SD (CoInitializeSecurity wants one) letting COM callers in only as SYSTEM, Administrators,
- * LOCAL SERVICE or the interactive user, as the reference does. */
-static PSECURITY_DESCRIPTOR kc_make_sd(void)
-{
-    static BYTE abs_sd[SECURITY_DESCRIPTOR_MIN_LENGTH];
-    static BYTE dacl[512], sacl[64], owner[SECURITY_MAX_SID_SIZE], group[SECURITY_MAX_SID_SIZE];
-    PSECURITY_DESCRIPTOR rel = NULL;
-    DWORD n_abs = sizeof abs_sd, n_dacl = sizeof dacl, n_sacl = sizeof sacl;
-    DWORD n_owner = sizeof owner, n_group = sizeof group;
-    BOOL ok;
-
-    /* 0x3 = COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL */
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            L"O:BAG:BAD:(A;;0x3;;;SY)(A;;0x3;;;BA)(A;;0x3;;;LS)(A;;0x3;;;IU)", SDDL_REVISION_1, &rel, NULL))
-        return NULL;
-    ok = MakeAbsoluteSD(rel, abs_sd, &n_abs, (PACL)dacl, &n_dacl, (PACL)sacl, &n_sacl, owner, &n_owner, group,
-                        &n_group);
-    LocalFree(rel);
-    return ok ? (PSECURITY_DESCRIPTOR)abs_sd : NULL;
-}
 
 HRESULT kc_security(void)
 {
@@ -259,7 +109,7 @@ HRESULT kc_security(void)
     if (kc_secured)
         return S_OK;
     kc_secured = TRUE;
-    if (!(sd = kc_make_sd()))
+    if (!(sd = comc_security_descriptor()))
         return HRESULT_FROM_WIN32(GetLastError());
     hr = CoInitializeSecurity(sd, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IDENTIFY, NULL,
                               EOAC_NONE, NULL);
@@ -276,7 +126,7 @@ HRESULT kc_register(void)
     if (kc_registered)
         return S_OK;
     kc_registered = TRUE;
-    hr = CoRegisterClassObject(&kc_clsid, (IUnknown *)&kc_cf, CLSCTX_LOCAL_SERVER,
+    hr = CoRegisterClassObject(&kc_clsid, (IUnknown *)comc_factory(), CLSCTX_LOCAL_SERVER,
                                REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
     kc_note("CoRegisterClassObject", hr);
     if (SUCCEEDED(hr))
@@ -339,7 +189,7 @@ static HRESULT kc_pre_loop(void)
         return hr;
     if (kc_mode == KC_USER) {
         kc_user_ref = TRUE;   /* the open window counts like a client */
-        kc_srv_addref();
+        com_srv_addref();
     }
     KC_HOOK(before_register);
     hr = kc_k->register_class ? kc_k->register_class() : kc_register();

@@ -4,6 +4,10 @@
 
 #include <windows.h>
 #include <objbase.h>
+/* The class, its factory, the ROT's static object and the security descriptor are the reference's own
+ * (comc_factory(), comc_rot_object(), comc_security_descriptor()): a broken server differs from a correct
+ * one only where its file says. */
+#include "../../ref/com_host.h"
 
 /* Service-specific exit code (service) and process exit code (EXE) when COM could not be set up. */
 #define KC_EXIT_COM 20
@@ -23,7 +27,7 @@ struct comkit {
     HRESULT (*register_class)(void);   /* replaces kc_register() */
     void (*after_register)(void);
     /* while serving */
-    void (*on_release)(LONG live);  /* an instance was destroyed; live no longer counts it */
+    void (*on_release)(LONG live);  /* an instance (or a LockServer lock) went; live instances left */
     BOOL (*on_idle)(void);          /* no instance, lock or window left (not a service); TRUE = handled */
     BOOL (*on_stop)(void);          /* STOP or SHUTDOWN came; TRUE = handled, the kit does not answer */
     /* post-loop */
@@ -47,8 +51,6 @@ void kc_quit(void);             /* WM_QUIT to the message-loop thread */
 void kc_report(DWORD state, DWORD controls, DWORD checkpoint, DWORD wait_hint);
 void kc_stopped(DWORD win32_exit, DWORD specific_exit);
 
-IClassFactory *kc_factory(void);    /* the class object */
-IUnknown *kc_object(void);          /* a static, uncounted object, e.g. for the running object table */
 const wchar_t *kc_name(void);       /* the executable's base name without .exe (also the service name) */
 void kc_note(const char *what, HRESULT hr);   /* "comkit <name> <what> hr=0x..." as a debug string */
 

@@ -13,7 +13,7 @@ static void rot_register(void)
     if (SUCCEEDED(hr))
         hr = CreateItemMoniker(L"!", kc_name(), &mk);
     if (SUCCEEDED(hr))
-        hr = rot->lpVtbl->Register(rot, ROTFLAGS_ALLOWANYCLIENT | ROTFLAGS_REGISTRATIONKEEPSALIVE, kc_object(), mk,
+        hr = rot->lpVtbl->Register(rot, ROTFLAGS_ALLOWANYCLIENT | ROTFLAGS_REGISTRATIONKEEPSALIVE, comc_rot_object(), mk,
                                    &rot_cookie);
     kc_note("ROT Register (ALLOWANYCLIENT)", hr);
     if (mk)
