@@ -91,6 +91,10 @@ int cli_plan_make(struct cli_plan *p, const struct hr_run *base, int reference, 
             return -1;
         }
     }
+    if (!p->n) {
+        snprintf(err, errlen, "no shape given (service, embedding or user)");
+        return -1;
+    }
     return 0;
 }
 

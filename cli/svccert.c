@@ -74,13 +74,13 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         { "hold-ms", required_argument, 0, OPT_HOLD }, { "gap-ms", required_argument, 0, OPT_GAP },
         { "watch-ms", required_argument, 0, OPT_WATCH }, { 0, 0, 0, 0 }
     };
-    int c, bad = 0;
+    int c, bad = 0, li = -1;
 
     memset(o, 0, sizeof *o);
     hr_defaults(&o->run);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
+    while ((li = -1, c = getopt_long(argc, argv, "o:h", longs, &li)) != -1) {
         switch (c) {
         case OPT_IMAGE_ARG:
             if (o->run.n_image_args >= HR_MAX_ARGS)
@@ -134,7 +134,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
             return -1;
         }
         if (bad) {
-            fprintf(stderr, "svccert: bad value for %s\n", argv[optind - 1]);
+            if (li >= 0)
+                fprintf(stderr, "svccert: bad value for --%s: %s\n", longs[li].name, optarg ? optarg : "");
+            else
+                fprintf(stderr, "svccert: bad value for %s\n", argv[optind - 1]);
             return -1;
         }
     }

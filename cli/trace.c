@@ -1,5 +1,7 @@
 /* trace.c: `svccert trace`, which runs a candidate and writes its trace, judging nothing. */
 #include "cli.h"
+#include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,10 @@ int cli_trace(struct cli_opts *o)
     if (o->run.shape && strcmp(o->run.shape, "service") && strcmp(o->run.shape, "embedding") &&
         strcmp(o->run.shape, "user")) {
         fprintf(stderr, "svccert: trace takes one shape: service, embedding or user (not '%s')\n", o->run.shape);
+        return 2;
+    }
+    if (o->run.reg_file && access(o->run.reg_file, R_OK)) {
+        fprintf(stderr, "svccert: %s: %s\n", o->run.reg_file, strerror(errno));
         return 2;
     }
     o->run.candidate = o->positional[0];

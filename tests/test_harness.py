@@ -132,3 +132,20 @@ def test_bad_usage_exits_2(built):
         r = subprocess.run([str(SVCCERT), *argv], capture_output=True, text=True, timeout=30)
         assert r.returncode == 2, argv
         assert r.stderr
+
+
+@pytest.mark.parametrize("cmd, opts, says", [
+    ("trace", ["--shape", "service,user"], "one shape"),
+    ("check", ["--shape", "service,sideways"], "unknown shape 'sideways'"),
+    ("trace", ["--clsid", "not-a-guid"], "bad value for --clsid"),
+    ("check", ["--clsid", "{1DF5B9B1-88A6-4370-A9BD-DB5066A3B37}"], "bad value for --clsid"),
+    ("trace", ["--reg", "/nonexistent/server.reg"], "/nonexistent/server.reg"),
+    ("check", ["--reg", "/nonexistent/server.reg"], "/nonexistent/server.reg"),
+    ("check", ["--instances", "0"], "bad value for --instances"),
+])
+def test_bad_com_options_get_one_line_and_exit_2(tmp_path, built, cmd, opts, says):
+    r = subprocess.run([str(SVCCERT), cmd, str(SVCREF), *opts, "--out" if cmd == "check" else "-o",
+                        str(tmp_path / "o")], capture_output=True, text=True, timeout=30)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and says in lines[0], r.stderr
+    assert not (tmp_path / "o").exists() or cmd == "check"
