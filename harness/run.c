@@ -168,18 +168,16 @@ static void run_controller(struct run_state *s, long long deadline)
     char *argv[48 + 2 * HR_MAX_ARGS];
     int n = 0, i, pid, st;
     const struct hr_run *r = s->r;
+    /* the controller's numeric options, all from the run */
+    const struct { const char *opt; int v; } nums[] = {
+        { "--start-timeout", r->start_timeout_ms }, { "--stop-timeout", r->stop_timeout_ms },
+        { "--exit-timeout", r->exit_timeout_ms }, { "--dwell", r->dwell_ms },
+        { "--pause-timeout", r->pause_timeout_ms }, { "--instances", r->instances },
+        { "--hold-ms", r->hold_ms }, { "--gap-ms", r->gap_ms }, { "--watch-ms", r->watch_ms },
+    };
 
     snprintf(loader, sizeof loader, "%s/wine64", hr_wine_dir());
     run_image_path(s, image, sizeof image);
-    snprintf(num[0], sizeof num[0], "%d", r->start_timeout_ms);
-    snprintf(num[1], sizeof num[1], "%d", r->stop_timeout_ms);
-    snprintf(num[2], sizeof num[2], "%d", r->exit_timeout_ms);
-    snprintf(num[3], sizeof num[3], "%d", r->dwell_ms);
-    snprintf(num[4], sizeof num[4], "%d", r->pause_timeout_ms);
-    snprintf(num[5], sizeof num[5], "%d", r->instances);
-    snprintf(num[6], sizeof num[6], "%d", r->hold_ms);
-    snprintf(num[7], sizeof num[7], "%d", r->gap_ms);
-    snprintf(num[8], sizeof num[8], "%d", r->watch_ms);
     argv[n++] = loader;
     argv[n++] = "C:\\svccert\\svcctl.exe";
     argv[n++] = "--shape";
@@ -192,24 +190,11 @@ static void run_controller(struct run_state *s, long long deadline)
     argv[n++] = s->win_cand;
     argv[n++] = "--client";
     argv[n++] = "C:\\svccert\\comclient.exe";
-    argv[n++] = "--start-timeout";
-    argv[n++] = num[0];
-    argv[n++] = "--stop-timeout";
-    argv[n++] = num[1];
-    argv[n++] = "--exit-timeout";
-    argv[n++] = num[2];
-    argv[n++] = "--dwell";
-    argv[n++] = num[3];
-    argv[n++] = "--pause-timeout";
-    argv[n++] = num[4];
-    argv[n++] = "--instances";
-    argv[n++] = num[5];
-    argv[n++] = "--hold-ms";
-    argv[n++] = num[6];
-    argv[n++] = "--gap-ms";
-    argv[n++] = num[7];
-    argv[n++] = "--watch-ms";
-    argv[n++] = num[8];
+    for (i = 0; i < (int)(sizeof nums / sizeof nums[0]); i++) {
+        snprintf(num[i], sizeof num[i], "%d", nums[i].v);
+        argv[n++] = (char *)nums[i].opt;
+        argv[n++] = num[i];
+    }
     if (r->register_cmd) {
         argv[n++] = "--register-cmd";
         argv[n++] = (char *)r->register_cmd;
