@@ -31,6 +31,10 @@ struct hp_found {
     unsigned cand_svc;   /* pid whose dispatcher got the start request for the service */
     unsigned cli;        /* pid of the first svccert-cli line (the harness's COM client) */
     unsigned cand_emb;   /* the first process started with -Embedding (COM launched it) */
+    /* processes started from the candidate's image: the one neither the controller (its registration)
+     * nor the client started is the SCM's, which names a service process that never reached its dispatcher */
+    struct { unsigned pid, parent; } img[8];
+    int nimg;
 };
 
 /* L"name" as the first or second word of msg, decoded into b; 0 if absent. */
@@ -68,7 +72,7 @@ static void hp_scan_service(const struct hp_line *l, const char *svc, struct hp_
     }
 }
 
-static int hp_pass1(FILE *in, FILE *spool, const char *svc, struct hp_found *f,
+static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, struct hp_found *f,
                     char *err, size_t errlen)
 {
     char *line = NULL;
@@ -100,8 +104,13 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, struct hp_found *f,
             }
         } else if (!strcmp(l.chan, "service")) {
             hp_scan_service(&l, svc, f, &b, &start_pid);
-        } else if (!f->cand_emb && hp_launch_line(&l, &lc, &b, &npid, &ntid) && hp_is_embedding(lc.cmdline)) {
-            f->cand_emb = npid;
+        } else if (hp_launch_line(&l, &lc, &b, &npid, &ntid)) {
+            if (!f->cand_emb && hp_is_embedding(lc.cmdline)) {
+                f->cand_emb = npid;
+            } else if (image && !strcasecmp(lc.image, image) && f->nimg < 8) {
+                f->img[f->nimg].pid = npid;
+                f->img[f->nimg++].parent = l.pid;
+            }
         }
     }
     if (!rc && ferror(in)) rc = hp_fail(err, errlen, "cannot read the log: %s", strerror(errno));
@@ -334,7 +343,7 @@ static int hp_pass2(FILE *in, struct hp_state *st, const struct hp_opts *o, char
         hp_tail_event(st, "registry_incomplete", why);
     }
     if (!st->cand)
-        hp_tail_event(st, "no_candidate_process", "no pid given, no service_pid in a controller record, no ctl_launch, no start request for the service, no -Embedding launch");
+        hp_tail_event(st, "no_candidate_process", "no pid given, no service_pid in a controller record, no ctl_launch, no start request for the service, no -Embedding launch, no start of the candidate's image");
     e = hp_ev_obj("end", ++st->seq, st->last_t, 0, 0, 0, 0);
     hp_set(&st->out, e, "reason", json_string(o->end_reason ? o->end_reason : "complete"));
     hp_set(&st->out, e, "events", json_integer(st->out.written));
@@ -342,6 +351,22 @@ static int hp_pass2(FILE *in, struct hp_state *st, const struct hp_opts *o, char
     json_decref(e);
     if (st->out.failed || fflush(st->out.f) || ferror(st->out.f))
         return hp_fail(err, errlen, "cannot write the trace: %s", errno ? strerror(errno) : "out of memory");
+    return 0;
+}
+
+/* The candidate's image as Windows sees it (header candidate.image_path), or NULL. */
+static const char *hp_cand_image(json_t *hdr)
+{
+    return json_string_value(json_object_get(json_object_get(hdr, "candidate"), "image_path"));
+}
+
+static unsigned hp_image_pid(const struct hp_found *f)
+{
+    int i;
+
+    for (i = 0; i < f->nimg; i++)
+        if (f->img[i].parent != f->ctl && (!f->cli || f->img[i].parent != f->cli))
+            return f->img[i].pid;
     return 0;
 }
 
@@ -373,7 +398,7 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
             goto out;
         }
     }
-    if (hp_pass1(in, spool, svc, &f, err, errlen)) goto out;
+    if (hp_pass1(in, spool, svc, hp_cand_image(hdr), &f, err, errlen)) goto out;
     if (spool) {
         src = spool;
         start = 0;
@@ -389,7 +414,7 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
     /* the candidate: given, else the service's process, else the server the controller started,
        else the service named by services.exe, else the server COM launched */
     st.cand = o->cand_pid ? o->cand_pid : f.cand_ctl ? f.cand_ctl : f.cand_launch ? f.cand_launch
-            : f.cand_svc ? f.cand_svc : f.cand_emb;
+            : f.cand_svc ? f.cand_svc : f.cand_emb ? f.cand_emb : hp_image_pid(&f);
     hp_out_write(&st.out, hdr);
     rc = hp_pass2(src, &st, o, err, errlen);
     hp_reg_finish(&st);

@@ -1,4 +1,6 @@
 """The parser's COM events (docs/wine-hooks.md, "COM"), on excerpts of real Wine 8 logs of the reference."""
+import json
+
 import pytest
 
 from parser_util import DATA, body, of, parse_file, parse_text
@@ -478,3 +480,34 @@ def test_a_mangled_guid_is_null_not_a_failed_parse(tmp_path):
     raw = log.text().encode("latin-1")          # a lone 0xfd byte, not UTF-8, where a hex digit belongs
     reg, = of(parse_text(tmp_path, raw), "com_register")
     assert reg["clsid"] is None and reg["flags"] == 5
+
+
+# ---------------------------------------------------------------- a service process that never reached its dispatcher
+
+SCM_PID, SCM_T = 0x38, 0x3C      # services.exe
+IMAGE_HEADER = {"candidate": {"service_name": "svctest", "image_path": "C:\\svccert\\candidate\\svcref.exe"}}
+
+
+def test_the_scm_start_of_the_candidate_image_names_the_candidate_last(tmp_path):
+    log = Log()
+    log.ctl(900, "ctl_note what=settled elapsed_ms=1.0")
+    _launch(log, 950, pid=0x100, tid=0x104)                               # the controller's: its registration
+    start = _launch(log, 1000, parent=SCM_PID, parent_tid=SCM_T)           # the SCM's: the service process
+    reg = log.client(1010, CAND, MAIN, "CoRegisterClassObject", OLE_REG, chan="ole")
+    ev = body(parse_text(tmp_path, log.text(), header=json.dumps(IMAGE_HEADER)))
+    ps, = of(ev, "process_start")
+    assert (ps["seq"], ps["pid"], ps["parent_pid"]) == (start, CAND, SCM_PID)
+    assert [(e["seq"], e["pid"]) for e in of(ev, "com_register")] == [(reg, CAND)]
+    assert not [e for e in of(ev, "harness") if e["action"] == "no_candidate_process"]
+
+
+def test_a_start_of_the_image_by_the_controller_or_another_image_names_no_candidate(tmp_path):
+    log = Log()
+    log.ctl(900, "ctl_note what=settled elapsed_ms=1.0")
+    _launch(log, 1000)                                                     # by the controller only
+    log.client(1010, CAND, MAIN, "CoRegisterClassObject", OLE_REG, chan="ole")
+    other = dict(IMAGE_HEADER, candidate={"service_name": "svctest", "image_path": "C:\\elsewhere\\svcref.exe"})
+    for header in (IMAGE_HEADER, other):
+        ev = body(parse_text(tmp_path, log.text(), header=json.dumps(header)))
+        assert not of(ev, "com_register") and not of(ev, "process_start")
+        assert [e["action"] for e in of(ev, "harness")] == ["no_candidate_process"]
