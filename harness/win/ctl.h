@@ -52,6 +52,9 @@ void ctl_scan(const struct ctl_opts *o, const char *when, struct ctl_found *f);
 BOOL ctl_exe_name(const wchar_t *cmd, wchar_t *out, size_t cap);
 
 /* ctl_com.c */
+/* CreateProcess with the child's WINEDEBUG set to winedebug (NULL: this process's own); hand_on: the
+ * child also learns this process's WINEDEBUG as SVCCERT_SERVER_WINEDEBUG, to pass to what it starts. */
+BOOL ctl_spawn(wchar_t *cmdline, const wchar_t *winedebug, BOOL hand_on, PROCESS_INFORMATION *pi);
 /* Starts the COM client on the classes; returns its process handle, or NULL (recorded). */
 HANDLE ctl_client_start(const struct ctl_opts *o, const struct ctl_found *f);
 /* Waits for the client and records how it ended. */

@@ -5,25 +5,24 @@
 #include <tlhelp32.h>
 #include <wchar.h>
 
-/* The client polls while Wine starts a server; with +ole and +relay on, that polling alone would write
- * hundreds of thousands of lines a second. So the client runs with few channels and hands the run's
- * full set to the server it launches (Wine starts a LocalServer32 from the client, with its environment). */
-static BOOL com_spawn(wchar_t *cmdline, const wchar_t *winedebug, PROCESS_INFORMATION *pi)
+BOOL ctl_spawn(wchar_t *cmdline, const wchar_t *winedebug, BOOL hand_on, PROCESS_INFORMATION *pi)
 {
     STARTUPINFOW si = { .cb = sizeof si };
     wchar_t saved[512];
     DWORD had = GetEnvironmentVariableW(L"WINEDEBUG", saved, 512);
+    const wchar_t *mine = had && had < 512 ? saved : NULL;
     BOOL ok;
 
-    if (winedebug) {
-        SetEnvironmentVariableW(L"SVCCERT_SERVER_WINEDEBUG", had && had < 512 ? saved : NULL);
+    /* the child inherits this process's environment as it is at CreateProcess */
+    if (hand_on)
+        SetEnvironmentVariableW(L"SVCCERT_SERVER_WINEDEBUG", mine);
+    if (winedebug)
         SetEnvironmentVariableW(L"WINEDEBUG", winedebug);
-    }
     ok = CreateProcessW(NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, pi);
-    if (winedebug) {
-        SetEnvironmentVariableW(L"WINEDEBUG", had && had < 512 ? saved : NULL);
+    if (winedebug)
+        SetEnvironmentVariableW(L"WINEDEBUG", mine);
+    if (hand_on)
         SetEnvironmentVariableW(L"SVCCERT_SERVER_WINEDEBUG", NULL);
-    }
     return ok;
 }
 
@@ -44,7 +43,10 @@ HANDLE ctl_client_start(const struct ctl_opts *o, const struct ctl_found *f)
     for (i = 0; i < (o->nclsids ? o->nclsids : f->nclsids) && n < 1900; i++)
         n += (size_t)swprintf(cmd + n, 2048 - n, L" --clsid %ls", o->nclsids ? o->clsids[i] : f->clsids[i]);
     rec_enc(enc, sizeof enc, cmd);
-    if (!com_spawn(cmd, L"+timestamp,+pid,warn+debugstr,+process", &pi)) {
+    /* The client polls while Wine starts a server; with +ole and +relay on, that polling alone would
+     * write hundreds of thousands of lines a second. So the client runs with few channels and hands the
+     * run's full set on to the server Wine launches from it (with the client's environment). */
+    if (!ctl_spawn(cmd, L"+timestamp,+pid,warn+debugstr,+process", TRUE, &pi)) {
         rec_line("ctl_client ok=0 error=%lu exit=- outcome=not_started elapsed_ms=0.0", GetLastError());
         return NULL;
     }
@@ -139,30 +141,29 @@ void ctl_run_embedding(const struct ctl_opts *o, const struct ctl_found *f)
     }
 }
 
-struct com_close { DWORD pid; int n; };
+struct com_windows { DWORD pid; BOOL close; int n; };
 
-static BOOL CALLBACK com_close_one(HWND w, LPARAM lp)
+static BOOL CALLBACK com_window_one(HWND w, LPARAM lp)
 {
-    struct com_close *c = (struct com_close *)lp;
+    struct com_windows *c = (struct com_windows *)lp;
     DWORD pid = 0;
 
     GetWindowThreadProcessId(w, &pid);
     if (pid == c->pid && IsWindowVisible(w) && !GetParent(w)) {
-        PostMessageW(w, WM_CLOSE, 0, 0);
+        if (c->close)
+            PostMessageW(w, WM_CLOSE, 0, 0);
         c->n++;
     }
     return TRUE;
 }
 
-static BOOL CALLBACK com_find_window(HWND w, LPARAM lp)
+/* The visible top-level windows of a process (what a person sees of it); close: post WM_CLOSE to each. */
+static int com_windows(DWORD pid, BOOL close)
 {
-    struct com_close *c = (struct com_close *)lp;
-    DWORD pid = 0;
+    struct com_windows c = { pid, close, 0 };
 
-    GetWindowThreadProcessId(w, &pid);
-    if (pid == c->pid && IsWindowVisible(w) && !GetParent(w))
-        c->n++;
-    return TRUE;
+    EnumWindows(com_window_one, (LPARAM)&c);
+    return c.n;
 }
 
 /* A client that came before the class object is registered would make COM start a second server, so
@@ -170,7 +171,6 @@ static BOOL CALLBACK com_find_window(HWND w, LPARAM lp)
  * WaitForInputIdle fails at once for console programs, hence the window. */
 static void com_wait_ready(const PROCESS_INFORMATION *pi, const struct ctl_opts *o)
 {
-    struct com_close c = { pi->dwProcessId, 0 };
     const char *outcome = "timeout";
     LARGE_INTEGER t;
 
@@ -180,9 +180,7 @@ static void com_wait_ready(const PROCESS_INFORMATION *pi, const struct ctl_opts 
             outcome = "exited";
             break;
         }
-        c.n = 0;
-        EnumWindows(com_find_window, (LPARAM)&c);
-        if (c.n) {
+        if (com_windows(pi->dwProcessId, FALSE)) {
             outcome = "window";
             break;
         }
@@ -199,9 +197,7 @@ static void com_wait_ready(const PROCESS_INFORMATION *pi, const struct ctl_opts 
 
 void ctl_run_user(const struct ctl_opts *o, const struct ctl_found *f)
 {
-    STARTUPINFOW si = { .cb = sizeof si };
     PROCESS_INFORMATION pi;
-    struct com_close c = { 0, 0 };
     wchar_t cmd[2048];
     char enc[2048];
     size_t n;
@@ -211,7 +207,7 @@ void ctl_run_user(const struct ctl_opts *o, const struct ctl_found *f)
     for (i = 0; i < o->nargs && n < 1900; i++)
         n += (size_t)swprintf(cmd + n, 2048 - n, wcschr(o->args[i], L' ') ? L" \"%ls\"" : L" %ls", o->args[i]);
     rec_enc(enc, sizeof enc, cmd);
-    if (!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
+    if (!ctl_spawn(cmd, NULL, FALSE, &pi)) {
         rec_line("ctl_launch ok=0 error=%lu server_pid=- cmdline=%s", GetLastError(), enc);
         return;
     }
@@ -222,9 +218,7 @@ void ctl_run_user(const struct ctl_opts *o, const struct ctl_found *f)
         ctl_client_wait(ctl_client_start(o, f), o);
         /* staying is proven only by watching as long as an idle server may take to leave */
         if (!com_watch(pi.hProcess, pi.dwProcessId, "stay", o->watch_ms)) {
-            c.pid = pi.dwProcessId;
-            EnumWindows(com_close_one, (LPARAM)&c);
-            rec_line("ctl_close server_pid=%lu windows=%d", pi.dwProcessId, c.n);
+            rec_line("ctl_close server_pid=%lu windows=%d", pi.dwProcessId, com_windows(pi.dwProcessId, TRUE));
             if (!com_watch(pi.hProcess, pi.dwProcessId, "exit", o->exit_timeout_ms))
                 com_kill(pi.hProcess, pi.dwProcessId);
         }

@@ -211,24 +211,16 @@ void ctl_scan(const struct ctl_opts *o, const char *when, struct ctl_found *f)
         wcsncpy(f->clsids[f->nclsids++], s.cls[i].clsid, 39);
 }
 
-/* Starts a helper process with the given debug channels (the candidate's registration does not need
- * the run's full tracing) and waits for it. */
-static void reg_run(const wchar_t *cmdline, const char *how, const char *what)
+/* Runs the candidate's registration (or reg.exe) and waits for it; it does not need the run's full
+ * tracing, only its debug strings. */
+static void reg_run(wchar_t *cmdline, const char *how, const char *what)
 {
-    STARTUPINFOW si = { .cb = sizeof si };
     PROCESS_INFORMATION pi;
-    wchar_t buf[2048], saved[512];
-    DWORD code = 0, had = GetEnvironmentVariableW(L"WINEDEBUG", saved, 512), r;
+    DWORD code = 0, r;
     LARGE_INTEGER t;
-    BOOL ok;
 
-    wcsncpy(buf, cmdline, 2047);
-    buf[2047] = 0;
-    SetEnvironmentVariableW(L"WINEDEBUG", L"+timestamp,+pid,warn+debugstr");
     QueryPerformanceCounter(&t);
-    ok = CreateProcessW(NULL, buf, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
-    SetEnvironmentVariableW(L"WINEDEBUG", had && had < 512 ? saved : NULL);
-    if (!ok) {
+    if (!ctl_spawn(cmdline, L"+timestamp,+pid,warn+debugstr", FALSE, &pi)) {
         rec_line("ctl_register how=%s what=%s ok=0 error=%lu exit=- elapsed_ms=0.0", how, what, GetLastError());
         return;
     }
