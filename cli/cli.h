@@ -2,7 +2,7 @@
 #ifndef SVCCERT_CLI_H
 #define SVCCERT_CLI_H
 
-#include "../harness/harness.h"
+#include "../harness/run/harness.h"
 
 struct cli_opts {
     struct hr_run run;

@@ -1,4 +1,4 @@
-"""The raw-log parser (harness/parse*.c): every accepted line shape, process selection, waits,
+"""The raw-log parser (harness/parse/): every accepted line shape, process selection, waits,
 process exit, the real Wine logs in tests/data, and garbage that must never crash it."""
 import json
 import os

@@ -1,6 +1,6 @@
 /* run.c: one harness run: a private prefix and wineserver, the controller, a deadline, the trace. */
 #include "harness.h"
-#include "parse.h"
+#include "../parse/parse.h"
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
