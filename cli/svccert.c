@@ -12,6 +12,7 @@ static void cli_usage(FILE *to)
           "       svccert trace CANDIDATE.exe [-o TRACE.jsonl] [RUN OPTIONS]\n"
           "       svccert judge TRACE.jsonl [--out DIR] [--config FILE] [--strict]\n"
           "       svccert rules\n"
+          "       svccert prefix     boot the Wine prefix template now (done on first use otherwise); print its path\n"
           "run options:\n"
           "  --image-arg A      a word for the service's image path (repeatable)\n"
           "  --arg A            a ServiceMain start argument (repeatable)\n"
@@ -169,6 +170,8 @@ int main(int argc, char **argv)
         return cli_judge(&o);
     if (!strcmp(cmd, "rules"))
         return cli_rules(&o);
+    if (!strcmp(cmd, "prefix"))
+        return cli_prefix(&o);
     fprintf(stderr, "svccert: unknown command '%s' (try svccert --help)\n", cmd);
     return 2;
 }

@@ -51,3 +51,21 @@ int cli_trace(struct cli_opts *o)
     printf("trace: %s\n", out);
     return 0;
 }
+
+/* `svccert prefix`: the template every run clones, booted now rather than inside the first run, so a
+ * pipeline (or the test suite) can pay the boot once, up front, and learn where it lives. */
+int cli_prefix(struct cli_opts *o)
+{
+    char tpl[4096], err[512] = "";
+
+    if (o->n_positional || o->out_dir || o->config || o->strict || o->trace_out) {
+        fputs("svccert: usage: svccert prefix\n", stderr);
+        return 2;
+    }
+    if (hr_prefix_template(tpl, sizeof tpl, err, sizeof err)) {
+        fprintf(stderr, "svccert: %s\n", err);
+        return 1;
+    }
+    printf("%s\n", tpl);
+    return 0;
+}

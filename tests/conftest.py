@@ -7,16 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from catalog import catalog_ids
+
 REPO = Path(__file__).resolve().parent.parent
 BUILD = REPO / "build"
 SVCCERT = BUILD / "svccert"
 SVCREF = BUILD / "win" / "svcref.exe"
-RULES_MD = REPO.parent / "shared" / "spec" / "RULES.md"
 
 
 def spec_rule_ids():
-    """Every rule ID of RULES.md, in its order."""
-    return re.findall(r"^- `([a-z]+\.[a-z.-]+)`", RULES_MD.read_text(), re.M)
+    """Every rule ID of the project's catalog (docs/rules.md), in its order."""
+    return catalog_ids()
 
 
 def read_trace(path):
@@ -25,11 +26,23 @@ def read_trace(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def runs_dir(tmp_path):
+    """Where the runs a test starts keep their prefixes (TMPDIR): the test's own, so that what it
+    finds left there is its own run's and never another svccert's on the machine."""
+    d = tmp_path / "runs"
+    d.mkdir(exist_ok=True)
+    return d
+
+
+def run_env(tmp_path):
+    return dict(os.environ, TMPDIR=str(runs_dir(tmp_path)))
+
+
 def run_trace(tmp_path, candidate, *opts, timeout=180, name="t"):
     """Runs `svccert trace` and returns (process result, events)."""
     out = tmp_path / f"{name}.jsonl"
     r = subprocess.run([str(SVCCERT), "trace", str(candidate), "-o", str(out), *opts],
-                       capture_output=True, text=True, timeout=timeout)
+                       capture_output=True, text=True, timeout=timeout, env=run_env(tmp_path))
     events = read_trace(out) if out.exists() else []
     return r, events
 

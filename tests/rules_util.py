@@ -10,9 +10,10 @@ import pathlib
 import re
 import subprocess
 
+from catalog import catalog_ids
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 LIB_PATH = ROOT / "build" / "libsvcconform.so"
-RULES_MD = ROOT.parent / "shared" / "spec" / "RULES.md"
 
 CAND = 1000      # the candidate's pid
 CTL = 2000       # the controller's pid
@@ -91,8 +92,8 @@ def rules_json():
 
 
 def rules_md_ids():
-    """The rule IDs of RULES.md, in its order."""
-    return re.findall(r"^- `([a-z]+(?:\.[a-z0-9-]+)+)`", RULES_MD.read_text(encoding="utf-8"), re.M)
+    """The rule IDs of the catalog (docs/rules.md), in its order."""
+    return catalog_ids()
 
 
 def rule(result, rule_id):

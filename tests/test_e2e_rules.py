@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, REPO, SVCCERT, SVCREF, spec_rule_ids
+from conftest import BUILD, REPO, SVCCERT, SVCREF, run_env, spec_rule_ids
 
 MANIFEST = REPO / "conformance" / "broken" / "MANIFEST"
 BASE = ["--start-timeout", "10000", "--stop-timeout", "5000", "--pause-timeout", "2000",
@@ -34,7 +34,7 @@ def manifest():
 def check(tmp_path, candidate, *opts):
     out = tmp_path / "out"
     r = subprocess.run([str(SVCCERT), "check", str(candidate), "--out", str(out), *BASE, *opts],
-                       capture_output=True, text=True, timeout=240)
+                       capture_output=True, text=True, timeout=240, env=run_env(tmp_path))
     assert r.returncode in (0, 1), r.stderr
     report = json.loads((out / "report.json").read_text())
     return r, report, out
@@ -48,6 +48,7 @@ def all_verdicts(report):
     return {r["id"]: r["verdict"] for r in report["rules"]}
 
 
+@pytest.mark.wine
 @pytest.mark.parametrize("config", sorted(REF_CONFIGS))
 def test_reference_passes_every_svc_rule(tmp_path, built, config):
     opts = [a for arg in REF_CONFIGS[config] for a in ("--image-arg", arg)]
@@ -59,6 +60,7 @@ def test_reference_passes_every_svc_rule(tmp_path, built, config):
     assert sum(v == "pass" for v in svc_verdicts(report).values()) >= 8
 
 
+@pytest.mark.wine
 @pytest.mark.parametrize("name, opts, expected, what", manifest(), ids=[m[0] for m in manifest()])
 def test_broken_service_fails_its_rule_and_only_it(tmp_path, built, name, opts, expected, what):
     r, report, out = check(tmp_path, BUILD / "win" / "broken" / f"{name}.exe", *opts)
@@ -99,8 +101,10 @@ def test_every_rule_has_a_broken_candidate():
     assert set(spec_rule_ids()) <= covered, sorted(set(spec_rule_ids()) - covered)
 
 
+@pytest.mark.wine
 def test_builtin_check_passes_every_rule_in_every_shape(tmp_path, built):
-    r = subprocess.run([str(SVCCERT), "check"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    r = subprocess.run([str(SVCCERT), "check"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                       env=run_env(tmp_path))
     report = json.loads((tmp_path / "reports" / "svcref" / "report.json").read_text())
     spec = spec_rule_ids()
     assert [x["id"] for x in report["rules"]] == spec

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, SVCCERT, SVCREF, run_trace
+from conftest import BUILD, SVCCERT, SVCREF, run_trace, runs_dir
 from trace_util import of
 
 BROKEN = BUILD / "win" / "broken"
@@ -15,13 +15,14 @@ SHORT = ["--start-timeout", "3000", "--stop-timeout", "3000", "--pause-timeout",
          "--exit-timeout", "2000", "--timeout", "60"]
 
 
-def run_processes():
-    """Processes that still belong to any harness run (their WINEPREFIX is a run directory)."""
+def run_processes(tmp_path):
+    """Processes that still belong to this test's runs (their WINEPREFIX lies in its runs directory)."""
+    mine = f"WINEPREFIX={runs_dir(tmp_path)}/".encode()
     left = []
     for d in glob.glob("/proc/[0-9]*"):
         try:
             with open(d + "/environ", "rb") as f:
-                if b"WINEPREFIX=/tmp/svccert-run." in f.read():
+                if mine in f.read():
                     left.append(d)
         except OSError:
             pass
@@ -35,8 +36,8 @@ def hostile(tmp_path, name, *extra):
     assert r.returncode == 0, r.stderr
     assert ev[0]["ev"] == "header" and ev[-1]["ev"] == "end", "trace is not complete"
     assert [e["seq"] for e in ev] == sorted(e["seq"] for e in ev)
-    assert not run_processes(), "a process of the run was left behind"
-    assert not glob.glob("/tmp/svccert-run.*"), "the run's prefix was left on disk"
+    assert not run_processes(tmp_path), "a process of the run was left behind"
+    assert not list(runs_dir(tmp_path).glob("svccert-run.*")), "the run's prefix was left on disk"
     return ev, wall
 
 
@@ -46,6 +47,7 @@ def cand_exit(ev):
     return [e for e in of(ev, "process_exit") if e["pid"] == pid]
 
 
+@pytest.mark.wine
 def test_crash_is_recorded_as_a_crash_with_its_exception_code(tmp_path, built):
     ev, _ = hostile(tmp_path, "crash")
     exits = cand_exit(ev)
@@ -53,6 +55,7 @@ def test_crash_is_recorded_as_a_crash_with_its_exception_code(tmp_path, built):
     assert not [s for s in of(ev, "status") if s["state"] == 1]
 
 
+@pytest.mark.wine
 def test_hang_in_service_main_is_cut_off_and_killed(tmp_path, built):
     ev, _ = hostile(tmp_path, "hang_main")
     assert len(of(ev, "service_main")) >= 1
@@ -64,6 +67,7 @@ def test_hang_in_service_main_is_cut_off_and_killed(tmp_path, built):
         [e for e in cand_exit(ev) if e["how"] == "killed"]
 
 
+@pytest.mark.wine
 def test_no_dispatcher_is_recorded_and_the_process_is_gone(tmp_path, built):
     ev, _ = hostile(tmp_path, "no_dispatcher")
     assert not of(ev, "dispatcher") and not of(ev, "service_main")
@@ -71,6 +75,7 @@ def test_no_dispatcher_is_recorded_and_the_process_is_gone(tmp_path, built):
     assert start["ok"] == 0 and start["error"] == 1053
 
 
+@pytest.mark.wine
 def test_ignored_stop_is_recorded_and_the_service_killed(tmp_path, built):
     ev, _ = hostile(tmp_path, "ignore_stop")
     stop = [c for c in of(ev, "ctl_control") if c["control"] == 1]
@@ -81,12 +86,14 @@ def test_ignored_stop_is_recorded_and_the_service_killed(tmp_path, built):
     assert killed or [e for e in cand_exit(ev) if e["how"] == "killed"]
 
 
+@pytest.mark.wine
 def test_console_program_is_not_a_service(tmp_path, built):
     ev, _ = hostile(tmp_path, "console")
     assert not of(ev, "dispatcher")
     assert of(ev, "ctl_start")[0]["ok"] == 0
 
 
+@pytest.mark.wine
 def test_deadline_ends_the_run_and_says_so(tmp_path, built):
     t0 = time.monotonic()
     r, ev = run_trace(tmp_path, BROKEN / "ignore_stop.exe", "--timeout", "8", "--stop-timeout", "60000",
@@ -96,7 +103,7 @@ def test_deadline_ends_the_run_and_says_so(tmp_path, built):
     assert ev[-1]["ev"] == "end" and ev[-1]["reason"] == "deadline"
     assert [h for h in of(ev, "harness") if h["action"] == "deadline"]
     assert wall < 8 + 20, f"the run took {wall:.1f} s past an 8 s deadline"
-    assert not run_processes()
+    assert not run_processes(tmp_path)
 
 
 def _pe32(path):

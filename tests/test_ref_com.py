@@ -7,6 +7,8 @@ import pytest
 from parser_util import REPO, parse_file
 from wine_util import WINE, Prefix
 
+pytestmark = pytest.mark.wine
+
 SVCREF = REPO / "build" / "win" / "svcref.exe"
 COMCLIENT = REPO / "build" / "win" / "comclient.exe"
 CLSID = "{1DF5B9B1-88A6-4370-A9BD-DB5066A3B378}"

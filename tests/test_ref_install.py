@@ -4,6 +4,8 @@ import pytest
 from conftest import BUILD, SVCREF, run_trace
 from wine_util import Prefix
 
+pytestmark = pytest.mark.wine
+
 SVCCTL = BUILD / "win" / "svcctl.exe"
 
 

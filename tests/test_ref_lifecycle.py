@@ -5,6 +5,8 @@ from conftest import SVCREF, run_trace
 from trace_util import (ERROR_SERVICE_SPECIFIC_ERROR, PAUSED, RUNNING, START_PENDING, STOP_PENDING,
                         STOPPED, candidate, controls_sent, of, service_main, states, statuses)
 
+pytestmark = pytest.mark.wine
+
 ACCEPT_ALL = 0x1 | 0x2 | 0x4   # STOP | PAUSE_CONTINUE | SHUTDOWN
 
 CONFIGS = {

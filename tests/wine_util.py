@@ -8,15 +8,16 @@ import tempfile
 import time
 from pathlib import Path
 
+SVCCERT = Path(__file__).resolve().parent.parent / "build" / "svccert"
 WINE = Path(os.environ.get("SVCCERT_WINE_DIR", "/usr/lib/wine"))
 
 
 def template():
-    cache = os.environ.get("SVCCERT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "svccert")
-    found = [p for p in glob.glob(os.path.join(cache, "wine-template-*")) if ".tmp" not in p]
-    assert found, f"no pre-booted Wine template under {cache}: run svccert once first"
-    return found[0]
+    """The prefix template every run clones, booted first when this machine has none yet: a test
+    must not depend on an earlier test (or an earlier svccert run) having made it."""
+    r = subprocess.run([str(SVCCERT), "prefix"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, f"svccert prefix failed: {r.stderr}"
+    return r.stdout.strip()
 
 
 class Prefix:

@@ -415,6 +415,7 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
 {
     struct run_state s;
     char tpl[4096], server[512];
+    const char *tmpdir;
     char *sargv[] = { server, "-f", "-p", NULL };
     long long t0, t1, t2, t3;
     int rc;
@@ -431,7 +432,14 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
         run_default_name(r->candidate, s.name, sizeof s.name);
     if (hr_prefix_template(tpl, sizeof tpl, err, errlen))
         return HR_HARNESS_ERROR;
-    snprintf(s.dir, sizeof s.dir, "/tmp/svccert-run.XXXXXX");
+    /* TMPDIR, as mkdtemp(1) does: a caller (a test, a pipeline) then knows where its own runs live. */
+    tmpdir = getenv("TMPDIR");
+    if (!tmpdir || !*tmpdir)
+        tmpdir = "/tmp";
+    if ((size_t)snprintf(s.dir, sizeof s.dir, "%s/svccert-run.XXXXXX", tmpdir) >= sizeof s.dir) {
+        snprintf(err, errlen, "TMPDIR is too long for a run directory (%zu characters at most)", sizeof s.dir - 20);
+        return HR_HARNESS_ERROR;
+    }
     if (!mkdtemp(s.dir)) {
         snprintf(err, errlen, "cannot create a run directory: %s", strerror(errno));
         return HR_HARNESS_ERROR;
