@@ -4,6 +4,8 @@
 #include <wchar.h>
 
 #define INST_LOCALSERVICE L"NT AUTHORITY\\LocalService"
+/* A double-NUL-terminated list, as CreateService wants it. */
+#define INST_DEPENDENCIES L"RpcSs\0"
 
 static const wchar_t *inst_opt(int argc, wchar_t **argv, const wchar_t *name, const wchar_t *dflt)
 {
@@ -64,10 +66,12 @@ int inst_install(int argc, wchar_t **argv)
         fprintf(stderr, "svcref: OpenSCManager failed: error %lu\n", GetLastError());
         return 1;
     }
-    /* Least privilege: the LocalService account unless LocalSystem is asked for. */
+    /* Least privilege: the LocalService account unless LocalSystem is asked for. The service hosts
+     * a COM class, so COM's RPC service must run first: declared, as ATL's installer does, so that
+     * the SCM starts RpcSs before us instead of our first COM call waiting for it mid-start. */
     svc = CreateServiceW(scm, name, display, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
                          inst_flag(argc, argv, L"--auto") ? SERVICE_AUTO_START : SERVICE_DEMAND_START,
-                         SERVICE_ERROR_NORMAL, path, NULL, NULL, NULL,
+                         SERVICE_ERROR_NORMAL, path, NULL, NULL, INST_DEPENDENCIES,
                          wcscmp(account, L"localsystem") ? INST_LOCALSERVICE : NULL, NULL);
     if (!svc) {
         fprintf(stderr, "svcref: CreateService %ls failed: error %lu\n", name, GetLastError());

@@ -1,0 +1,38 @@
+"""The broken candidates' MANIFEST: every line valid against the catalog, one source and one build
+statement per line, broken.ninja exactly what tools/gen-broken-ninja writes from it."""
+import subprocess
+
+import pytest
+
+from broken_manifest import MANIFEST, ManifestError, manifest, parse_line
+from catalog import catalog_ids
+
+REPO = MANIFEST.parent.parent.parent
+
+
+def test_every_line_names_known_rules_and_verdicts():
+    rows = manifest()
+    assert len(rows) >= 30
+
+
+@pytest.mark.parametrize("expected, says", [
+    ("svc.stoped.last=fail", "not a rule"),                    # misspelt ID
+    ("svc.*=error svc.dispatcher=na", "unknown verdict"),      # misspelt exemption
+    ("svcx.*=error", "matches no rule"),
+    ("svc.dispatcher=fail svc.dispatcher=error", "named twice"),
+    ("svc.dispatcher", "not RULE=VERDICT"),
+])
+def test_a_bad_line_is_refused(expected, says):
+    with pytest.raises(ManifestError, match=says):
+        parse_line(f"x | | {expected} | what", set(catalog_ids()))
+
+
+def test_manifest_lists_every_broken_candidate_once():
+    names = [m[0] for m in manifest()]
+    sources = sorted(p.stem for p in MANIFEST.parent.glob("*.c") if p.stem not in ("kit", "com_kit"))
+    assert sorted(names) == sources and len(set(names)) == len(names)
+
+
+def test_broken_ninja_is_generated_from_the_manifest():
+    r = subprocess.run([str(REPO / "tools" / "gen-broken-ninja"), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, "conformance/broken/broken.ninja differs from MANIFEST: run tools/gen-broken-ninja"
