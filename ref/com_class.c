@@ -8,6 +8,7 @@ struct comc_obj {
 };
 
 static LONG comc_nlive, comc_nlocks;
+static const struct comc_host *comc_host_now;
 
 LONG comc_live(void)
 {
@@ -45,7 +46,7 @@ static ULONG STDMETHODCALLTYPE comc_obj_release(IUnknown *me)
         HeapFree(GetProcessHeap(), 0, me);
         InterlockedDecrement(&comc_nlive);
         /* com.revoke.when-idle: the last instance gone may end the server */
-        com_srv_release();
+        comc_host_now->release();
     }
     return (ULONG)r;
 }
@@ -96,7 +97,7 @@ static HRESULT STDMETHODCALLTYPE comc_cf_create(IClassFactory *me, IUnknown *out
     /* The server reference is taken before the instance is visible, so that a release racing
      * with this creation cannot take the count to zero and end the server under it. */
     InterlockedIncrement(&comc_nlive);
-    com_srv_addref();
+    comc_host_now->addref();
     hr = comc_obj_qi(&o->iface, riid, out);
     comc_obj_release(&o->iface);
     return hr;
@@ -108,9 +109,9 @@ static HRESULT STDMETHODCALLTYPE comc_cf_lock(IClassFactory *me, BOOL lock)
     /* com.revoke.not-early: a lock keeps the server (and its registration) alive like an instance */
     if (lock) {
         InterlockedIncrement(&comc_nlocks);
-        com_srv_addref();
+        comc_host_now->addref();
     } else if (InterlockedDecrement(&comc_nlocks) >= 0) {
-        com_srv_release();
+        comc_host_now->release();
     } else {
         InterlockedIncrement(&comc_nlocks);   /* an unbalanced unlock is ignored */
     }
@@ -121,8 +122,9 @@ static IClassFactoryVtbl comc_cf_vtbl = { comc_cf_qi, comc_cf_addref, comc_cf_re
                                           comc_cf_create, comc_cf_lock };
 static IClassFactory comc_cf = { &comc_cf_vtbl };
 
-IClassFactory *comc_factory(void)
+IClassFactory *comc_factory(const struct comc_host *host)
 {
+    comc_host_now = host;
     return &comc_cf;
 }
 

@@ -5,18 +5,22 @@
 #include <windows.h>
 #include <objbase.h>
 
+/* What the host provides: each instance and lock holds the server; the last one gone may end it.
+ * Passed in rather than called by name, so the class knows nothing of how its host lives and ends
+ * and the dependency points one way, from the host to the class. */
+struct comc_host {
+    void (*addref)(void);
+    void (*release)(void);
+};
+
 /* com_class.c: the served class (instances that count themselves), its class factory, and the
- * static running object a server may put in the ROT. */
-IClassFactory *comc_factory(void);
+ * static running object a server may put in the ROT. The factory holds its host through `host`. */
+IClassFactory *comc_factory(const struct comc_host *host);
 IUnknown *comc_rot_object(void);
 LONG comc_live(void);                  /* live instances */
 LONG comc_locks(void);                 /* LockServer(TRUE) locks held */
 
 /* com_sd.c: the explicit, restrictive security descriptor for CoInitializeSecurity, or NULL on failure. */
 PSECURITY_DESCRIPTOR comc_security_descriptor(void);
-
-/* What the host provides: each instance and lock holds the server; the last one gone may end it. */
-void com_srv_addref(void);
-void com_srv_release(void);
 
 #endif

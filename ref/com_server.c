@@ -28,7 +28,7 @@ static BOOL com_quits_when_idle(void)
     return com_mode_now != COM_MODE_SERVICE;
 }
 
-void com_srv_addref(void)
+static void com_srv_addref(void)
 {
     CoAddRefServerProcess();
 }
@@ -36,7 +36,7 @@ void com_srv_addref(void)
 /* CoReleaseServerProcess suspends the class objects itself when the count reaches zero, so no
  * activation can slip in between "idle" and the revocation (the shutdown race ATL closes the
  * same way). */
-void com_srv_release(void)
+static void com_srv_release(void)
 {
     if (CoReleaseServerProcess() == 0 && com_quits_when_idle() && !com_quit_posted) {
         com_quit_posted = TRUE;
@@ -44,6 +44,8 @@ void com_srv_release(void)
         PostThreadMessageW(com_loop_tid, WM_QUIT, 0, 0);
     }
 }
+
+static const struct comc_host com_srv_host = { com_srv_addref, com_srv_release };
 
 void com_user_release(void)
 {
@@ -77,7 +79,7 @@ static HRESULT com_security(void)
 static HRESULT com_register_unjoined(void)
 {
     DWORD cookie = 0;
-    HRESULT hr = CoRegisterClassObject(&SVCREF_CLSID, (IUnknown *)comc_factory(), CLSCTX_LOCAL_SERVER,
+    HRESULT hr = CoRegisterClassObject(&SVCREF_CLSID, (IUnknown *)comc_factory(&com_srv_host), CLSCTX_LOCAL_SERVER,
                                        REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
 
     com_note("CoRegisterClassObject (before joining COM)", hr);
@@ -92,7 +94,7 @@ static HRESULT com_register(void)
     DWORD cookie = 0;
 
     /* atl.run.order: suspended, so that no client reaches a class object before all are registered */
-    hr = CoRegisterClassObject(&SVCREF_CLSID, (IUnknown *)comc_factory(), CLSCTX_LOCAL_SERVER,
+    hr = CoRegisterClassObject(&SVCREF_CLSID, (IUnknown *)comc_factory(&com_srv_host), CLSCTX_LOCAL_SERVER,
                                REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
     com_note("CoRegisterClassObject", hr);
     if (SUCCEEDED(hr))

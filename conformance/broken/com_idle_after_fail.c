@@ -5,7 +5,7 @@ static DWORD WINAPI no_apartment(void *arg)
 {
     DWORD cookie = 0;
 
-    *(HRESULT *)arg = CoRegisterClassObject(&kc_clsid, (IUnknown *)comc_factory(), CLSCTX_LOCAL_SERVER,
+    *(HRESULT *)arg = CoRegisterClassObject(&kc_clsid, (IUnknown *)comc_factory(&kc_host), CLSCTX_LOCAL_SERVER,
                                             REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
     return 0;
 }

@@ -69,7 +69,7 @@ void kc_quit(void)
 }
 
 /* The reference's class (ref/com_class.c) calls these as instances and locks come and go. */
-void com_srv_addref(void)
+static void com_srv_addref(void)
 {
     CoAddRefServerProcess();
 }
@@ -83,12 +83,14 @@ static void kc_release_server(void)
         kc_quit();
 }
 
-void com_srv_release(void)
+static void com_srv_release(void)
 {
     if (kc_k->on_release)
         kc_k->on_release(comc_live());
     kc_release_server();
 }
+
+const struct comc_host kc_host = { com_srv_addref, com_srv_release };
 
 /* The person closed the window: user control ends, and with it the window's reference. */
 static void kc_user_release(void)
@@ -126,7 +128,7 @@ HRESULT kc_register(void)
     if (kc_registered)
         return S_OK;
     kc_registered = TRUE;
-    hr = CoRegisterClassObject(&kc_clsid, (IUnknown *)comc_factory(), CLSCTX_LOCAL_SERVER,
+    hr = CoRegisterClassObject(&kc_clsid, (IUnknown *)comc_factory(&kc_host), CLSCTX_LOCAL_SERVER,
                                REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
     kc_note("CoRegisterClassObject", hr);
     if (SUCCEEDED(hr))

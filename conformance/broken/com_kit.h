@@ -36,6 +36,7 @@ struct comkit {
 };
 
 extern CLSID kc_clsid;               /* the candidate's clsid, parsed */
+extern const struct comc_host kc_host; /* how instances and locks hold this server, for comc_factory() */
 
 /* The program: /RegServer, /UnregServer, /Service, -Embedding, or (no argument) the SCM or a person. */
 int kc_main(const struct comkit *k, int argc, wchar_t **argv);
