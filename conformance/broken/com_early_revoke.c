@@ -12,13 +12,6 @@ static void released(LONG live)
         kc_revoke();
 }
 
-int wmain(int argc, wchar_t **argv)
-{
-    static const struct comkit k = {
-        .clsid = L"{FDEAF60B-47F9-4E5A-8F75-C29553051CA7}",
+KC_MAIN(.clsid = L"{FDEAF60B-47F9-4E5A-8F75-C29553051CA7}",
         .appid = L"{D6C231E0-7D04-4F33-83A2-B720E7262AA4}",
-        .on_release = released,
-    };
-
-    return kc_main(&k, argc, argv);
-}
+        .on_release = released)

@@ -6,13 +6,6 @@ static void forget(void)
 {
 }
 
-int wmain(int argc, wchar_t **argv)
-{
-    static const struct comkit k = {
-        .clsid = L"{478374FE-1F64-496F-BAEC-A3AD9FCD1DEA}",
+KC_MAIN(.clsid = L"{478374FE-1F64-496F-BAEC-A3AD9FCD1DEA}",
         .appid = L"{2AA8B37D-C957-4D00-9E93-308D9ACC2904}",
-        .revoke = forget,
-    };
-
-    return kc_main(&k, argc, argv);
-}
+        .revoke = forget)

@@ -28,14 +28,7 @@ static HRESULT register_and_ignore(void)
     return S_OK;
 }
 
-int wmain(int argc, wchar_t **argv)
-{
-    static const struct comkit k = {
-        .clsid = L"{A309759E-A119-47A1-A699-C0F098AB9A87}",
+KC_MAIN(.clsid = L"{A309759E-A119-47A1-A699-C0F098AB9A87}",
         .appid = L"{3197A1BD-D615-42FA-B8C0-E02006F3F024}",
         .coinit = COINIT_APARTMENTTHREADED,
-        .register_class = register_and_ignore,
-    };
-
-    return kc_main(&k, argc, argv);
-}
+        .register_class = register_and_ignore)

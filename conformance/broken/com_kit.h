@@ -40,6 +40,13 @@ extern const struct comc_host kc_host; /* how instances and locks hold this serv
 
 /* The program: /RegServer, /UnregServer, /Service, -Embedding, or (no argument) the SCM or a person. */
 int kc_main(const struct comkit *k, int argc, wchar_t **argv);
+/* A candidate's whole entry point from its comkit fields, so that its file holds nothing but the defect. */
+#define KC_MAIN(...)                                                                                  \
+    int wmain(int argc, wchar_t **argv)                                                                \
+    {                                                                                                  \
+        static const struct comkit k = { __VA_ARGS__ };                                               \
+        return kc_main(&k, argc, argv);                                                                \
+    }
 
 /* The correct steps, for a hook to call out of order. Each step happens once; a second call does nothing. */
 HRESULT kc_security(void);      /* CoInitializeSecurity with an explicit restrictive descriptor */

@@ -12,13 +12,6 @@ static HRESULT null_descriptor(void)
     return hr;
 }
 
-int wmain(int argc, wchar_t **argv)
-{
-    static const struct comkit k = {
-        .clsid = L"{2DE72CF6-1F77-463E-A855-0B269D5CC758}",
+KC_MAIN(.clsid = L"{2DE72CF6-1F77-463E-A855-0B269D5CC758}",
         .appid = L"{07316F2F-C263-4138-B5E2-0E995E4D1493}",
-        .security = null_descriptor,
-    };
-
-    return kc_main(&k, argc, argv);
-}
+        .security = null_descriptor)

@@ -8,13 +8,6 @@ static void register_now(void)
     kc_register();
 }
 
-int wmain(int argc, wchar_t **argv)
-{
-    static const struct comkit k = {
-        .clsid = L"{A160ADDE-664B-4976-9785-9D6D47E43C73}",
+KC_MAIN(.clsid = L"{A160ADDE-664B-4976-9785-9D6D47E43C73}",
         .appid = L"{80464C5E-7799-4CE1-BEF1-4D62FAA94D5B}",
-        .before_security = register_now,
-    };
-
-    return kc_main(&k, argc, argv);
-}
+        .before_security = register_now)

@@ -30,14 +30,7 @@ static void rot_revoke(void)
     rot = NULL;
 }
 
-int wmain(int argc, wchar_t **argv)
-{
-    static const struct comkit k = {
-        .clsid = L"{84DA3C28-2713-496F-A813-A727DA4D3E7B}",
+KC_MAIN(.clsid = L"{84DA3C28-2713-496F-A813-A727DA4D3E7B}",
         .appid = L"{AC6E71A1-97E9-44FB-9EAB-443D37D5FCFB}",
         .after_register = rot_register,
-        .before_revoke = rot_revoke,
-    };
-
-    return kc_main(&k, argc, argv);
-}
+        .before_revoke = rot_revoke)

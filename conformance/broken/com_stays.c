@@ -7,13 +7,6 @@ static BOOL stay(void)
     return TRUE;
 }
 
-int wmain(int argc, wchar_t **argv)
-{
-    static const struct comkit k = {
-        .clsid = L"{8BEA85ED-59CD-43A5-B47D-57AE89269F02}",
+KC_MAIN(.clsid = L"{8BEA85ED-59CD-43A5-B47D-57AE89269F02}",
         .appid = L"{CE17DCBB-3AEC-4961-91E9-0C83644C38CB}",
-        .on_idle = stay,
-    };
-
-    return kc_main(&k, argc, argv);
-}
+        .on_idle = stay)

@@ -10,13 +10,6 @@ static BOOL stopped_now(void)
     return TRUE;
 }
 
-int wmain(int argc, wchar_t **argv)
-{
-    static const struct comkit k = {
-        .clsid = L"{8F9CB558-1607-45AD-ACA3-ACE12A82C3B7}",
+KC_MAIN(.clsid = L"{8F9CB558-1607-45AD-ACA3-ACE12A82C3B7}",
         .appid = L"{BC426B19-7A26-44F1-A1F2-4FA694C1EDCE}",
-        .on_stop = stopped_now,
-    };
-
-    return kc_main(&k, argc, argv);
-}
+        .on_stop = stopped_now)

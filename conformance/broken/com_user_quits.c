@@ -9,13 +9,6 @@ static void released(LONG live)
         kc_quit();
 }
 
-int wmain(int argc, wchar_t **argv)
-{
-    static const struct comkit k = {
-        .clsid = L"{4F4EDC86-ACBA-4C53-80A9-3652261867D5}",
+KC_MAIN(.clsid = L"{4F4EDC86-ACBA-4C53-80A9-3652261867D5}",
         .appid = L"{88739923-1D66-4F60-B71C-28FC40A5182A}",
-        .on_release = released,
-    };
-
-    return kc_main(&k, argc, argv);
-}
+        .on_release = released)
