@@ -120,7 +120,7 @@ static int run_install_files(struct run_state *s, char *err, size_t errlen)
 /* Wine clients start a server of their own when none answers yet, so wait for ours to listen. */
 static int run_wait_server_socket(struct run_state *s)
 {
-    char sock[512];
+    char sock[4400];
     struct stat st;
     long long end = hr_now_ms() + 10000;
 
@@ -129,8 +129,10 @@ static int run_wait_server_socket(struct run_state *s)
 
     if (stat(s->prefix, &st))
         return -1;
-    /* Debian's Wine keeps its server directory under a random /tmp name that the prefix's
-     * "wineserver" file records; upstream Wine uses /tmp/.wine-UID. */
+    /* Debian's Wine keeps its server directory under a random name in $TMPDIR (else /tmp) that the
+     * prefix's "wineserver" file records; upstream Wine uses /tmp/.wine-UID. */
+    const char *tmp = getenv("TMPDIR");
+
     snprintf(pointer, sizeof pointer, "%s/wineserver", s->prefix);
     if ((f = fopen(pointer, "r"))) {
         if (!fgets(base, sizeof base, f))
@@ -138,9 +140,13 @@ static int run_wait_server_socket(struct run_state *s)
         base[strcspn(base, "\r\n/")] = 0;
         fclose(f);
     }
-    if (!base[0])
+    if (!base[0]) {
         snprintf(base, sizeof base, ".wine-%u", (unsigned)getuid());
-    snprintf(sock, sizeof sock, "/tmp/%s/server-%llx-%llx/socket", base, (unsigned long long)st.st_dev,
+        tmp = NULL;
+    }
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    snprintf(sock, sizeof sock, "%s/%s/server-%llx-%llx/socket", tmp, base, (unsigned long long)st.st_dev,
              (unsigned long long)st.st_ino);
     while (hr_now_ms() < end) {
         if (!access(sock, F_OK))
