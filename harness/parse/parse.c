@@ -45,6 +45,9 @@ struct hp_found {
      * nor the client started is the SCM's, which names a service process that never reached its dispatcher */
     struct { unsigned pid, parent; } img[HP_IMAGE_STARTS];
     int nimg;
+    /* the service the candidate's own registration installed, which the controller adopted
+       (ctl_install adopted=1): followed instead of the service named by the caller */
+    struct hp_buf adopted;
 };
 
 /* L"name" as the first or second word of msg, decoded into b; 0 if absent. */
@@ -82,11 +85,13 @@ static void hp_scan_service(const struct hp_line *l, const char *svc, struct hp_
     }
 }
 
-/* A controller record in the first pass: the candidate's pid. */
-static void hp_scan_ctl(const struct hp_rec *r, struct hp_found *f)
+/* A controller record in the first pass: the candidate's pid, and the service it installed. */
+static void hp_scan_ctl(const struct hp_rec *r, struct hp_found *f, const char **svc)
 {
     if (!f->cand_ctl) f->cand_ctl = hp_rec_pid(r, "service_pid");
     if (!f->cand_launch) f->cand_launch = hp_ctl_launch_pid(r);
+    /* from here on the start requests to look for name the adopted service */
+    if (!f->adopted.n && hp_ctl_adopted(r, &f->adopted)) *svc = f->adopted.p;
 }
 
 static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, struct hp_found *f,
@@ -114,7 +119,7 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, s
         if (hp_debugstr_line(&l, &b, &trunc)) {
             if (hp_rec_split(b.p, b.n, HP_CTL_PREFIX, trunc, &r)) {
                 if (!f->ctl) f->ctl = l.pid;
-                if (l.pid == f->ctl) hp_scan_ctl(&r, f);
+                if (l.pid == f->ctl) hp_scan_ctl(&r, f, &svc);
             } else if (!f->cli && b.n >= strlen(HP_CLI_PREFIX) &&
                        !memcmp(b.p, HP_CLI_PREFIX, strlen(HP_CLI_PREFIX))) {
                 f->cli = l.pid;
@@ -292,6 +297,15 @@ static json_t *hp_header(const struct hp_opts *o, const char *svc, char *err, si
     return h;
 }
 
+/* The controller adopted the service the candidate's registration installed: the header names that one. */
+static void hp_header_adopt(json_t *h, const struct hp_buf *name)
+{
+    json_t *c = json_object_get(h, "candidate");
+
+    if (json_is_object(c)) json_object_set_new(c, "service_name", hp_jstr(name->p, name->n));
+    if (json_object_get(h, "service_name")) json_object_set_new(h, "service_name", hp_jstr(name->p, name->n));
+}
+
 /* The service name: the caller's, else the header's candidate.service_name. */
 static const char *hp_service_name(const struct hp_opts *o, json_t **keep)
 {
@@ -416,6 +430,7 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
         }
     }
     if (hp_pass1(in, spool, svc, hp_cand_image(hdr), &f, err, errlen)) goto out;
+    if (f.adopted.n) hp_header_adopt(hdr, &f.adopted);
     if (spool) {
         src = spool;
         start = 0;
@@ -440,6 +455,7 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
     free(st.thr);
     hp_buf_free(&st.buf);
 out:
+    hp_buf_free(&f.adopted);
     if (spool) fclose(spool);
     json_decref(hdr);
     json_decref(keep);

@@ -207,6 +207,18 @@ unsigned hp_ctl_launch_pid(const struct hp_rec *r)
     return hp_rec_is(r, "ctl_launch") && hp_rec_flag(r, "ok") ? hp_rec_pid(r, "server_pid") : 0;
 }
 
+int hp_ctl_adopted(const struct hp_rec *r, struct hp_buf *name)
+{
+    const char *v;
+    size_t vl;
+
+    if (!hp_rec_is(r, "ctl_install") || !hp_rec_flag(r, "ok") || !hp_rec_flag(r, "adopted") ||
+        !hp_rec_get(r, "name", &v, &vl) || !vl || (vl == 1 && v[0] == '-'))
+        return 0;
+    name->n = 0;
+    return !hp_pct_decode(v, vl, name) && name->n;
+}
+
 json_t *hp_marker_event(struct hp_out *o, const char *text, size_t n, long long seq, double t,
                         int t_est, unsigned pid, unsigned tid)
 {

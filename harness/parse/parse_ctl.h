@@ -44,6 +44,8 @@ json_t *hp_rec_event(struct hp_out *o, const char *prefix, const char *evprefix,
                      unsigned tid);
 /* The server_pid of a "ctl_launch ok=1 ..." record, 0 for any other record. */
 unsigned hp_ctl_launch_pid(const struct hp_rec *r);
+/* The decoded name of a "ctl_install ok=1 adopted=1 name=..." record into name: 1, else 0. */
+int hp_ctl_adopted(const struct hp_rec *r, struct hp_buf *name);
 /* Builds a marker event from "svcref rule=<id> <why>", NULL if it is not one. */
 json_t *hp_marker_event(struct hp_out *o, const char *text, size_t n, long long seq, double t,
                         int t_est, unsigned pid, unsigned tid);
