@@ -6,8 +6,11 @@
 #include "parse_com.h"
 #include "parse_ctl.h"
 #include "parse_line.h"
+#include "parse_map.h"
+#include "parse_out.h"
 #include "parse_relay.h"
 #include "parse_state.h"
+#include "parse_text.h"
 #include "parse_wait.h"
 
 #define HP_STATUS_WORDS 8  /* the handle, then SERVICE_STATUS's seven fields */

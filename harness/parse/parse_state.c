@@ -2,7 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_out.h"
 #include "parse_state.h"
+#include "parse_text.h"
 
 struct hp_ev *hp_queue(struct hp_state *st, json_t *e, enum hp_ev_state state)
 {
