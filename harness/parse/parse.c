@@ -7,9 +7,19 @@
 #include <sys/types.h>
 
 #include "parse.h"
-#include "parse_int.h"
+#include "parse_cand.h"
+#include "parse_com.h"
+#include "parse_ctl.h"
+#include "parse_line.h"
+#include "parse_map.h"
+#include "parse_out.h"
+#include "parse_reg.h"
+#include "parse_relay.h"
+#include "parse_state.h"
+#include "parse_text.h"
 
 #define HP_SCHEMA "svccert-trace/1"
+#define HP_IMAGE_STARTS 8
 
 static int hp_fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -33,8 +43,11 @@ struct hp_found {
     unsigned cand_emb;   /* the first process started with -Embedding (COM launched it) */
     /* processes started from the candidate's image: the one neither the controller (its registration)
      * nor the client started is the SCM's, which names a service process that never reached its dispatcher */
-    struct { unsigned pid, parent; } img[8];
+    struct { unsigned pid, parent; } img[HP_IMAGE_STARTS];
     int nimg;
+    /* the service the candidate's own registration installed, which the controller adopted
+       (ctl_install adopted=1): followed instead of the service named by the caller */
+    struct hp_buf adopted;
 };
 
 /* L"name" as the first or second word of msg, decoded into b; 0 if absent. */
@@ -72,6 +85,15 @@ static void hp_scan_service(const struct hp_line *l, const char *svc, struct hp_
     }
 }
 
+/* A controller record in the first pass: the candidate's pid, and the service it installed. */
+static void hp_scan_ctl(const struct hp_rec *r, struct hp_found *f, const char **svc)
+{
+    if (!f->cand_ctl) f->cand_ctl = hp_rec_pid(r, "service_pid");
+    if (!f->cand_launch) f->cand_launch = hp_ctl_launch_pid(r);
+    /* from here on the start requests to look for name the adopted service */
+    if (!f->adopted.n && hp_ctl_adopted(r, &f->adopted)) *svc = f->adopted.p;
+}
+
 static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, struct hp_found *f,
                     char *err, size_t errlen)
 {
@@ -82,6 +104,7 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, s
     struct hp_buf b = {0};
     unsigned start_pid = 0, npid, ntid;
     struct hp_launch lc = {0};
+    struct hp_rec r;
     int trunc, rc = 0;
 
     memset(f, 0, sizeof(*f));
@@ -94,10 +117,9 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, s
         hp_classify(line, &l);
         if (l.kind != HP_CLIENT) continue;
         if (hp_debugstr_line(&l, &b, &trunc)) {
-            if (b.n >= 12 && !memcmp(b.p, "svccert-ctl ", 12)) {
+            if (hp_rec_split(b.p, b.n, HP_CTL_PREFIX, trunc, &r)) {
                 if (!f->ctl) f->ctl = l.pid;
-                if (l.pid == f->ctl && !f->cand_ctl) f->cand_ctl = hp_ctl_service_pid(b.p, b.n);
-                if (l.pid == f->ctl && !f->cand_launch) f->cand_launch = hp_ctl_launch_pid(b.p, b.n, trunc);
+                if (l.pid == f->ctl) hp_scan_ctl(&r, f, &svc);
             } else if (!f->cli && b.n >= strlen(HP_CLI_PREFIX) &&
                        !memcmp(b.p, HP_CLI_PREFIX, strlen(HP_CLI_PREFIX))) {
                 f->cli = l.pid;
@@ -107,7 +129,7 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, s
         } else if (hp_launch_line(&l, &lc, &b, &npid, &ntid)) {
             if (!f->cand_emb && hp_is_embedding(lc.cmdline)) {
                 f->cand_emb = npid;
-            } else if (image && !strcasecmp(lc.image, image) && f->nimg < 8) {
+            } else if (image && !strcasecmp(lc.image, image) && f->nimg < HP_IMAGE_STARTS) {
                 f->img[f->nimg].pid = npid;
                 f->img[f->nimg++].parent = l.pid;
             }
@@ -121,17 +143,15 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, s
 
 static void hp_ctl_client(struct hp_state *st, const struct hp_line *l)
 {
+    struct hp_rec r;
     int trunc;
     json_t *e;
 
     if (!hp_debugstr_line(l, &st->buf, &trunc)) return;
-    if (hp_reg_record(st, l, st->buf.p, st->buf.n, trunc)) return;
-    e = hp_ctl_event(&st->out, st->buf.p, st->buf.n, trunc, st->seq, st->t, st->t_est, st->ctl, l->tid);
-    if (!e) {
-        e = hp_ev_obj("debugstr", st->seq, st->t, st->t_est, st->ctl, l->tid, 1);
-        hp_set(&st->out, e, "text", hp_jstr(st->buf.p, st->buf.n));
-        if (trunc) hp_set(&st->out, e, "truncated", json_true());
-    }
+    if (hp_rec_split(st->buf.p, st->buf.n, HP_CTL_PREFIX, trunc, &r) && hp_reg_record(st, l, &r)) return;
+    e = hp_rec_event(&st->out, HP_CTL_PREFIX, "ctl_", st->buf.p, st->buf.n, trunc, st->seq, st->t, st->t_est,
+                     st->ctl, l->tid);
+    if (!e) e = hp_debugstr_ev(st, st->ctl, l->tid, trunc);
     hp_queue(st, e, HP_EV_READY);
 }
 
@@ -152,6 +172,8 @@ static void hp_relay(struct hp_state *st, const struct hp_line *l)
 
 static void hp_client(struct hp_state *st, const struct hp_line *l)
 {
+    unsigned tid;
+
     hp_client_ids(st, l);
     if (st->cand && l->pid == st->cand) {
         if (st->cand_dead) return;
@@ -164,7 +186,7 @@ static void hp_client(struct hp_state *st, const struct hp_line *l)
         hp_com_cli_line(st, l);
     }
     /* a process's start is printed by its creator */
-    if (!strcmp(l->chan, "process")) hp_com_process_line(st, l);
+    if (!strcmp(l->chan, "process") && hp_com_process_line(st, l, &tid)) hp_assign(st, tid, st->cand);
 }
 
 /* Replies and requests that tell which process a thread belongs to, or who kills whom. */
@@ -275,6 +297,15 @@ static json_t *hp_header(const struct hp_opts *o, const char *svc, char *err, si
     return h;
 }
 
+/* The controller adopted the service the candidate's registration installed: the header names that one. */
+static void hp_header_adopt(json_t *h, const struct hp_buf *name)
+{
+    json_t *c = json_object_get(h, "candidate");
+
+    if (json_is_object(c)) json_object_set_new(c, "service_name", hp_jstr(name->p, name->n));
+    if (json_object_get(h, "service_name")) json_object_set_new(h, "service_name", hp_jstr(name->p, name->n));
+}
+
 /* The service name: the caller's, else the header's candidate.service_name. */
 static const char *hp_service_name(const struct hp_opts *o, json_t **keep)
 {
@@ -374,7 +405,7 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
 {
     static const struct hp_opts none = {0};
     struct hp_state st;
-    struct hp_found f;
+    struct hp_found f = {0};
     FILE *spool = NULL, *src = in;
     json_t *hdr, *keep;
     const char *svc;
@@ -399,6 +430,7 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
         }
     }
     if (hp_pass1(in, spool, svc, hp_cand_image(hdr), &f, err, errlen)) goto out;
+    if (f.adopted.n) hp_header_adopt(hdr, &f.adopted);
     if (spool) {
         src = spool;
         start = 0;
@@ -423,6 +455,7 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
     free(st.thr);
     hp_buf_free(&st.buf);
 out:
+    hp_buf_free(&f.adopted);
     if (spool) fclose(spool);
     json_decref(hdr);
     json_decref(keep);

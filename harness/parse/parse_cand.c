@@ -1,47 +1,19 @@
-/* The candidate process: its threads, its service-channel calls, its debug strings and its death. */
-#include <stdlib.h>
+/* The candidate process: which of its lines reach which handler, its service-channel calls, its debug
+   strings and its death. */
 #include <string.h>
 
-#include "parse_int.h"
+#include "parse_cand.h"
+#include "parse_com.h"
+#include "parse_ctl.h"
+#include "parse_line.h"
+#include "parse_map.h"
+#include "parse_out.h"
+#include "parse_relay.h"
+#include "parse_state.h"
+#include "parse_text.h"
+#include "parse_wait.h"
 
-struct hp_ev *hp_queue(struct hp_state *st, json_t *e, enum hp_ev_state state)
-{
-    struct hp_ev *ev = hp_out_add(&st->out, e, st->seq, state);
-
-    if (ev && st->t_est) hp_out_bound(&st->out, ev, "t_next");
-    return ev;
-}
-
-struct hp_thr *hp_thr_find(struct hp_state *st, unsigned tid)
-{
-    size_t i;
-
-    for (i = 0; i < st->nthr; i++)
-        if (st->thr[i].tid == tid) return &st->thr[i];
-    return NULL;
-}
-
-struct hp_thr *hp_thr_add(struct hp_state *st, unsigned tid)
-{
-    struct hp_thr *t = hp_thr_find(st, tid);
-
-    if (t) return t;
-    if (st->nthr == st->capthr) {
-        size_t cap = st->capthr ? st->capthr * 2 : 16;
-        struct hp_thr *p = realloc(st->thr, cap * sizeof(*p));
-
-        if (!p) {
-            st->out.failed = 1;
-            return NULL;
-        }
-        st->thr = p;
-        st->capthr = cap;
-    }
-    t = &st->thr[st->nthr++];
-    memset(t, 0, sizeof(*t));
-    t->tid = tid;
-    return t;
-}
+#define HP_STATUS_WORDS 8  /* the handle, then SERVICE_STATUS's seven fields */
 
 /* Ends what a vanishing thread left open; a wait it never woke from keeps a null end, a call it
    never returned from a null result. */
@@ -81,11 +53,6 @@ void hp_cand_crash(struct hp_state *st, const char *detail)
     snprintf(st->crash_detail, sizeof(st->crash_detail), "%s", detail);
 }
 
-static json_t *hp_ev_here(struct hp_state *st, const char *ev, unsigned tid)
-{
-    return hp_ev_obj(ev, st->seq, st->t, st->t_est, st->cand, tid, 1);
-}
-
 static void hp_emit(struct hp_state *st, json_t *e)
 {
     hp_queue(st, e, HP_EV_READY);
@@ -105,22 +72,6 @@ static json_t *hp_wname(struct hp_state *st, const char *s, const char **end)
     return hp_jstr(st->buf.p, st->buf.n);
 }
 
-/* Splits msg into up to max space-separated words. */
-static size_t hp_words(const char *msg, const char **w, size_t *wl, size_t max)
-{
-    size_t n = 0;
-
-    while (*msg && n < max) {
-        while (*msg == ' ') msg++;
-        if (!*msg) break;
-        w[n] = msg;
-        while (*msg && *msg != ' ') msg++;
-        wl[n] = (size_t)(msg - w[n]);
-        n++;
-    }
-    return n;
-}
-
 static json_t *hp_jhexint(const char *s, size_t n)
 {
     unsigned long long v;
@@ -132,13 +83,13 @@ static void hp_status(struct hp_state *st, const struct hp_line *l)
 {
     static const char *const names[] = {"type", "state", "controls", "win32_exit",
                                         "specific_exit", "checkpoint", "wait_hint"};
-    const char *w[8];
-    size_t wl[8], i;
+    const char *w[HP_STATUS_WORDS];
+    size_t wl[HP_STATUS_WORDS], i;
     json_t *e;
 
     /* Wine prints "%p %#lx ...": 0x-prefixed hex, and a bare 0 */
-    if (hp_words(l->msg, w, wl, 8) != 8) return;
-    e = hp_ev_here(st, "status", l->tid);
+    if (hp_split(l->msg, ' ', w, wl, HP_STATUS_WORDS) != HP_STATUS_WORDS) return;
+    e = hp_cand_ev(st, "status", l->tid);
     hp_set(&st->out, e, "handle", hp_jhex(w[0], wl[0]));
     for (i = 0; i < 7; i++) hp_set(&st->out, e, names[i], hp_jhexint(w[i + 1], wl[i + 1]));
     hp_emit(st, e);
@@ -152,19 +103,19 @@ static void hp_service_line(struct hp_state *st, const struct hp_line *l)
     json_t *e, *name;
 
     if (!strcmp(l->func, "StartServiceCtrlDispatcherW") || !strcmp(l->func, "StartServiceCtrlDispatcherA")) {
-        if (hp_words(l->msg, w, wl, 1) != 1) return;
-        e = hp_ev_here(st, "dispatcher", l->tid);
+        if (hp_split(l->msg, ' ', w, wl, 1) != 1) return;
+        e = hp_cand_ev(st, "dispatcher", l->tid);
         hp_set(&st->out, e, "table", hp_jhex(w[0], wl[0]));
         hp_emit(st, e);
     } else if (!strcmp(l->func, "service_run_main_thread")) {
         /* "Starting N services running as process P" */
-        if (hp_words(l->msg, w, wl, 2) != 2 || !hp_parse_dec(w[1], wl[1], &v)) return;
-        e = hp_ev_here(st, "dispatcher_ready", l->tid);
+        if (hp_split(l->msg, ' ', w, wl, 2) != 2 || !hp_parse_dec(w[1], wl[1], &v)) return;
+        e = hp_cand_ev(st, "dispatcher_ready", l->tid);
         hp_set(&st->out, e, "count", json_integer(v));
         hp_emit(st, e);
     } else if (!strcmp(l->func, "service_handle_control")) {
         name = hp_wname(st, l->msg, &end);
-        if (hp_words(end, w, wl, 2) != 2 || wl[0] != 7 || memcmp(w[0], "control", 7) ||
+        if (hp_split(end, ' ', w, wl, 2) != 2 || wl[0] != 7 || memcmp(w[0], "control", 7) ||
             !hp_parse_dec(w[1], wl[1], &v)) {
             json_decref(name);
             return;
@@ -172,22 +123,22 @@ static void hp_service_line(struct hp_state *st, const struct hp_line *l)
         if (v == 0)
             snprintf(st->start_service, sizeof(st->start_service), "%s",
                      json_is_string(name) ? json_string_value(name) : "");
-        e = hp_ev_here(st, "control_in", l->tid);
+        e = hp_cand_ev(st, "control_in", l->tid);
         hp_set(&st->out, e, "service", name);
         hp_set(&st->out, e, "control", json_integer(v));
         hp_emit(st, e);
     } else if (!strcmp(l->func, "service_thread")) {
-        e = hp_ev_here(st, "service_main", l->tid);
+        e = hp_cand_ev(st, "service_main", l->tid);
         hp_set(&st->out, e, "service",
                st->start_service[0] ? hp_jstr(st->start_service, strlen(st->start_service)) : json_null());
         hp_emit(st, e);
     } else if (!strcmp(l->func, "RegisterServiceCtrlHandlerExW")) {
         name = hp_wname(st, l->msg, &end);
-        if (hp_words(end, w, wl, 2) != 2) {
+        if (hp_split(end, ' ', w, wl, 2) != 2) {
             json_decref(name);
             return;
         }
-        e = hp_ev_here(st, "handler_register", l->tid);
+        e = hp_cand_ev(st, "handler_register", l->tid);
         hp_set(&st->out, e, "service", name);
         hp_set(&st->out, e, "handler", hp_jhex(w[0], wl[0]));
         hp_set(&st->out, e, "context", hp_jhex(w[1], wl[1]));
@@ -208,11 +159,7 @@ void hp_cand_client(struct hp_state *st, const struct hp_line *l)
     } else if (hp_debugstr_line(l, &st->buf, &trunc)) {
         e = trunc ? NULL : hp_marker_event(&st->out, st->buf.p, st->buf.n, st->seq, st->t,
                                             st->t_est, st->cand, l->tid);
-        if (!e) {
-            e = hp_ev_here(st, "debugstr", l->tid);
-            hp_set(&st->out, e, "text", hp_jstr(st->buf.p, st->buf.n));
-            if (trunc) hp_set(&st->out, e, "truncated", json_true());
-        }
+        if (!e) e = hp_debugstr_ev(st, st->cand, l->tid, trunc);
         hp_emit(st, e);
     } else if (!strcmp(l->cls, "err") && !strcmp(l->chan, "seh") && strstr(l->msg, "nhandled")) {
         hp_cand_crash(st, l->msg);
@@ -261,7 +208,7 @@ void hp_cand_thread_killed(struct hp_state *st, unsigned tid, long long code)
     if (st->nthr) return;
     /* the last known thread died: the process ended here unless the candidate shows up again */
     hp_cand_active(st);
-    e = hp_ev_here(st, "process_exit", tid);
+    e = hp_cand_ev(st, "process_exit", tid);
     st->exit_ev = hp_queue(st, e, HP_EV_PENDING);
 }
 
@@ -282,7 +229,7 @@ void hp_cand_process_killed(struct hp_state *st)
 {
     if (st->cand_dead) return;
     if (!st->exit_ev) {
-        json_t *e = hp_ev_here(st, "process_exit", 0);
+        json_t *e = hp_cand_ev(st, "process_exit", 0);
 
         st->exit_ev = hp_queue(st, e, HP_EV_PENDING);
         if (!st->exit_ev) return;

@@ -3,7 +3,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "parse_int.h"
+#include "parse_com.h"
+#include "parse_ctl.h"
+#include "parse_line.h"
+#include "parse_out.h"
+#include "parse_relay.h"
+#include "parse_state.h"
+#include "parse_text.h"
 
 /* Decodes the debugstr at s into b (from empty) and returns a pointer past it, or NULL. */
 static const char *hp_com_str(const char *s, struct hp_buf *b)
@@ -29,7 +35,7 @@ int hp_launch_line(const struct hp_line *l, struct hp_launch *lc, struct hp_buf 
                    unsigned *tid)
 {
     const char *p, *w[4];
-    size_t wl[4], n = 0;
+    size_t wl[4], n;
     unsigned long long v1, v2;
 
     if (l->kind != HP_CLIENT || strcmp(l->chan, "process") || strcmp(l->func, "NtCreateUserProcess"))
@@ -48,15 +54,7 @@ int hp_launch_line(const struct hp_line *l, struct hp_launch *lc, struct hp_buf 
     if (lc->tid != l->tid) return 0;
     p = l->msg;
     if (!(p = strstr(p, "\" pid "))) return 0;
-    p += 2;
-    while (*p && n < 4) {
-        while (*p == ' ') p++;
-        if (!*p) break;
-        w[n] = p;
-        while (*p && *p != ' ') p++;
-        wl[n] = (size_t)(p - w[n]);
-        n++;
-    }
+    n = hp_split(p + 2, ' ', w, wl, 4);
     lc->tid = 0;
     if (n < 4 || wl[0] != 3 || memcmp(w[0], "pid", 3) || wl[2] != 3 || memcmp(w[2], "tid", 3) ||
         !hp_parse_hex(w[1], wl[1], &v1) || !hp_parse_hex(w[3], wl[3], &v2))
@@ -79,37 +77,19 @@ int hp_is_embedding(const char *c)
     return 0;
 }
 
-void hp_com_process_line(struct hp_state *st, const struct hp_line *l)
+int hp_com_process_line(struct hp_state *st, const struct hp_line *l, unsigned *tid)
 {
-    unsigned pid, tid;
+    unsigned pid;
     json_t *e;
 
-    if (!hp_launch_line(l, &st->com.launch, &st->buf, &pid, &tid) || !st->cand || pid != st->cand)
-        return;
-    hp_assign(st, tid, pid);
-    e = hp_ev_obj("process_start", st->seq, st->t, st->t_est, pid, tid, 1);
+    if (!hp_launch_line(l, &st->com.launch, &st->buf, &pid, tid) || !st->cand || pid != st->cand)
+        return 0;
+    e = hp_ev_obj("process_start", st->seq, st->t, st->t_est, pid, *tid, 1);
     hp_set(&st->out, e, "image", hp_jstr(st->com.launch.image, strlen(st->com.launch.image)));
     hp_set(&st->out, e, "cmdline", hp_jstr(st->com.launch.cmdline, strlen(st->com.launch.cmdline)));
     hp_set(&st->out, e, "parent_pid", json_integer(l->pid));
     hp_queue(st, e, HP_EV_READY);
-}
-
-/* Splits "a, b, c" into up to max items. */
-static size_t hp_com_items(const char *msg, const char **w, size_t *wl, size_t max)
-{
-    size_t n = 0;
-
-    while (*msg && n < max) {
-        while (*msg == ' ') msg++;
-        if (!*msg) break;
-        w[n] = msg;
-        while (*msg && *msg != ',') msg++;
-        wl[n] = (size_t)(msg - w[n]);
-        while (wl[n] && w[n][wl[n] - 1] == ' ') wl[n]--;
-        n++;
-        if (*msg == ',') msg++;
-    }
-    return n;
+    return 1;
 }
 
 /* Wine prints these numbers with %ld, %d or %#lx: "-1", "6", "0x4". */
@@ -121,11 +101,6 @@ static json_t *hp_com_num(const char *s, size_t n)
     if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
         return hp_parse_hex(s, n, &u) ? json_integer((json_int_t)u) : json_null();
     return hp_parse_dec(s, n, &v) ? json_integer(v) : json_null();
-}
-
-static json_t *hp_com_ev(struct hp_state *st, const char *ev, unsigned tid)
-{
-    return hp_ev_obj(ev, st->seq, st->t, st->t_est, st->cand, tid, 1);
 }
 
 /* "{1df5b9b1-...}" as Windows writes it: upper case. */
@@ -144,59 +119,79 @@ static json_t *hp_com_guid(const char *s, size_t n)
     return json_stringn(g, n);
 }
 
+/* How an +ole line's item becomes an event field. */
+enum hp_com_field { HP_CF_HEX, HP_CF_NUM, HP_CF_GUID, HP_CF_NULL /* known only from relay's Ret */ };
+
+#define HP_COM_FIELDS 7
+
+/* The +ole lines of the calls the trace shows, and the event each makes from its comma-separated items. */
+static const struct hp_com_call {
+    const char *func, *ev;
+    int items;             /* how many items the line has, -1 for any number */
+    struct { const char *name; int item; enum hp_com_field how; } f[HP_COM_FIELDS];
+} hp_com_calls[] = {
+    /* sd, count, services, reserved, auth level, imp level, auth list, capabilities, reserved3; the last
+       item is "<pointer> stub" */
+    {"CoInitializeSecurity", "com_security", 9,
+     {{"sd", 0, HP_CF_HEX}, {"auth_services", 1, HP_CF_NUM}, {"auth_level", 4, HP_CF_NUM},
+      {"imp_level", 5, HP_CF_NUM}, {"auth_list", 6, HP_CF_HEX}, {"capabilities", 7, HP_CF_NUM},
+      {"result", -1, HP_CF_NULL}}},
+    {"CoRegisterClassObject", "com_register", 5,
+     {{"clsid", 0, HP_CF_GUID}, {"object", 1, HP_CF_HEX}, {"context", 2, HP_CF_NUM}, {"flags", 3, HP_CF_NUM},
+      {"cookie", -1, HP_CF_NULL}, {"result", -1, HP_CF_NULL}}},
+    {"CoResumeClassObjects", "com_resume", -1, {{"result", -1, HP_CF_NULL}}},
+    {"CoRevokeClassObject", "com_revoke", 1, {{"cookie", 0, HP_CF_NUM}, {"result", -1, HP_CF_NULL}}},
+    /* this, flags, object, moniker, cookie pointer */
+    {"RunningObjectTableImpl_Register", "rot_register", 5,
+     {{"flags", 1, HP_CF_NUM}, {"object", 2, HP_CF_HEX}, {"result", -1, HP_CF_NULL}}},
+};
+
+static json_t *hp_com_field(enum hp_com_field how, const char *s, size_t n)
+{
+    switch (how) {
+    case HP_CF_HEX: return hp_jhex(s, n);
+    case HP_CF_NUM: return hp_com_num(s, n);
+    case HP_CF_GUID: return hp_com_guid(s, n);
+    default: return json_null();
+    }
+}
+
+/* "reserved, flags"; the function's second line ("Initializing ...") has no comma. */
+static json_t *hp_com_init(struct hp_state *st, const struct hp_line *l, const char **w, const size_t *wl,
+                           size_t n)
+{
+    json_t *e, *flags;
+
+    if (n != 2) return NULL;
+    flags = hp_com_num(w[1], wl[1]);
+    if (!json_is_integer(flags)) {
+        json_decref(flags);
+        return NULL;
+    }
+    e = hp_cand_ev(st, "com_init", l->tid);
+    hp_set(&st->out, e, "model", json_string(json_integer_value(flags) & 0x2 ? "apartment" : "multithreaded"));
+    hp_set(&st->out, e, "flags", flags);
+    return e;
+}
+
 static void hp_com_ole(struct hp_state *st, const struct hp_line *l)
 {
     const char *w[10];
-    size_t wl[10], n = hp_com_items(l->msg, w, wl, 10);
-    json_t *e = NULL, *flags;
+    size_t wl[10], n = hp_split(l->msg, ',', w, wl, 10), i, j;
+    const struct hp_com_call *c;
+    json_t *e = NULL;
 
-    if (!strcmp(l->func, "CoInitializeEx")) {
-        /* "reserved, flags"; the function's second line ("Initializing ...") has no comma */
-        if (n != 2) return;
-        flags = hp_com_num(w[1], wl[1]);
-        if (!json_is_integer(flags)) {
-            json_decref(flags);
-            return;
+    if (!strcmp(l->func, "CoInitializeEx")) e = hp_com_init(st, l, w, wl, n);
+    for (i = 0; !e && i < sizeof(hp_com_calls) / sizeof(hp_com_calls[0]); i++) {
+        c = &hp_com_calls[i];
+        if (strcmp(l->func, c->func)) continue;
+        if (c->items >= 0 && n != (size_t)c->items) return;
+        e = hp_cand_ev(st, c->ev, l->tid);
+        for (j = 0; j < HP_COM_FIELDS && c->f[j].name; j++) {
+            int k = c->f[j].item;
+
+            hp_set(&st->out, e, c->f[j].name, hp_com_field(c->f[j].how, k >= 0 ? w[k] : NULL, k >= 0 ? wl[k] : 0));
         }
-        e = hp_com_ev(st, "com_init", l->tid);
-        hp_set(&st->out, e, "model", json_string(json_integer_value(flags) & 0x2 ? "apartment" : "multithreaded"));
-        hp_set(&st->out, e, "flags", flags);
-    } else if (!strcmp(l->func, "CoInitializeSecurity")) {
-        /* sd, count, services, reserved, auth level, imp level, auth list, capabilities, reserved3 stub */
-        if (n != 9) return;
-        e = hp_com_ev(st, "com_security", l->tid);
-        hp_set(&st->out, e, "sd", hp_jhex(w[0], wl[0]));
-        hp_set(&st->out, e, "auth_services", hp_com_num(w[1], wl[1]));
-        hp_set(&st->out, e, "auth_level", hp_com_num(w[4], wl[4]));
-        hp_set(&st->out, e, "imp_level", hp_com_num(w[5], wl[5]));
-        hp_set(&st->out, e, "auth_list", hp_jhex(w[6], wl[6]));
-        /* the last item is "<pointer> stub" */
-        hp_set(&st->out, e, "capabilities", hp_com_num(w[7], wl[7]));
-        hp_set(&st->out, e, "result", json_null());
-    } else if (!strcmp(l->func, "CoRegisterClassObject")) {
-        if (n != 5) return;
-        e = hp_com_ev(st, "com_register", l->tid);
-        hp_set(&st->out, e, "clsid", hp_com_guid(w[0], wl[0]));
-        hp_set(&st->out, e, "object", hp_jhex(w[1], wl[1]));
-        hp_set(&st->out, e, "context", hp_com_num(w[2], wl[2]));
-        hp_set(&st->out, e, "flags", hp_com_num(w[3], wl[3]));
-        hp_set(&st->out, e, "cookie", json_null());
-        hp_set(&st->out, e, "result", json_null());
-    } else if (!strcmp(l->func, "CoResumeClassObjects")) {
-        e = hp_com_ev(st, "com_resume", l->tid);
-        hp_set(&st->out, e, "result", json_null());
-    } else if (!strcmp(l->func, "CoRevokeClassObject")) {
-        if (n != 1) return;
-        e = hp_com_ev(st, "com_revoke", l->tid);
-        hp_set(&st->out, e, "cookie", hp_com_num(w[0], wl[0]));
-        hp_set(&st->out, e, "result", json_null());
-    } else if (!strcmp(l->func, "RunningObjectTableImpl_Register")) {
-        /* "this, flags, object, moniker, cookie pointer" */
-        if (n != 5) return;
-        e = hp_com_ev(st, "rot_register", l->tid);
-        hp_set(&st->out, e, "flags", hp_com_num(w[1], wl[1]));
-        hp_set(&st->out, e, "object", hp_jhex(w[2], wl[2]));
-        hp_set(&st->out, e, "result", json_null());
     }
     /* a call that +relay also shows waits there for its result */
     if (e) hp_relay_ole(st, l, e);
@@ -239,7 +234,7 @@ static void hp_com_window(struct hp_state *st, const struct hp_line *l)
         /* a window of the candidate's own making, shown or hidden (SW_HIDE = 0) */
         if (i == c->nwin || c->win[i].shown == (cmd ? 1 : -1)) return;
         c->win[i].shown = cmd ? 1 : -1;
-        e = hp_com_ev(st, "window", l->tid);
+        e = hp_cand_ev(st, "window", l->tid);
         hp_set(&st->out, e, "visible", json_boolean(cmd != 0));
         hp_set(&st->out, e, "title", hp_jstr(c->win[i].title, strlen(c->win[i].title)));
         hp_set(&st->out, e, "hwnd", json_integer((json_int_t)hwnd));
@@ -254,7 +249,7 @@ void hp_com_cand_line(struct hp_state *st, const struct hp_line *l)
     } else if (!strcmp(l->chan, "msg")) {
         /* "got type 6 msg 12 (WM_QUIT) hwnd (nil) ...": the thread took WM_QUIT off its queue */
         if (!strcmp(l->func, "peek_message") && strstr(l->msg, "(WM_QUIT)") && !strncmp(l->msg, "got ", 4))
-            hp_queue(st, hp_com_ev(st, "quit_received", l->tid), HP_EV_READY);
+            hp_queue(st, hp_cand_ev(st, "quit_received", l->tid), HP_EV_READY);
     } else if (!strcmp(l->chan, "win")) {
         hp_com_window(st, l);
     }
@@ -271,9 +266,7 @@ void hp_com_cli_line(struct hp_state *st, const struct hp_line *l)
     if (!e) {
         /* other debug strings only of the first client: unrelated processes stay out */
         if (l->pid != st->cli) return;
-        e = hp_ev_obj("debugstr", st->seq, st->t, st->t_est, l->pid, l->tid, 1);
-        hp_set(&st->out, e, "text", hp_jstr(st->buf.p, st->buf.n));
-        if (trunc) hp_set(&st->out, e, "truncated", json_true());
+        e = hp_debugstr_ev(st, l->pid, l->tid, trunc);
     }
     hp_queue(st, e, HP_EV_READY);
 }

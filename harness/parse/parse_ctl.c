@@ -1,10 +1,10 @@
-/* Records carried by OutputDebugString: the controller's svccert-ctl lines and svcref markers. */
+/* Records carried by OutputDebugString: the one reader of their key=value words, the events of the
+   svccert-ctl and svccert-cli records, and svcref markers. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse_int.h"
+#include "parse_ctl.h"
 
-#define HP_CTL_PREFIX "svccert-ctl "
 #define HP_MARK_PREFIX "svcref rule="
 
 int hp_debugstr_line(const struct hp_line *l, struct hp_buf *out, int *truncated)
@@ -89,98 +89,134 @@ static json_t *hp_bad_record(struct hp_out *o, const char *text, size_t n, long 
     return e;
 }
 
-json_t *hp_ctl_event(struct hp_out *o, const char *text, size_t n, int truncated, long long seq,
-                     double t, int t_est, unsigned pid, unsigned tid)
+int hp_rec_split(const char *text, size_t n, const char *prefix, int truncated, struct hp_rec *r)
 {
-    return hp_rec_event(o, HP_CTL_PREFIX, "ctl_", text, n, truncated, seq, t, t_est, pid, tid);
+    size_t plen = strlen(prefix), i;
+
+    if (n < plen || memcmp(text, prefix, plen)) return 0;
+    text += plen;
+    n -= plen;
+    for (i = 0; i < n && text[i] != ' '; i++)
+        ;
+    r->name = text;
+    r->nlen = i;
+    r->args = text + i;
+    r->alen = n - i;
+    r->truncated = truncated;
+    /* Wine cut the text; the last word may be partial, so it is not trusted */
+    if (truncated)
+        while (r->alen && r->args[r->alen - 1] != ' ') r->alen--;
+    return 1;
+}
+
+int hp_rec_is(const struct hp_rec *r, const char *name)
+{
+    return r->nlen == strlen(name) && !memcmp(r->name, name, r->nlen);
+}
+
+int hp_rec_next(const struct hp_rec *r, size_t *pos, const char **key, size_t *kl, const char **val,
+                size_t *vl)
+{
+    const char *p = r->args;
+    size_t i = *pos, j, eq;
+
+    while (i < r->alen) {
+        while (i < r->alen && p[i] == ' ') i++;
+        for (j = i; j < r->alen && p[j] != ' '; j++)
+            ;
+        for (eq = i; eq < j && p[eq] != '='; eq++)
+            ;
+        if (eq < j) {
+            *key = p + i;
+            *kl = eq - i;
+            *val = p + eq + 1;
+            *vl = j - eq - 1;
+            *pos = j;
+            return 1;
+        }
+        i = j;
+    }
+    *pos = i;
+    return 0;
+}
+
+int hp_rec_get(const struct hp_rec *r, const char *key, const char **val, size_t *vl)
+{
+    size_t pos = 0, kl, len = strlen(key), wl;
+    const char *k, *v;
+    int found = 0;
+
+    while (hp_rec_next(r, &pos, &k, &kl, &v, &wl)) {
+        if (kl != len || memcmp(k, key, kl)) continue;
+        *val = v;
+        *vl = wl;
+        found = 1;
+    }
+    return found;
+}
+
+int hp_rec_flag(const struct hp_rec *r, const char *key)
+{
+    const char *v;
+    size_t vl;
+
+    return hp_rec_get(r, key, &v, &vl) && vl == 1 && v[0] == '1';
+}
+
+unsigned hp_rec_pid(const struct hp_rec *r, const char *key)
+{
+    const char *v;
+    size_t vl;
+    long long pid;
+
+    if (!hp_rec_get(r, key, &v, &vl) || !hp_parse_dec(v, vl, &pid) || pid <= 0 || pid > 0xffffffffLL) return 0;
+    return (unsigned)pid;
 }
 
 json_t *hp_rec_event(struct hp_out *o, const char *prefix, const char *evprefix, const char *text,
                      size_t n, int truncated, long long seq, double t, int t_est, unsigned pid,
                      unsigned tid)
 {
-    size_t plen = strlen(prefix), elen = strlen(evprefix), i, j, eq;
-    const char *p;
+    size_t elen = strlen(evprefix), pos = 0, kl, vl;
+    struct hp_rec r;
+    const char *k, *v;
     char name[64];
     json_t *e;
 
-    if (n < plen || memcmp(text, prefix, plen)) return NULL;
-    p = text + plen;
-    n -= plen;
-    for (i = 0; i < n && p[i] != ' '; i++)
-        ;
-    if (i <= elen || i >= sizeof(name) || memcmp(p, evprefix, elen) || !hp_is_word(p, i))
-        return hp_bad_record(o, text, n + plen, seq, t, t_est, pid, tid);
-    memcpy(name, p, i);
-    name[i] = 0;
+    if (!hp_rec_split(text, n, prefix, truncated, &r)) return NULL;
+    if (r.nlen <= elen || r.nlen >= sizeof(name) || memcmp(r.name, evprefix, elen) || !hp_is_word(r.name, r.nlen))
+        return hp_bad_record(o, text, n, seq, t, t_est, pid, tid);
+    memcpy(name, r.name, r.nlen);
+    name[r.nlen] = 0;
     if (!(e = hp_ev_obj(name, seq, t, t_est, pid, tid, 1))) {
         o->failed = 1;
         return NULL;
     }
-    if (truncated) {
-        /* Wine cut the text; the last token may be partial, so it is not trusted */
-        while (n > i && p[n - 1] != ' ') n--;
-        hp_set(o, e, "truncated", json_true());
-    }
-    while (i < n) {
-        while (i < n && p[i] == ' ') i++;
-        for (j = i; j < n && p[j] != ' '; j++)
-            ;
-        for (eq = i; eq < j && p[eq] != '='; eq++)
-            ;
-        if (eq < j && hp_is_word(p + i, eq - i) && !hp_is_reserved(p + i, eq - i) &&
-            eq - i < sizeof(name)) {
-            memcpy(name, p + i, eq - i);
-            name[eq - i] = 0;
-            hp_set(o, e, name, hp_ctl_value(p + eq + 1, j - eq - 1));
-        }
-        i = j;
+    if (truncated) hp_set(o, e, "truncated", json_true());
+    while (hp_rec_next(&r, &pos, &k, &kl, &v, &vl)) {
+        if (!hp_is_word(k, kl) || hp_is_reserved(k, kl) || kl >= sizeof(name)) continue;
+        memcpy(name, k, kl);
+        name[kl] = 0;
+        hp_set(o, e, name, hp_ctl_value(v, vl));
     }
     return e;
 }
 
-unsigned hp_ctl_service_pid(const char *text, size_t n)
+unsigned hp_ctl_launch_pid(const struct hp_rec *r)
 {
-    static const char key[] = " service_pid=";
-    size_t kl = sizeof(key) - 1, i, j;
-    long long v;
-
-    for (i = 0; i + kl <= n; i++) {
-        if (memcmp(text + i, key, kl)) continue;
-        for (j = i + kl; j < n && text[j] != ' '; j++)
-            ;
-        if (hp_parse_dec(text + i + kl, j - i - kl, &v) && v > 0 && v <= 0xffffffffLL)
-            return (unsigned)v;
-        return 0;
-    }
-    return 0;
+    return hp_rec_is(r, "ctl_launch") && hp_rec_flag(r, "ok") ? hp_rec_pid(r, "server_pid") : 0;
 }
 
-unsigned hp_ctl_launch_pid(const char *text, size_t n, int truncated)
+int hp_ctl_adopted(const struct hp_rec *r, struct hp_buf *name)
 {
-    static const char name[] = HP_CTL_PREFIX "ctl_launch ";
-    size_t nl = sizeof(name) - 1, i, j, eq;
-    unsigned pid = 0;
-    int ok = 0;
-    long long v;
+    const char *v;
+    size_t vl;
 
-    if (n < nl || memcmp(text, name, nl)) return 0;
-    /* the last token of a record Wine cut may be partial */
-    if (truncated)
-        while (n > nl && text[n - 1] != ' ') n--;
-    for (i = nl; i < n; i = j) {
-        while (i < n && text[i] == ' ') i++;
-        for (j = i; j < n && text[j] != ' '; j++)
-            ;
-        for (eq = i; eq < j && text[eq] != '='; eq++)
-            ;
-        if (eq == i + 2 && !memcmp(text + i, "ok", 2)) {
-            ok = j - eq == 2 && text[eq + 1] == '1';
-        } else if (eq == i + 10 && !memcmp(text + i, "server_pid", 10)) {
-            if (hp_parse_dec(text + eq + 1, j - eq - 1, &v) && v > 0 && v <= 0xffffffffLL) pid = (unsigned)v;
-        }
-    }
-    return ok ? pid : 0;
+    if (!hp_rec_is(r, "ctl_install") || !hp_rec_flag(r, "ok") || !hp_rec_flag(r, "adopted") ||
+        !hp_rec_get(r, "name", &v, &vl) || !vl || (vl == 1 && v[0] == '-'))
+        return 0;
+    name->n = 0;
+    return !hp_pct_decode(v, vl, name) && name->n;
 }
 
 json_t *hp_marker_event(struct hp_out *o, const char *text, size_t n, long long seq, double t,

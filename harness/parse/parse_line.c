@@ -1,7 +1,7 @@
 /* Splitting raw log lines into client trace lines, wineserver lines and Wine messages. */
 #include <string.h>
 
-#include "parse_int.h"
+#include "parse_line.h"
 
 static int hp_is_hex(char c)
 {
@@ -329,4 +329,21 @@ int hp_kv_dec(const char *args, const char *key, long long *v)
     size_t n;
 
     return hp_kv(args, key, &s, &n) && hp_parse_dec(s, n, v);
+}
+
+size_t hp_split(const char *s, char sep, const char **w, size_t *wl, size_t max)
+{
+    size_t n = 0;
+
+    while (*s && n < max) {
+        while (*s == ' ') s++;
+        if (!*s) break;
+        w[n] = s;
+        while (*s && *s != sep) s++;
+        wl[n] = (size_t)(s - w[n]);
+        while (wl[n] && w[n][wl[n] - 1] == ' ') wl[n]--;
+        n++;
+        if (*s == sep) s++;
+    }
+    return n;
 }

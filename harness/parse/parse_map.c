@@ -1,7 +1,7 @@
 /* A small open-addressing map from Wine thread ids to process ids. */
 #include <stdlib.h>
 
-#include "parse_int.h"
+#include "parse_map.h"
 
 #define HP_EMPTY 0u
 #define HP_GONE (~0u)

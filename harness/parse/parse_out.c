@@ -1,7 +1,9 @@
 /* The ordered output queue: events wait here until every earlier event is complete. */
 #include <stdlib.h>
 
-#include "parse_int.h"
+#include "parse_line.h"
+#include "parse_out.h"
+#include "parse_text.h"
 
 json_t *hp_ev_obj(const char *ev, long long seq, double t, int t_est, unsigned pid, unsigned tid,
                   int raw)

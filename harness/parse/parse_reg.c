@@ -2,40 +2,28 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "parse_int.h"
+#include "parse_ctl.h"
+#include "parse_line.h"
+#include "parse_out.h"
+#include "parse_reg.h"
+#include "parse_state.h"
+#include "parse_text.h"
 
-#define HP_REG_PREFIX "svccert-ctl ctl_reg_"
+#define HP_REG_NAME "ctl_reg_"
+#define HP_REG_KEYS 4
 
-enum hp_reg_kind { HP_REG_CLASS, HP_REG_APPID, HP_REG_EXE, HP_REG_SERVICE, HP_REG_DONE, HP_REG_NONE };
-
-static enum hp_reg_kind hp_reg_kind(const char *p, size_t n)
-{
-    static const char *const names[] = {"class", "appid", "exe", "service", "done"};
-    size_t i;
-
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (strlen(names[i]) == n && !memcmp(p, names[i], n)) return (enum hp_reg_kind)i;
-    return HP_REG_NONE;
-}
-
-/* The raw value of key among the record's key=value words; 0 if absent. */
-static int hp_reg_raw(const char *p, size_t n, const char *key, const char **v, size_t *vl)
-{
-    size_t kl = strlen(key), i = 0, j;
-
-    while (i < n) {
-        while (i < n && p[i] == ' ') i++;
-        for (j = i; j < n && p[j] != ' '; j++)
-            ;
-        if (j - i > kl && p[i + kl] == '=' && !memcmp(p + i, key, kl)) {
-            *v = p + i + kl + 1;
-            *vl = j - i - kl - 1;
-            return 1;
-        }
-        i = j;
-    }
-    return 0;
-}
+/* Each kind of item record: its name after ctl_reg_, the ctl_reg_done count of it, the com_registry field
+   that lists it, and its keys, which are also the item's fields. */
+static const struct {
+    const char *name, *count, *field;
+    const char *keys[HP_REG_KEYS];
+    unsigned guids;        /* bit i: keys[i] is a GUID */
+} hp_reg_kinds[HP_REG_KINDS] = {
+    [HP_REG_CLASS] = {"class", "classes", "classes", {"clsid", "appid", "local_server32"}, 0x3},
+    [HP_REG_APPID] = {"appid", "appids", "appids", {"appid", "local_service", "run_as", "service_params"}, 0x1},
+    [HP_REG_EXE] = {"exe", "exes", "exe_appids", {"exe", "appid"}, 0x2},
+    [HP_REG_SERVICE] = {"service", "services", "services", {"name", "image_path"}, 0},
+};
 
 static int hp_reg_is_guid_body(const char *s, size_t n)
 {
@@ -55,14 +43,14 @@ static int hp_reg_is_guid_body(const char *s, size_t n)
 /* A string value: "-" (or no such key) is null, %XX are UTF-8 bytes. Every value stays a string, even
    one that looks like a number (a service may be called "1"). A GUID is written as the registry's own
    key names spell it, "{...}" in upper case, so that it compares with the trace's other GUIDs. */
-static json_t *hp_reg_str(struct hp_state *st, const char *p, size_t n, const char *key, int guid)
+static json_t *hp_reg_str(struct hp_state *st, const struct hp_rec *r, const char *key, int guid)
 {
     struct hp_buf b = {0};
     const char *v;
     size_t vl, i;
     json_t *j;
 
-    if (!hp_reg_raw(p, n, key, &v, &vl) || (vl == 1 && v[0] == '-')) return json_null();
+    if (!hp_rec_get(r, key, &v, &vl) || (vl == 1 && v[0] == '-')) return json_null();
     if (hp_pct_decode(v, vl, &b)) {
         hp_buf_free(&b);
         st->out.failed = 1;
@@ -95,97 +83,60 @@ static void hp_reg_append(struct hp_state *st, json_t **list, json_t *item)
     if (!item || json_array_append_new(*list, item)) st->out.failed = 1;
 }
 
-/* The list as the event takes it (an empty one when the scan found nothing); the scan lets go of it. */
-static json_t *hp_reg_take(json_t **list)
-{
-    json_t *l = *list ? *list : json_array();
-
-    *list = NULL;
-    return l;
-}
-
 /* The counts ctl_reg_done gives say whether a record of the scan went missing. */
-static int hp_reg_count_differs(const char *p, size_t n, const char *key, const json_t *list)
+static int hp_reg_count_differs(const struct hp_rec *r, const char *key, const json_t *list)
 {
     const char *v;
     size_t vl;
     long long c;
 
-    if (!hp_reg_raw(p, n, key, &v, &vl) || !hp_parse_dec(v, vl, &c)) return 0;
+    if (!hp_rec_get(r, key, &v, &vl) || !hp_parse_dec(v, vl, &c)) return 0;
     return c != (long long)(list ? json_array_size(list) : 0);
 }
 
-static void hp_reg_done(struct hp_state *st, const struct hp_line *l, const char *p, size_t n)
+static void hp_reg_done(struct hp_state *st, const struct hp_line *l, const struct hp_rec *rec)
 {
     struct hp_reg *r = &st->reg;
     json_t *e;
+    int k;
 
-    if (hp_reg_count_differs(p, n, "classes", r->classes) || hp_reg_count_differs(p, n, "appids", r->appids) ||
-        hp_reg_count_differs(p, n, "exes", r->exes) || hp_reg_count_differs(p, n, "services", r->services))
-        r->truncated = 1;
+    for (k = 0; k < HP_REG_KINDS; k++)
+        if (hp_reg_count_differs(rec, hp_reg_kinds[k].count, r->lists[k])) r->truncated = 1;
     e = hp_ev_obj("com_registry", st->seq, st->t, st->t_est, st->ctl, l->tid, 1);
-    hp_set(&st->out, e, "when", hp_reg_str(st, p, n, "when", 0));
-    hp_set(&st->out, e, "classes", hp_reg_take(&r->classes));
-    hp_set(&st->out, e, "appids", hp_reg_take(&r->appids));
-    hp_set(&st->out, e, "exe_appids", hp_reg_take(&r->exes));
-    hp_set(&st->out, e, "services", hp_reg_take(&r->services));
+    hp_set(&st->out, e, "when", hp_reg_str(st, rec, "when", 0));
+    /* the event takes each list (an empty one when the scan found nothing); the scan lets go of it */
+    for (k = 0; k < HP_REG_KINDS; k++) {
+        hp_set(&st->out, e, hp_reg_kinds[k].field, r->lists[k] ? r->lists[k] : json_array());
+        r->lists[k] = NULL;
+    }
     if (r->truncated) hp_set(&st->out, e, "truncated", json_true());
     hp_queue(st, e, HP_EV_READY);
     r->truncated = 0;
     r->records = 0;
 }
 
-int hp_reg_record(struct hp_state *st, const struct hp_line *l, const char *text, size_t n, int truncated)
+int hp_reg_record(struct hp_state *st, const struct hp_line *l, const struct hp_rec *r)
 {
-    size_t pl = strlen(HP_REG_PREFIX), wl;
-    enum hp_reg_kind kind;
-    const char *p;
+    size_t pl = strlen(HP_REG_NAME), i;
     json_t *item;
+    int k;
 
-    if (n < pl || memcmp(text, HP_REG_PREFIX, pl)) return 0;
-    p = text + pl;
-    n -= pl;
-    for (wl = 0; wl < n && p[wl] != ' '; wl++)
-        ;
+    if (r->nlen < pl || memcmp(r->name, HP_REG_NAME, pl)) return 0;
+    for (k = 0; k < HP_REG_KINDS; k++)
+        if (strlen(hp_reg_kinds[k].name) == r->nlen - pl && !memcmp(r->name + pl, hp_reg_kinds[k].name, r->nlen - pl))
+            break;
     /* other ctl_reg_* names are ordinary controller records */
-    if ((kind = hp_reg_kind(p, wl)) == HP_REG_NONE) return 0;
-    p += wl;
-    n -= wl;
-    if (truncated) {
-        /* Wine cut the record: its last word may be partial, so it is not trusted */
-        while (n && p[n - 1] != ' ') n--;
-        st->reg.truncated = 1;
-    }
-    if (kind == HP_REG_DONE) {
-        hp_reg_done(st, l, p, n);
+    if (k == HP_REG_KINDS && !hp_rec_is(r, HP_REG_NAME "done")) return 0;
+    if (r->truncated) st->reg.truncated = 1;
+    if (k == HP_REG_KINDS) {
+        hp_reg_done(st, l, r);
         return 1;
     }
     item = json_object();
-    switch (kind) {
-    case HP_REG_CLASS:
-        hp_set(&st->out, item, "clsid", hp_reg_str(st, p, n, "clsid", 1));
-        hp_set(&st->out, item, "appid", hp_reg_str(st, p, n, "appid", 1));
-        hp_set(&st->out, item, "local_server32", hp_reg_str(st, p, n, "local_server32", 0));
-        hp_reg_append(st, &st->reg.classes, item);
-        break;
-    case HP_REG_APPID:
-        hp_set(&st->out, item, "appid", hp_reg_str(st, p, n, "appid", 1));
-        hp_set(&st->out, item, "local_service", hp_reg_str(st, p, n, "local_service", 0));
-        hp_set(&st->out, item, "run_as", hp_reg_str(st, p, n, "run_as", 0));
-        hp_set(&st->out, item, "service_params", hp_reg_str(st, p, n, "service_params", 0));
-        hp_reg_append(st, &st->reg.appids, item);
-        break;
-    case HP_REG_EXE:
-        hp_set(&st->out, item, "exe", hp_reg_str(st, p, n, "exe", 0));
-        hp_set(&st->out, item, "appid", hp_reg_str(st, p, n, "appid", 1));
-        hp_reg_append(st, &st->reg.exes, item);
-        break;
-    default:
-        hp_set(&st->out, item, "name", hp_reg_str(st, p, n, "name", 0));
-        hp_set(&st->out, item, "image_path", hp_reg_str(st, p, n, "image_path", 0));
-        hp_reg_append(st, &st->reg.services, item);
-        break;
-    }
+    for (i = 0; i < HP_REG_KEYS && hp_reg_kinds[k].keys[i]; i++)
+        hp_set(&st->out, item, hp_reg_kinds[k].keys[i],
+               hp_reg_str(st, r, hp_reg_kinds[k].keys[i], (hp_reg_kinds[k].guids >> i) & 1));
+    hp_reg_append(st, &st->reg.lists[k], item);
     st->reg.records++;
     return 1;
 }
@@ -194,11 +145,9 @@ long long hp_reg_finish(struct hp_state *st)
 {
     struct hp_reg *r = &st->reg;
     long long n = r->records;
+    int k;
 
-    json_decref(r->classes);
-    json_decref(r->appids);
-    json_decref(r->exes);
-    json_decref(r->services);
+    for (k = 0; k < HP_REG_KINDS; k++) json_decref(r->lists[k]);
     memset(r, 0, sizeof(*r));
     return n;
 }

@@ -2,7 +2,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "parse_int.h"
+#include "parse_line.h"
+#include "parse_out.h"
+#include "parse_relay.h"
+#include "parse_state.h"
 
 #define HP_REGCLS_MULTIPLEUSE 0x1u
 #define HP_E_INVALIDARG 0x80070057u
@@ -93,11 +96,11 @@ static json_t *hp_relay_event(struct hp_state *st, const struct hp_line *l, stru
     json_t *e = NULL;
 
     if (c->fn == HP_RF_INIT && n == 2) {
-        e = hp_ev_obj("com_init", st->seq, st->t, st->t_est, st->cand, l->tid, 1);
+        e = hp_cand_ev(st, "com_init", l->tid);
         hp_set(&st->out, e, "model", json_string(a[1] & 0x2 ? "apartment" : "multithreaded"));
         hp_set(&st->out, e, "flags", hp_relay_u32(a[1]));
     } else if (c->fn == HP_RF_SECURITY && n == 9) {
-        e = hp_ev_obj("com_security", st->seq, st->t, st->t_est, st->cand, l->tid, 1);
+        e = hp_cand_ev(st, "com_security", l->tid);
         hp_set(&st->out, e, "sd", hp_relay_ptr(a[0]));
         hp_set(&st->out, e, "auth_services", json_integer((json_int_t)(int)(unsigned)(a[1] & 0xffffffffULL)));
         hp_set(&st->out, e, "auth_level", hp_relay_u32(a[4]));
@@ -105,9 +108,9 @@ static json_t *hp_relay_event(struct hp_state *st, const struct hp_line *l, stru
         hp_set(&st->out, e, "auth_list", hp_relay_ptr(a[6]));
         hp_set(&st->out, e, "capabilities", hp_relay_u32(a[7]));
     } else if (c->fn == HP_RF_RESUME && n == 0) {
-        e = hp_ev_obj("com_resume", st->seq, st->t, st->t_est, st->cand, l->tid, 1);
+        e = hp_cand_ev(st, "com_resume", l->tid);
     } else if (c->fn == HP_RF_REVOKE && n == 1) {
-        e = hp_ev_obj("com_revoke", st->seq, st->t, st->t_est, st->cand, l->tid, 1);
+        e = hp_cand_ev(st, "com_revoke", l->tid);
         hp_set(&st->out, e, "cookie", hp_relay_u32(a[0]));
     }
     if (e) hp_set(&st->out, e, "result", json_null());

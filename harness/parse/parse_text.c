@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse_int.h"
+#include "parse_text.h"
 
 int hp_buf_put(struct hp_buf *b, const char *s, size_t n)
 {

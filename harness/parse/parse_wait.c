@@ -1,7 +1,10 @@
 /* Waits of candidate threads, from the wineserver's select requests, replies and wakeups. */
 #include <string.h>
 
-#include "parse_int.h"
+#include "parse_line.h"
+#include "parse_out.h"
+#include "parse_state.h"
+#include "parse_wait.h"
 
 /* NTSTATUS values a select can end with */
 #define HP_ST_ABANDONED 0x80
@@ -163,7 +166,7 @@ void hp_wait_request(struct hp_state *st, struct hp_thr *t, const char *args)
         t->req_cont = 1;
         return;
     }
-    e = hp_ev_obj("wait", st->seq, st->t, st->t_est, st->cand, t->tid, 1);
+    e = hp_cand_ev(st, "wait", t->tid);
     hp_set(&st->out, e, "timeout_ms", hp_kv(args, "timeout", &v, &n) ? hp_timeout(v, n) : json_null());
     hp_wait_data(st, e, data);
     hp_kv_hex(args, "flags", &flags);

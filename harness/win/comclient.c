@@ -1,6 +1,7 @@
 /* comclient.c: the harness's COM client: activates a class, holds and releases instances, records each act. */
 #include <windows.h>
 #include <objbase.h>
+#include "comclient.h"
 #include "record.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +9,6 @@
 #include <wchar.h>
 
 #define CLI_MAX_INSTANCES 64
-
-#define CLI_MAX_CLSIDS 8
 
 struct cli_opts {
     const wchar_t *clsids[CLI_MAX_CLSIDS];
@@ -29,9 +28,9 @@ static BOOL cli_parse(int argc, wchar_t **argv, struct cli_opts *o)
 {
     int i;
 
-    o->instances = 1;
-    o->hold_ms = 500;
-    o->gap_ms = 200;
+    o->instances = CLI_INSTANCES;
+    o->hold_ms = CLI_HOLD_MS;
+    o->gap_ms = CLI_GAP_MS;
     o->rot_item = L"svcref";
     for (i = 1; i < argc; i++) {
         const wchar_t *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -64,6 +63,15 @@ static BOOL cli_parse(int argc, wchar_t **argv, struct cli_opts *o)
     return o->nclsids || o->rot || o->rot_enum || o->close_window;
 }
 
+/* Releases any COM interface (each starts with IUnknown's), NULL included. */
+static void cli_release(void *itf)
+{
+    IUnknown *u = itf;
+
+    if (u)
+        u->lpVtbl->Release(u);
+}
+
 /* LockServer goes through CoGetClassObject's proxy; Wine 8's proxy answers E_NOTIMPL itself. */
 static void cli_lock(const CLSID *clsid, const char *enc)
 {
@@ -79,7 +87,7 @@ static void cli_lock(const CLSID *clsid, const char *enc)
         hr = cf->lpVtbl->LockServer(cf, lock);
         rec_line("cli_lock lock=%d ok=%d hr=%lu", lock, SUCCEEDED(hr), (unsigned long)hr);
     }
-    cf->lpVtbl->Release(cf);
+    cli_release(cf);
 }
 
 static void cli_rot_lookup(const wchar_t *item)
@@ -96,12 +104,9 @@ static void cli_rot_lookup(const wchar_t *item)
         hr = rot->lpVtbl->GetObject(rot, mk, &obj);
     rec_enc(enc, sizeof enc, item);
     rec_line("cli_rot_lookup ok=%d hr=%lu item=%s", SUCCEEDED(hr), (unsigned long)hr, enc);
-    if (obj)
-        obj->lpVtbl->Release(obj);
-    if (mk)
-        mk->lpVtbl->Release(mk);
-    if (rot)
-        rot->lpVtbl->Release(rot);
+    cli_release(obj);
+    cli_release(mk);
+    cli_release(rot);
 }
 
 /* What another process sees of the running object table: every name in it (a look-up that needs no
@@ -128,16 +133,13 @@ static void cli_rot_enum(void)
             rec_line("cli_rot_item name=%s", enc);
             CoTaskMemFree(name);
         }
-        mk->lpVtbl->Release(mk);
+        cli_release(mk);
         n++;
     }
     rec_line("cli_rot_enum ok=%d hr=%lu items=%d", SUCCEEDED(hr), (unsigned long)hr, n);
-    if (bc)
-        bc->lpVtbl->Release(bc);
-    if (en)
-        en->lpVtbl->Release(en);
-    if (rot)
-        rot->lpVtbl->Release(rot);
+    cli_release(bc);
+    cli_release(en);
+    cli_release(rot);
 }
 
 int wmain(int argc, wchar_t **argv)
@@ -204,7 +206,7 @@ int wmain(int argc, wchar_t **argv)
         if (i && o.gap_ms)
             Sleep(o.gap_ms);
         rec_line("cli_release instance=%lu remaining=%lu", i, --got);
-        held[i]->lpVtbl->Release(held[i]);
+        cli_release(held[i]);
         held[i] = NULL;
     }
     if (o.close_window) {

@@ -1,11 +1,11 @@
-/* ctl.h: what the controller's parts share: its options, the registry scan, and the COM shapes. */
+/* ctl.h: what the controller's parts share: its options and what the registry scan found. */
 #ifndef SVCCERT_CTL_H
 #define SVCCERT_CTL_H
 
 #include <windows.h>
+#include "comclient.h"
 
 #define CTL_MAX_ARGS 32
-#define CTL_MAX_CLSIDS 8
 
 enum ctl_shape { CTL_SHAPE_SERVICE, CTL_SHAPE_EMBEDDING, CTL_SHAPE_USER };
 
@@ -19,7 +19,7 @@ struct ctl_opts {
     int nargs;
     const wchar_t *register_cmd;   /* arguments for the candidate's self-registration */
     const wchar_t *reg_file;       /* a .reg file to import instead */
-    const wchar_t *clsids[CTL_MAX_CLSIDS];
+    const wchar_t *clsids[CLI_MAX_CLSIDS];
     int nclsids;
     const wchar_t *client;         /* the COM client's path */
     DWORD instances, hold_ms, gap_ms;
@@ -39,28 +39,8 @@ struct ctl_opts {
 /* What the registry scan found for the candidate. */
 struct ctl_found {
     wchar_t service[256];          /* the AppID's LocalService, when it is an installed service of ours */
-    wchar_t clsids[CTL_MAX_CLSIDS][40];
+    wchar_t clsids[CLI_MAX_CLSIDS][40];
     int nclsids;
 };
-
-/* ctl_reg.c */
-/* Runs the candidate's self-registration (or imports the .reg file) and records the outcome. */
-void ctl_register(const struct ctl_opts *o);
-/* Records the registry entries that concern the candidate (ctl_reg_* then ctl_reg_done). */
-void ctl_scan(const struct ctl_opts *o, const char *when, struct ctl_found *f);
-/* The file-name part of a path or command line ("C:\a\b.exe" -x -> b.exe); FALSE if none. */
-BOOL ctl_exe_name(const wchar_t *cmd, wchar_t *out, size_t cap);
-
-/* ctl_com.c */
-/* CreateProcess with the child's WINEDEBUG set to winedebug (NULL: this process's own); hand_on: the
- * child also learns this process's WINEDEBUG as SVCCERT_SERVER_WINEDEBUG, to pass to what it starts. */
-BOOL ctl_spawn(wchar_t *cmdline, const wchar_t *winedebug, BOOL hand_on, PROCESS_INFORMATION *pi);
-/* Starts the COM client on the classes; returns its process handle, or NULL (recorded). */
-HANDLE ctl_client_start(const struct ctl_opts *o, const struct ctl_found *f);
-/* Waits for the client and records how it ended. */
-void ctl_client_wait(HANDLE client, const struct ctl_opts *o);
-/* The embedding and user shapes, start to end. */
-void ctl_run_embedding(const struct ctl_opts *o, const struct ctl_found *f);
-void ctl_run_user(const struct ctl_opts *o, const struct ctl_found *f);
 
 #endif

@@ -1,30 +1,11 @@
 /* ctl_com.c: the EXE-server shapes of a run: a COM client activates the candidate, the controller watches it leave or stay. */
 #include "ctl.h"
+#include "ctl_com.h"
+#include "ctl_proc.h"
 #include "record.h"
 #include <stdio.h>
 #include <tlhelp32.h>
 #include <wchar.h>
-
-BOOL ctl_spawn(wchar_t *cmdline, const wchar_t *winedebug, BOOL hand_on, PROCESS_INFORMATION *pi)
-{
-    STARTUPINFOW si = { .cb = sizeof si };
-    wchar_t saved[512];
-    DWORD had = GetEnvironmentVariableW(L"WINEDEBUG", saved, 512);
-    const wchar_t *mine = had && had < 512 ? saved : NULL;
-    BOOL ok;
-
-    /* the child inherits this process's environment as it is at CreateProcess */
-    if (hand_on)
-        SetEnvironmentVariableW(L"SVCCERT_SERVER_WINEDEBUG", mine);
-    if (winedebug)
-        SetEnvironmentVariableW(L"WINEDEBUG", winedebug);
-    ok = CreateProcessW(NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, pi);
-    if (winedebug)
-        SetEnvironmentVariableW(L"WINEDEBUG", mine);
-    if (hand_on)
-        SetEnvironmentVariableW(L"SVCCERT_SERVER_WINEDEBUG", NULL);
-    return ok;
-}
 
 HANDLE ctl_client_start(const struct ctl_opts *o, const struct ctl_found *f)
 {
@@ -126,7 +107,7 @@ void ctl_run_embedding(const struct ctl_opts *o, const struct ctl_found *f)
     int n, i;
 
     ctl_client_wait(ctl_client_start(o, f), o);
-    n = com_find(o, pids, 8);
+    n = com_find(o, pids, (int)(sizeof pids / sizeof pids[0]));
     if (!n)
         rec_line("ctl_watch what=exit server_pid=- outcome=not_running elapsed_ms=0.0 code=-");
     for (i = 0; i < n; i++) {

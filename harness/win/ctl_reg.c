@@ -1,5 +1,7 @@
 /* ctl_reg.c: the candidate's COM registration, run the way its users would, and the registry it left. */
 #include "ctl.h"
+#include "ctl_proc.h"
+#include "ctl_reg.h"
 #include "record.h"
 #include <stdio.h>
 #include <wchar.h>
@@ -16,38 +18,6 @@ struct reg_scan {
     struct { wchar_t name[256], image[MAX_PATH]; } svc[REG_MAX];
     int nsvc;
 };
-
-BOOL ctl_exe_name(const wchar_t *cmd, wchar_t *out, size_t cap)
-{
-    const wchar_t *p = cmd, *end, *slash;
-    size_t n;
-
-    while (*p == L' ')
-        p++;
-    if (*p == L'"') {
-        p++;
-        end = wcschr(p, L'"');
-    } else {
-        /* an unquoted path runs to ".exe" (it may hold spaces), else to the first space */
-        const wchar_t *dot = NULL, *q;
-        for (q = p; *q; q++)
-            if (!_wcsnicmp(q, L".exe", 4) && (q[4] == 0 || q[4] == L' ')) {
-                dot = q + 4;
-                break;
-            }
-        end = dot ? dot : wcschr(p, L' ');
-    }
-    if (!end)
-        end = p + wcslen(p);
-    for (slash = end; slash > p && slash[-1] != L'\\' && slash[-1] != L'/'; slash--)
-        ;
-    n = (size_t)(end - slash);
-    if (!n || n >= cap)
-        return FALSE;
-    wmemcpy(out, slash, n);
-    out[n] = 0;
-    return TRUE;
-}
 
 static BOOL reg_is_ours(const struct reg_scan *s, const wchar_t *cmd)
 {
@@ -207,7 +177,7 @@ void ctl_scan(const struct ctl_opts *o, const char *when, struct ctl_found *f)
         for (j = 0; j < s.nsvc; j++)
             if (s.app[i].service[0] && !_wcsicmp(s.app[i].service, s.svc[j].name) && reg_is_ours(&s, s.svc[j].image))
                 wcsncpy(f->service, s.svc[j].name, 255);
-    for (i = 0; i < s.ncls && f->nclsids < CTL_MAX_CLSIDS; i++)
+    for (i = 0; i < s.ncls && f->nclsids < CLI_MAX_CLSIDS; i++)
         wcsncpy(f->clsids[f->nclsids++], s.cls[i].clsid, 39);
 }
 

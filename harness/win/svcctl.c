@@ -1,5 +1,7 @@
 /* svcctl.c: the service control program the harness runs inside Wine to drive one candidate service. */
 #include "ctl.h"
+#include "ctl_com.h"
+#include "ctl_reg.h"
 #include "record.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,13 +142,14 @@ static void ctl_rec_install(SC_HANDLE svc, const wchar_t *name, BOOL adopted, DW
 
     rec_enc(n, sizeof n, name);
     if (!svc || !QueryServiceConfigW(svc, cfg, sizeof buf, &need)) {
-        rec_line("ctl_install ok=0 error=%lu name=%s image_path=- service_type=- start_type=- adopted=%d", err, n,
-                 adopted ? 1 : 0);
+        rec_line("ctl_install ok=0 error=%lu adopted=%d name=%s image_path=- service_type=- start_type=-", err,
+                 adopted ? 1 : 0, n);
         return;
     }
     rec_enc(image, sizeof image, cfg->lpBinaryPathName);
-    rec_line("ctl_install ok=1 error=0 name=%s image_path=%s service_type=%lu start_type=%lu adopted=%d", n, image,
-             cfg->dwServiceType, cfg->dwStartType, adopted ? 1 : 0);
+    /* adopted and the name come before the image path: a record Wine cuts keeps them */
+    rec_line("ctl_install ok=1 error=0 adopted=%d name=%s image_path=%s service_type=%lu start_type=%lu", adopted ? 1 : 0,
+             n, image, cfg->dwServiceType, cfg->dwStartType);
 }
 
 /* A service the candidate's own registration installed is driven as it is: COM would start that one. */
@@ -317,6 +320,23 @@ static void ctl_usage(void)
           "              [--keep] [--no-install]\n", stderr);
 }
 
+/* The run shapes by their --shape names. */
+static const struct { const wchar_t *name; enum ctl_shape shape; } ctl_shapes[] = {
+    { L"service", CTL_SHAPE_SERVICE }, { L"embedding", CTL_SHAPE_EMBEDDING }, { L"user", CTL_SHAPE_USER },
+};
+
+static BOOL ctl_shape_named(const wchar_t *name, enum ctl_shape *shape)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof ctl_shapes / sizeof ctl_shapes[0]; i++)
+        if (!wcscmp(name, ctl_shapes[i].name)) {
+            *shape = ctl_shapes[i].shape;
+            return TRUE;
+        }
+    return FALSE;
+}
+
 static BOOL ctl_parse(struct ctl_opts *o, int argc, wchar_t **argv)
 {
     int i;
@@ -340,13 +360,11 @@ static BOOL ctl_parse(struct ctl_opts *o, int argc, wchar_t **argv)
         else if (!wcscmp(a, L"--arg") && o->nargs < CTL_MAX_ARGS) o->args[o->nargs++] = v;
         else if (!wcscmp(a, L"--register-cmd")) o->register_cmd = v;
         else if (!wcscmp(a, L"--reg-file")) o->reg_file = v;
-        else if (!wcscmp(a, L"--clsid") && o->nclsids < CTL_MAX_CLSIDS) o->clsids[o->nclsids++] = v;
+        else if (!wcscmp(a, L"--clsid") && o->nclsids < CLI_MAX_CLSIDS) o->clsids[o->nclsids++] = v;
         else if (!wcscmp(a, L"--client")) o->client = v;
         else if (!wcscmp(a, L"--shape")) {
-            if (!wcscmp(v, L"service")) o->shape = CTL_SHAPE_SERVICE;
-            else if (!wcscmp(v, L"embedding")) o->shape = CTL_SHAPE_EMBEDDING;
-            else if (!wcscmp(v, L"user")) o->shape = CTL_SHAPE_USER;
-            else return FALSE;
+            if (!ctl_shape_named(v, &o->shape))
+                return FALSE;
         }
         else if (!wcscmp(a, L"--instances")) num = &o->instances;
         else if (!wcscmp(a, L"--hold-ms")) num = &o->hold_ms;
@@ -373,7 +391,7 @@ int wmain(int argc, wchar_t **argv)
     struct ctl_opts o = { .start_timeout_ms = 20000, .stop_timeout_ms = 20000, .pause_timeout_ms = 5000,
                           .exit_timeout_ms = 10000, .dwell_ms = 500, .poll_ms = 10, .pause = TRUE,
                           .interrogate = TRUE, .stop = TRUE, .uninstall = TRUE, .install = TRUE,
-                          .instances = 3, .hold_ms = 500, .gap_ms = 200, .watch_ms = 12000,
+                          .instances = CLI_INSTANCES, .hold_ms = CLI_HOLD_MS, .gap_ms = CLI_GAP_MS, .watch_ms = 12000,
                           .client_timeout_ms = 60000 };
     struct ctl_found f = { 0 };
     SC_HANDLE scm, svc;
