@@ -2,7 +2,6 @@
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
 import uuid
@@ -85,7 +84,8 @@ def ref_run_opts(run):
 
 # A stand-in for Wine (SVCCERT_WINE_DIR) that runs nothing Windows: wine64 answers --version, makes a
 # prefix for wineboot, and, as the controller, writes its argv one word a line to $FAKE_WINE_ARGV_DIR;
-# wineserver64 makes the socket the runner waits for and waits to be told -k. The runner's whole path
+# wineserver64 makes the socket the runner waits for (in TMPDIR, as Debian's Wine does) and waits to be
+# told -k. The runner's whole path
 # (template, clone, environment, argv, deadline, shutdown, trace) runs in a second, without Wine.
 FAKE_WINE64 = r"""#!/bin/sh
 case "$1" in
@@ -101,7 +101,7 @@ FAKE_WINESERVER64 = r"""#!/bin/sh
 case "$1" in
 -f)
     set -- $(stat -Lc '%d %i' "$WINEPREFIX")
-    d="/tmp/$(cat "$WINEPREFIX/wineserver")/server-$(printf '%x' "$1")-$(printf '%x' "$2")"
+    d="${TMPDIR:-/tmp}/$(cat "$WINEPREFIX/wineserver")/server-$(printf '%x' "$1")-$(printf '%x' "$2")"
     mkdir -p "$d" && : > "$d/socket"
     echo $$ > "$WINEPREFIX/.fake-server.pid"
     exec sleep 60;;
@@ -137,6 +137,4 @@ class FakeWine:
 
 @pytest.fixture
 def fake_wine(tmp_path, built):
-    fw = FakeWine(tmp_path)
-    yield fw
-    shutil.rmtree(f"/tmp/{fw.server_dir}", ignore_errors=True)
+    return FakeWine(tmp_path)

@@ -89,7 +89,8 @@ static int run_install_one(const struct run_state *s, const char *from, const ch
 
     if ((size_t)snprintf(to, sizeof to, "%s/drive_c/svccert/%s", s->prefix, rel) >= sizeof to ||
         hr_copy_file(from, to)) {
-        snprintf(err, errlen, "cannot install %s %s into the prefix: %s", what, from, strerror(errno));
+        snprintf(err, errlen, "cannot install %s %s into the prefix: %s%s", what, from, strerror(errno),
+                 strstr(rel, ".exe") && !strchr(rel, '/') ? " (was the build run?)" : "");
         return -1;
     }
     return 0;
@@ -108,10 +109,10 @@ static int run_install_files(struct run_state *s, char *err, size_t errlen)
         return -1;
     }
     snprintf(from, sizeof from, "%s/svcctl.exe", windir);
-    if (run_install_one(s, from, "svcctl.exe", "the controller (was the build run?)", err, errlen))
+    if (run_install_one(s, from, "svcctl.exe", "the controller", err, errlen))
         return -1;
     snprintf(from, sizeof from, "%s/comclient.exe", windir);
-    if (run_install_one(s, from, "comclient.exe", "the COM client (was the build run?)", err, errlen))
+    if (run_install_one(s, from, "comclient.exe", "the COM client", err, errlen))
         return -1;
     if (s->r->reg_file && run_install_one(s, s->r->reg_file, "registration.reg", "the registration", err, errlen))
         return -1;
@@ -124,7 +125,8 @@ static int run_install_files(struct run_state *s, char *err, size_t errlen)
 /* Wine clients start a server of their own when none answers yet, so wait for ours to listen. */
 static int run_wait_server_socket(struct run_state *s)
 {
-    char sock[512];
+    char sock[4400];
+    const char *tmpdir;
     struct stat st;
     long long end = hr_now_ms() + 10000;
 
@@ -133,8 +135,8 @@ static int run_wait_server_socket(struct run_state *s)
 
     if (stat(s->prefix, &st))
         return -1;
-    /* Debian's Wine keeps its server directory under a random /tmp name that the prefix's
-     * "wineserver" file records; upstream Wine uses /tmp/.wine-UID. */
+    /* Debian's Wine keeps its server directory under a random name in TMPDIR (else /tmp) that the
+     * prefix's "wineserver" file records; upstream Wine uses /tmp/.wine-UID. */
     snprintf(pointer, sizeof pointer, "%s/wineserver", s->prefix);
     if ((f = fopen(pointer, "r"))) {
         if (!fgets(base, sizeof base, f))
@@ -142,10 +144,15 @@ static int run_wait_server_socket(struct run_state *s)
         base[strcspn(base, "\r\n/")] = 0;
         fclose(f);
     }
-    if (!base[0])
+    if (!base[0]) {
         snprintf(base, sizeof base, ".wine-%u", (unsigned)getuid());
-    snprintf(sock, sizeof sock, "/tmp/%s/server-%llx-%llx/socket", base, (unsigned long long)st.st_dev,
-             (unsigned long long)st.st_ino);
+        tmpdir = "/tmp";
+    } else if (!(tmpdir = getenv("TMPDIR")) || !*tmpdir) {
+        tmpdir = "/tmp";
+    }
+    if ((size_t)snprintf(sock, sizeof sock, "%s/%s/server-%llx-%llx/socket", tmpdir, base,
+                         (unsigned long long)st.st_dev, (unsigned long long)st.st_ino) >= sizeof sock)
+        return -1;
     while (hr_now_ms() < end) {
         if (!access(sock, F_OK))
             return 0;
@@ -388,13 +395,14 @@ static int run_write_trace(struct run_state *s, char *err, size_t errlen)
     size_t cap = 0;
     json_int_t seq = 0, events = 0;
     double t = 0;
-    int i, rc = 0;
+    int i, rc = 0, raw_errno;
 
     if (!hdr_text) {
         snprintf(err, errlen, "cannot write the trace's header: out of memory");
         return -1;
     }
     raw = fopen(s->raw, "r");
+    raw_errno = errno;
     tmp = fopen(s->tmp_trace, "w+");
     if (!tmp) {
         snprintf(err, errlen, "cannot write %s: %s", s->tmp_trace, strerror(errno));
@@ -404,7 +412,7 @@ static int run_write_trace(struct run_state *s, char *err, size_t errlen)
         return -1;
     }
     if (!raw || hp_parse(raw, tmp, &o, perr, sizeof perr)) {
-        run_note(s, "log_lost", "the raw log could not be read: %s", raw ? perr : strerror(errno));
+        run_note(s, "log_lost", "the raw log could not be read: %s", raw ? perr : strerror(raw_errno));
         s->end_reason = "error";
         if (run_header_only(s, tmp)) {
             snprintf(err, errlen, "cannot write %s: %s", s->tmp_trace, strerror(errno));
