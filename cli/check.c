@@ -12,7 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The engine's configuration: the --config file's object, with --strict folded in. */
+/* How much longer than the revoke threshold an idle server is watched: the idle clock starts at the
+ * client's last release, and the server's revocation and exit still have to reach the log (a Wine
+ * process's exit takes a few hundred ms, more on a loaded machine); a watch that ends at the threshold
+ * would leave com.revoke.user-control nothing to judge. */
+#define CHECK_WATCH_MARGIN_MS 2000
+
+/* The engine's configuration: the --config file's object, with --strict folded in; NULL after saying why. */
 static char *check_config(const struct cli_opts *o)
 {
     json_error_t je;
@@ -20,103 +26,129 @@ static char *check_config(const struct cli_opts *o)
     char *text;
 
     if (!c || !json_is_object(c)) {
-        fprintf(stderr, "svccert: %s: %s\n", o->config, c ? "not a JSON object" : je.text);
+        fprintf(stderr, "svccert: %s: %s\n", o->config ? o->config : "config", c ? "not a JSON object" : je.text);
         json_decref(c);
         return NULL;
     }
-    if (o->strict)
-        json_object_set_new(c, "strict", json_true());
+    if (o->strict && json_object_set_new(c, "strict", json_true())) {
+        fprintf(stderr, "svccert: out of memory\n");
+        json_decref(c);
+        return NULL;
+    }
     text = json_dumps(c, JSON_COMPACT);
     json_decref(c);
+    if (!text)
+        fprintf(stderr, "svccert: out of memory\n");
     return text;
 }
 
-/* Judges the traces of one candidate (one per run), writes the report, prints the summary; the exit
- * status follows the verdict. */
-static int check_judge(const struct cli_opts *o, const struct rp_meta *m, const char *dir)
+/* The watch lasts past the revoke threshold in force, unless the user chose it; -1 after saying why
+ * the configuration is unusable. */
+static int check_watch(struct cli_opts *o, const char *config)
 {
-    char err[512] = "", *config = check_config(o), *verdicts;
+    char err[512] = "", *text;
+    json_t *t;
+    double revoke;
+
+    if (!(text = sc_thresholds_json(config, err, sizeof err))) {
+        fprintf(stderr, "svccert: %s: %s\n", o->config ? o->config : "config", err);
+        return -1;
+    }
+    t = json_loads(text, 0, NULL);
+    sc_free(text);
+    revoke = json_number_value(json_object_get(t, "revoke_after_idle_ms"));
+    json_decref(t);
+    if (!o->watch_given && revoke + CHECK_WATCH_MARGIN_MS > o->run.watch_ms)
+        o->run.watch_ms = revoke + CHECK_WATCH_MARGIN_MS > 3600000 ? 3600000 : (int)revoke + CHECK_WATCH_MARGIN_MS;
+    return 0;
+}
+
+/* Judges the traces of one candidate (one per run), writes the report, prints the summary; the exit
+ * status follows the verdicts. */
+static int check_judge(const char *config, const struct rp_meta *m, const char *dir)
+{
+    char err[512] = "", *verdicts;
     int rc;
 
-    if (!config)
-        return 2;
     verdicts = sc_judge_files(m->traces, m->nruns, config, err, sizeof err);
-    free(config);
     if (!verdicts) {
         fprintf(stderr, "svccert: %s\n", err);
-        return 2;
+        return CLI_USAGE;
     }
     if (hr_mkdirs(dir) || rp_write(dir, verdicts, m, err, sizeof err)) {
         fprintf(stderr, "svccert: %s\n", *err ? err : strerror(errno));
         sc_free(verdicts);
-        return 1;
+        return CLI_BROKEN;
     }
     rp_summary(stdout, verdicts, m);
     printf("report: %s/report.json\n", dir);
-    rc = rp_passed(verdicts) ? 0 : 1;
+    switch (rp_outcome(verdicts)) {
+    case RP_PASSED: rc = CLI_PASS; break;
+    case RP_FAILED: rc = CLI_FAIL; break;
+    default: rc = CLI_BROKEN; break;
+    }
     sc_free(verdicts);
     return rc;
-}
-
-static void check_reference(char *out, size_t cap)
-{
-    char dir[4000];
-
-    hr_win_dir(dir, sizeof dir);
-    snprintf(out, cap, "%s/svcref.exe", dir);
 }
 
 int cli_check(struct cli_opts *o)
 {
     static struct cli_plan plan;
-    char cand[4096], dir[4096], err[512] = "";
-    const char *traces[CLI_MAX_RUNS], *raws[CLI_MAX_RUNS], *names[CLI_MAX_RUNS];
+    char cand[4096], dir[4096], base[256], err[512] = "", *config;
+    const char *traces[HR_MAX_RUNS], *raws[HR_MAX_RUNS], *names[HR_MAX_RUNS];
     struct rp_meta m = { 0 };
-    const char *b;
-    size_t n;
     int rc, i, have = 0;
 
     if (o->n_positional > 1 || o->trace_out) {
         fputs("svccert: usage: svccert check [CANDIDATE.exe] [--out DIR] [--config FILE] [--strict] [RUN OPTIONS]\n",
               stderr);
-        return 2;
+        return CLI_USAGE;
     }
-    if (o->n_positional)
+    if (o->n_positional) {
         snprintf(cand, sizeof cand, "%s", o->positional[0]);
-    else
-        check_reference(cand, sizeof cand);
+    } else {
+        char windir[4000];
+        hr_win_dir(windir, sizeof windir);
+        snprintf(cand, sizeof cand, "%s/svcref.exe", windir);
+    }
     rc = hr_check_candidate(cand, err, sizeof err);
     if (!rc && o->run.reg_file && access(o->run.reg_file, R_OK)) {
         snprintf(err, sizeof err, "%s: %s", o->run.reg_file, strerror(errno));
-        rc = 2;
+        rc = CLI_USAGE;
     }
-    if (!rc && cli_plan_make(&plan, &o->run, !o->n_positional, err, sizeof err))
-        rc = 2;
     if (rc) {
         fprintf(stderr, "svccert: %s\n", err);
-        return 2;
+        return CLI_USAGE;
     }
-    b = strrchr(cand, '/');
-    b = b ? b + 1 : cand;
-    n = strlen(b);
-    if (n > 4 && !strcasecmp(b + n - 4, ".exe"))
-        n -= 4;
+    /* the configuration before the runs: it decides how long they watch, and a bad one wastes none */
+    if (!(config = check_config(o)))
+        return CLI_USAGE;
+    if (check_watch(o, config) || cli_plan_make(&plan, &o->run, !o->n_positional, err, sizeof err)) {
+        if (*err)
+            fprintf(stderr, "svccert: %s\n", err);
+        free(config);
+        return CLI_USAGE;
+    }
+    hr_base_name(cand, base, sizeof base);
     if (o->out_dir)
         snprintf(dir, sizeof dir, "%s", o->out_dir);
     else
-        snprintf(dir, sizeof dir, "reports/%.*s", (int)n, b);
+        snprintf(dir, sizeof dir, "reports/%s", base);
     if (hr_mkdirs(dir)) {
         fprintf(stderr, "svccert: cannot create %s: %s\n", dir, strerror(errno));
-        return 2;
+        free(config);
+        return CLI_USAGE;
     }
     for (i = 0; i < plan.n; i++)
         plan.runs[i].run.candidate = cand;
-    cli_plan_run(&plan, dir);
+    hr_pool_run(plan.runs, plan.n, dir);
     for (i = 0; i < plan.n; i++) {
-        struct cli_run *r = &plan.runs[i];
+        struct hr_pool_run *r = &plan.runs[i];
+        if (r->rc == HR_BAD_INPUT) {
+            free(config);
+            return CLI_USAGE;
+        }
         /* a run whose trace is missing still counts: its rules are judged `error` */
-        if (r->rc == HR_BAD_INPUT)
-            return 2;
         have += !access(r->trace, R_OK);
         traces[i] = r->trace;
         raws[i] = access(r->raw, R_OK) ? NULL : r->raw;
@@ -124,14 +156,17 @@ int cli_check(struct cli_opts *o)
     }
     if (!have) {
         fprintf(stderr, "svccert: no run wrote a trace\n");
-        return 1;
+        free(config);
+        return CLI_BROKEN;
     }
     m.candidate = cand;
     m.traces = traces;
     m.raw_logs = raws;
     m.run_names = names;
     m.nruns = (size_t)plan.n;
-    return check_judge(o, &m, dir);
+    rc = check_judge(config, &m, dir);
+    free(config);
+    return rc;
 }
 
 /* The candidate of a saved trace is named in its header. */
@@ -158,33 +193,33 @@ static char *judge_candidate(const char *trace)
 int cli_judge(struct cli_opts *o)
 {
     char dir[4096], raw[4200], tmp[4096];
-    char *cand;
-    size_t n;
+    char *cand, *config;
     int rc;
 
     if (o->n_positional != 1 || o->trace_out) {
         fputs("svccert: usage: svccert judge TRACE.jsonl [--out DIR] [--config FILE] [--strict]\n", stderr);
-        return 2;
+        return CLI_USAGE;
     }
     if (access(o->positional[0], R_OK)) {
         fprintf(stderr, "svccert: %s: %s\n", o->positional[0], strerror(errno));
-        return 2;
+        return CLI_USAGE;
     }
+    if (!(config = check_config(o)))
+        return CLI_USAGE;
     snprintf(tmp, sizeof tmp, "%s", o->positional[0]);
     snprintf(dir, sizeof dir, "%s", o->out_dir ? o->out_dir : dirname(tmp));
-    n = strlen(o->positional[0]);
-    if (n > 6 && !strcmp(o->positional[0] + n - 6, ".jsonl"))
-        n -= 6;
-    snprintf(raw, sizeof raw, "%.*s.raw.log", (int)n, o->positional[0]);
+    if (hr_side_path(o->positional[0], HR_SIDE_RAW, raw, sizeof raw))
+        raw[0] = 0;
     cand = judge_candidate(o->positional[0]);
     {
-        const char *traces[1] = { o->positional[0] }, *raws[1] = { access(raw, R_OK) ? NULL : raw };
+        const char *traces[1] = { o->positional[0] }, *raws[1] = { !*raw || access(raw, R_OK) ? NULL : raw };
         const char *names[1] = { "saved" };
         struct rp_meta m = { cand && !access(cand, R_OK) ? cand : NULL, traces, raws, names, 1 };
 
-        rc = check_judge(o, &m, dir);
+        rc = check_judge(config, &m, dir);
     }
     free(cand);
+    free(config);
     return rc;
 }
 
@@ -198,11 +233,11 @@ int cli_rules(struct cli_opts *o)
     sc_free(text);
     if (!rules) {
         fputs("svccert: the rule table is unavailable\n", stderr);
-        return 1;
+        return CLI_BROKEN;
     }
     json_array_foreach(rules, i, r)
         printf("%-28s %-6s %s\n", json_string_value(json_object_get(r, "id")),
                json_string_value(json_object_get(r, "kind")), json_string_value(json_object_get(r, "title")));
     json_decref(rules);
-    return 0;
+    return CLI_PASS;
 }

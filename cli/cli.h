@@ -10,27 +10,24 @@ struct cli_opts {
     const char *out_dir;     /* check, judge: --out */
     const char *config;      /* check, judge: --config */
     int strict;
+    int watch_given;         /* --watch-ms was given: check leaves the watch alone */
     int help;
     char **positional;
     int n_positional;
 };
 
-/* One run of a check: a shape of the candidate, its trace and the harness's exit status. */
-#define CLI_MAX_RUNS 8
-struct cli_run {
-    char name[32];
-    struct hr_run run;
-    char trace[4200], raw[4200];
-    int pid, rc;
-};
+/* The runs of a check: one per shape of a candidate, or the reference's from its manifest (ref/RUNS). */
 struct cli_plan {
-    struct cli_run runs[CLI_MAX_RUNS];
+    struct hr_pool_run runs[HR_MAX_RUNS];
+    char text[HR_MAX_RUNS][1024];   /* the manifest lines that the reference's runs point into */
     int n;
 };
 
-/* plan.c */
+/* plan.c: fills the plan; -1 with a one-line reason for a bad --shape or a bad manifest line. */
 int cli_plan_make(struct cli_plan *p, const struct hr_run *base, int reference, char *err, size_t errlen);
-void cli_plan_run(struct cli_plan *p, const char *dir);
+
+/* Exit statuses (LTP's TFAIL and TBROK apart): a rule failed is not the same as a rule not judged. */
+enum { CLI_PASS = 0, CLI_FAIL = 1, CLI_USAGE = HR_BAD_INPUT, CLI_BROKEN = HR_HARNESS_ERROR };
 
 int cli_parse(int argc, char **argv, struct cli_opts *o);
 int cli_trace(struct cli_opts *o);

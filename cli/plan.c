@@ -1,18 +1,18 @@
-/* plan.c: which runs `svccert check` makes of a candidate (one per shape), and running them side by side. */
+/* plan.c: which runs `svccert check` makes: one per shape of a candidate, or the reference's from ref/RUNS. */
 #define _GNU_SOURCE
 #include "cli.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-static struct cli_run *plan_add(struct cli_plan *p, const struct hr_run *base, const char *name, const char *shape)
+#define PLAN_FIELDS 8
+
+static struct hr_pool_run *plan_add(struct cli_plan *p, const struct hr_run *base, const char *name, const char *shape)
 {
-    struct cli_run *r;
+    struct hr_pool_run *r;
 
-    if (p->n == CLI_MAX_RUNS)
+    if (p->n == HR_MAX_RUNS)
         return NULL;
     r = &p->runs[p->n++];
     memset(r, 0, sizeof *r);
@@ -22,46 +22,189 @@ static struct cli_run *plan_add(struct cli_plan *p, const struct hr_run *base, c
     return r;
 }
 
-static void plan_args(struct hr_run *r, const char *const *words, int n)
+/* The manifest: SVCCERT_REF_RUNS, or ref/RUNS in the tree the binary was built in. */
+static void plan_manifest_path(char *out, size_t cap)
 {
-    int i;
+    const char *env = getenv("SVCCERT_REF_RUNS");
+    char repo[4096];
 
-    for (i = 0; i < n && r->n_args < HR_MAX_ARGS; i++)
-        r->args[r->n_args++] = words[i];
+    if (env && *env) {
+        snprintf(out, cap, "%s", env);
+        return;
+    }
+    hr_repo_dir(repo, sizeof repo);
+    snprintf(out, cap, "%s/ref/RUNS", repo);
 }
 
-/* The reference is run in every shape it has, so that each rule meets the situation it is about:
- * a long start and stop under the SCM (pending states, checkpoints), a class object and a running
- * object that a LocalService may offer to any client, a start that COM makes through the SCM, a real
- * failure of CoRegisterClassObject (com.runas.identity), a launch by COM, and a start by a person. */
-static void plan_reference(struct cli_plan *p, const struct hr_run *base)
+static char *plan_trim(char *s)
 {
-    static const char *const svc[] = { "--init-ms", "1500", "--init-steps", "3", "--stop-ms", "1200",
-                                       "--stop-steps", "3", "--rot" };
-    static const char *const fail[] = { "--com-fail-register" };
-    static const char *const user[] = { "-user", "--rot" };
-    struct cli_run *r;
+    char *e;
 
-    if ((r = plan_add(p, base, "service", "service"))) {
-        r->run.register_cmd = "/Service";
-        if (!r->run.n_args)
-            plan_args(&r->run, svc, 9);
+    s += strspn(s, " \t");
+    e = s + strlen(s);
+    while (e > s && strchr(" \t\r\n", e[-1]))
+        *--e = 0;
+    return s;
+}
+
+/* Splits a field into words in place, appending them to v; -1 when more than HR_MAX_ARGS. */
+static int plan_words(char *field, const char **v, int *n)
+{
+    char *save = NULL, *w;
+
+    for (w = strtok_r(field, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        if (*n >= HR_MAX_ARGS)
+            return -1;
+        v[(*n)++] = w;
     }
-    if ((r = plan_add(p, base, "activation", "service"))) {
-        r->run.register_cmd = "/Service";
-        r->run.activate = 1;
+    return 0;
+}
+
+static int plan_has_tag(char *tags, const char *want, const char **bad)
+{
+    char *save = NULL, *t;
+    int found = 0;
+
+    for (t = strtok_r(tags, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        t = plan_trim(t);
+        if (strcmp(t, "check") && strcmp(t, "e2e") && strcmp(t, "lifecycle"))
+            *bad = t;
+        found |= !strcmp(t, want);
     }
-    if ((r = plan_add(p, base, "register-failure", "service"))) {
-        r->run.register_cmd = "/Service";
-        plan_args(&r->run, fail, 1);
+    return found;
+}
+
+/* ServiceMain's arguments of a check run: the manifest's words stand in for, follow, or replace the user's. */
+static int plan_start_args(struct hr_run *r, char *field)
+{
+    char *w = field + strspn(field, " \t");
+
+    if (*w == '=' && (w[1] == ' ' || w[1] == '\t' || !w[1])) {
+        r->n_args = 0;
+        return plan_words(w + 1, r->args, &r->n_args);
     }
-    if ((r = plan_add(p, base, "embedding", "embedding")))
-        r->run.register_cmd = "regserver -- --rot";
-    if ((r = plan_add(p, base, "user", "user"))) {
-        r->run.register_cmd = "/RegServer";
-        r->run.n_args = 0;
-        plan_args(&r->run, user, 2);
+    if (*w == '+' && (w[1] == ' ' || w[1] == '\t' || !w[1]))
+        return plan_words(w + 1, r->args, &r->n_args);
+    return r->n_args ? 0 : plan_words(w, r->args, &r->n_args);
+}
+
+static int plan_options(struct hr_run *r, char *field, const char **bad)
+{
+    char *save = NULL, *w;
+
+    for (w = strtok_r(field, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        if (!strcmp(w, "--activate"))
+            r->activate = 1;
+        else if (!strcmp(w, "--no-pause"))
+            r->no_pause = 1;
+        else if (!strcmp(w, "--no-stop"))
+            r->no_stop = 1;
+        else
+            *bad = w;
     }
+    return *bad ? -1 : 0;
+}
+
+/* One line of the manifest; a line not tagged `check` is checked for its form and then skipped. */
+static int plan_line(struct cli_plan *p, const struct hr_run *base, char *line, char *err, size_t errlen)
+{
+    char *f[PLAN_FIELDS], *x, *text = p->n < HR_MAX_RUNS ? p->text[p->n] : NULL;
+    const char *bad = NULL, *shape;
+    struct hr_pool_run *r;
+    int n = 0, i;
+
+    if (text) {
+        snprintf(text, sizeof p->text[0], "%s", line);
+        line = text;
+    }
+    for (x = line; x; n++) {
+        char *bar = strchr(x, '|');
+        if (bar)
+            *bar++ = 0;
+        if (n < PLAN_FIELDS)
+            f[n] = plan_trim(x);
+        x = bar;
+    }
+    if (n != PLAN_FIELDS) {
+        snprintf(err, errlen, "expected %d fields separated by '|', found %d", PLAN_FIELDS, n);
+        return -1;
+    }
+    if (!*f[0] || strspn(f[0], "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(f[0]) ||
+        strlen(f[0]) >= sizeof p->runs[0].name) {
+        snprintf(err, errlen, "bad run name '%s' (letters, digits, '_' and '-', %zu at most)", f[0],
+                 sizeof p->runs[0].name - 1);
+        return -1;
+    }
+    shape = *f[2] ? hr_shape(f[2]) : "service";
+    if (!shape) {
+        snprintf(err, errlen, "unknown shape '%s' (%s)", f[2], HR_SHAPES);
+        return -1;
+    }
+    if (!plan_has_tag(f[1], "check", &bad) || bad) {
+        if (bad || !*f[1])
+            snprintf(err, errlen, "bad tag '%s' (check, e2e or lifecycle)", bad ? bad : "");
+        return bad || !*f[1] ? -1 : 0;
+    }
+    for (i = 0; i < p->n; i++)
+        if (!strcmp(p->runs[i].name, f[0])) {
+            snprintf(err, errlen, "a second check run named '%s'", f[0]);
+            return -1;
+        }
+    if (!text || !(r = plan_add(p, base, f[0], shape))) {
+        snprintf(err, errlen, "more than %d check runs", HR_MAX_RUNS);
+        return -1;
+    }
+    if (*f[3])
+        r->run.register_cmd = f[3];
+    if (plan_words(f[4], r->run.image_args, &r->run.n_image_args) || plan_start_args(&r->run, f[5])) {
+        snprintf(err, errlen, "the '%s' run would have more than %d image or start arguments", f[0], HR_MAX_ARGS);
+        return -1;
+    }
+    if (plan_options(&r->run, f[6], &bad)) {
+        snprintf(err, errlen, "unknown option '%s' (--activate, --no-pause or --no-stop)", bad);
+        return -1;
+    }
+    return 0;
+}
+
+/* The reference is run in every shape it has, so that each rule meets the situation it is about; which
+ * runs those are, and why, is the manifest's to say (tests read the same file). */
+static int plan_reference(struct cli_plan *p, const struct hr_run *base, char *err, size_t errlen)
+{
+    char path[4200], *line = NULL, reason[256];
+    size_t cap = 0;
+    int lineno = 0, rc = 0;
+    FILE *f;
+
+    plan_manifest_path(path, sizeof path);
+    if (!(f = fopen(path, "r"))) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    while (!rc && getline(&line, &cap, f) > 0) {
+        lineno++;
+        if (!*plan_trim(line) || *plan_trim(line) == '#')
+            continue;
+        if (strlen(line) >= sizeof p->text[0]) {
+            snprintf(reason, sizeof reason, "line longer than %zu characters", sizeof p->text[0] - 1);
+            rc = -1;
+        } else {
+            rc = plan_line(p, base, line, reason, sizeof reason);
+        }
+        if (rc)
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, reason);
+    }
+    if (!rc && ferror(f)) {
+        snprintf(err, errlen, "%s: read error", path);
+        rc = -1;
+    }
+    if (!rc && !p->n) {
+        snprintf(err, errlen, "%s: no run tagged check", path);
+        rc = -1;
+    }
+    free(line);
+    fclose(f);
+    return rc;
 }
 
 int cli_plan_make(struct cli_plan *p, const struct hr_run *base, int reference, char *err, size_t errlen)
@@ -69,18 +212,15 @@ int cli_plan_make(struct cli_plan *p, const struct hr_run *base, int reference, 
     char shapes[256], *save = NULL, *s;
 
     memset(p, 0, sizeof *p);
-    if (reference && !base->shape) {
-        plan_reference(p, base);
-        return 0;
-    }
+    if (reference && !base->shape)
+        return plan_reference(p, base, err, errlen);
     snprintf(shapes, sizeof shapes, "%s", base->shape ? base->shape : "service");
     for (s = strtok_r(shapes, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-        const char *shape = !strcmp(s, "service") ? "service" : !strcmp(s, "embedding") ? "embedding" :
-                            !strcmp(s, "user") ? "user" : NULL;
+        const char *shape = hr_shape(s);
         int i;
 
         if (!shape) {
-            snprintf(err, errlen, "unknown shape '%s' (service, embedding or user)", s);
+            snprintf(err, errlen, "unknown shape '%s' (%s)", s, HR_SHAPES);
             return -1;
         }
         for (i = 0; i < p->n; i++)
@@ -92,56 +232,8 @@ int cli_plan_make(struct cli_plan *p, const struct hr_run *base, int reference, 
         }
     }
     if (!p->n) {
-        snprintf(err, errlen, "no shape given (service, embedding or user)");
+        snprintf(err, errlen, "no shape given (%s)", HR_SHAPES);
         return -1;
     }
     return 0;
-}
-
-/* Runs share nothing (each has its own prefix and wineserver), so they go side by side, one per CPU:
- * a run spends most of its time waiting on the candidate. A child per run also keeps one run's
- * failure from taking the others down. */
-void cli_plan_run(struct cli_plan *p, const char *dir)
-{
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    const char *env = getenv("SVCCERT_JOBS");
-    int jobs = env && atoi(env) > 0 ? atoi(env) : cpus > 0 ? (int)cpus : 1;
-    int next = 0, running = 0, i, st, pid;
-
-    for (i = 0; i < p->n; i++) {
-        struct cli_run *r = &p->runs[i];
-        snprintf(r->trace, sizeof r->trace, "%s/trace.%s.jsonl", dir, r->name);
-        snprintf(r->raw, sizeof r->raw, "%s/trace.%s.raw.log", dir, r->name);
-        r->run.trace_path = r->trace;
-        r->pid = -1;
-        r->rc = HR_HARNESS_ERROR;
-    }
-    while (next < p->n || running) {
-        if (next < p->n && running < jobs) {
-            struct cli_run *r = &p->runs[next++];
-            fflush(NULL);
-            r->pid = fork();
-            if (r->pid == 0) {
-                char err[512] = "";
-                int rc = hr_trace(&r->run, err, sizeof err);
-                if (rc)
-                    fprintf(stderr, "svccert: %s run: %s\n", r->name, err);
-                fflush(NULL);
-                _exit(rc);
-            }
-            if (r->pid > 0)
-                running++;
-            else
-                fprintf(stderr, "svccert: cannot start the %s run: %s\n", r->name, strerror(errno));
-            continue;
-        }
-        pid = wait(&st);
-        if (pid < 0)
-            break;
-        for (i = 0; i < p->n; i++)
-            if (p->runs[i].pid == pid) {
-                p->runs[i].rc = WIFEXITED(st) ? WEXITSTATUS(st) : HR_HARNESS_ERROR;
-                running--;
-            }
-    }
 }

@@ -33,9 +33,12 @@ static void cli_usage(FILE *to)
           "  --clsid {X}        a class to activate (repeatable; default: every class the registration added)\n"
           "  --activate         service shape: start the service by activating its class (AppID LocalService)\n"
           "  --instances N --hold-ms MS --gap-ms MS   the client: instances per class, held, released apart\n"
-          "  --watch-ms MS      how long an idle EXE server is watched to leave, or to stay (default 12000)\n"
+          "  --watch-ms MS      how long an idle EXE server is watched to leave, or to stay (default 12000;\n"
+          "                     check: at least the revoke_after_idle_ms threshold in force plus 2000)\n"
           "  --keep-prefix      leave the run's Wine prefix on disk (debugging)\n"
-          "exit status: 0 every rule passed, 1 a rule failed or could not be judged, 2 bad usage or input\n",
+          "exit status: 0 every rule passed; 1 a rule failed (fail, or warn under --strict); 2 bad usage or\n"
+          "             input (a missing file, not a PE, a 32-bit PE, a bad --config); 3 no rule failed but\n"
+          "             one could not be judged (error), or the run itself could not be made\n",
           to);
 }
 
@@ -52,6 +55,15 @@ static int cli_int(const char *s, int min, int max, int *out)
     if (!*s || *end || v < min || v > max)
         return -1;
     *out = (int)v;
+    return 0;
+}
+
+/* One more word of a repeatable option; -1 (a bad value) past its limit. */
+static int cli_add(const char **v, int *n, int max, const char *w)
+{
+    if (*n >= max)
+        return -1;
+    v[(*n)++] = w;
     return 0;
 }
 
@@ -83,18 +95,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
     opterr = 0;
     while ((li = -1, c = getopt_long(argc, argv, "o:h", longs, &li)) != -1) {
         switch (c) {
-        case OPT_IMAGE_ARG:
-            if (o->run.n_image_args >= HR_MAX_ARGS)
-                bad = 1;
-            else
-                o->run.image_args[o->run.n_image_args++] = optarg;
-            break;
-        case OPT_ARG:
-            if (o->run.n_args >= HR_MAX_ARGS)
-                bad = 1;
-            else
-                o->run.args[o->run.n_args++] = optarg;
-            break;
+        case OPT_IMAGE_ARG: bad = cli_add(o->run.image_args, &o->run.n_image_args, HR_MAX_ARGS, optarg); break;
+        case OPT_ARG: bad = cli_add(o->run.args, &o->run.n_args, HR_MAX_ARGS, optarg); break;
         case OPT_NAME: o->run.service_name = optarg; break;
         case OPT_TIMEOUT: bad |= cli_int(optarg, 5, 3600, &o->run.timeout_s); break;
         case OPT_START_TO: bad |= cli_int(optarg, 100, 3600000, &o->run.start_timeout_ms); break;
@@ -115,16 +117,18 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         case OPT_REG: o->run.reg_file = optarg; break;
         case OPT_CLSID:
             /* {8-4-4-4-12}: anything else would reach the client as garbage */
-            bad = o->run.n_clsids >= 8 || strlen(optarg) != 38 || optarg[0] != '{' || optarg[37] != '}' ||
-                  strspn(optarg + 1, "0123456789abcdefABCDEF-") != 36;
-            if (!bad)
-                o->run.clsids[o->run.n_clsids++] = optarg;
+            bad = strlen(optarg) != 38 || optarg[0] != '{' || optarg[37] != '}' ||
+                  strspn(optarg + 1, "0123456789abcdefABCDEF-") != 36 ||
+                  cli_add(o->run.clsids, &o->run.n_clsids, HR_MAX_CLSIDS, optarg);
             break;
         case OPT_ACTIVATE: o->run.activate = 1; break;
         case OPT_INSTANCES: bad |= cli_int(optarg, 1, 8, &o->run.instances); break;
         case OPT_HOLD: bad |= cli_int(optarg, 0, 600000, &o->run.hold_ms); break;
         case OPT_GAP: bad |= cli_int(optarg, 0, 600000, &o->run.gap_ms); break;
-        case OPT_WATCH: bad |= cli_int(optarg, 0, 3600000, &o->run.watch_ms); break;
+        case OPT_WATCH:
+            bad |= cli_int(optarg, 0, 3600000, &o->run.watch_ms);
+            o->watch_given = 1;
+            break;
         case 'o': o->trace_out = optarg; break;
         case OPT_OUT: o->out_dir = optarg; break;
         case OPT_CONFIG: o->config = optarg; break;
@@ -154,10 +158,10 @@ int main(int argc, char **argv)
 
     if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         cli_usage(cmd ? stdout : stderr);
-        return cmd ? 0 : 2;
+        return cmd ? CLI_PASS : CLI_USAGE;
     }
     if (cli_parse(argc - 1, argv + 1, &o))
-        return 2;
+        return CLI_USAGE;
     if (o.help) {
         cli_usage(stdout);
         return 0;
@@ -173,5 +177,5 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "prefix"))
         return cli_prefix(&o);
     fprintf(stderr, "svccert: unknown command '%s' (try svccert --help)\n", cmd);
-    return 2;
+    return CLI_USAGE;
 }

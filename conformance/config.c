@@ -1,5 +1,6 @@
 /* Reads the engine's configuration object and knows the default thresholds of RULES.md. */
 #include "config.h"
+#include "svcconform.h"
 #include "verdict.h"
 
 #include <stdio.h>
@@ -113,4 +114,20 @@ json_t *config_thresholds_json(const config *c)
         json_object_set_new(o, config_thresholds[i].name,
                             verdict_ms(*(const double *)((const char *)c + config_thresholds[i].offset)));
     return o;
+}
+
+char *sc_thresholds_json(const char *config_json, char *err, size_t errlen)
+{
+    config c;
+    json_t *o;
+    char *text;
+
+    if (config_parse(&c, config_json, err, errlen))
+        return NULL;
+    o = config_thresholds_json(&c);
+    text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!text)
+        snprintf(err, errlen, "config: out of memory");
+    return text;
 }

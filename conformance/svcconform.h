@@ -32,6 +32,11 @@ SC_API char *sc_judge_files(const char *const *trace_paths, size_t n, const char
 /* [{"id","title","kind":"must"|"should","source":"004","seed":...,"implemented":bool}] in RULES.md order. */
 SC_API char *sc_rules_json(void);
 
+/* The thresholds in force under config_json (NULL or "" for the defaults), defaults merged, as a JSON
+ * object {"init_threshold_ms":1000,...}; NULL with err set for an unusable config. A caller that
+ * shapes a run (how long to watch) reads them from here rather than knowing the defaults itself. */
+SC_API char *sc_thresholds_json(const char *config_json, char *err, size_t errlen);
+
 /* Frees a text returned by the functions above. */
 SC_API void sc_free(char *p);
 

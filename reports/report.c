@@ -3,40 +3,57 @@
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <string.h>
 
 #define RP_SCHEMA "svccert-report/1"
 
-int rp_sha256_file(const char *path, char hex[65])
+int rp_sha256_file(const char *path, char hex[65], char *err, size_t errlen)
 {
     unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0, i;
     EVP_MD_CTX *ctx;
     FILE *f = fopen(path, "rb");
     size_t n;
+    int ok;
 
-    if (!f)
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return -1;
+    }
     ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        EVP_DigestUpdate(ctx, buf, n);
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = EVP_DigestUpdate(ctx, buf, n);
+    /* a read error ends fread as end of file does: without this the hash would be of a part */
+    if (ok && ferror(f)) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        ok = 0;
+    } else if (ok) {
+        ok = EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
+        if (!ok)
+            snprintf(err, errlen, "cannot compute the SHA-256 of %s (OpenSSL)", path);
+    } else {
+        snprintf(err, errlen, "cannot compute the SHA-256 of %s (OpenSSL)", path);
+    }
     EVP_MD_CTX_free(ctx);
     fclose(f);
+    if (!ok)
+        return -1;
     for (i = 0; i < mdlen; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     return 0;
 }
 
+/* The candidate and its hash; when the hash could not be computed, sha256 is null and sha256_error says why. */
 static json_t *rp_candidate(const struct rp_meta *m)
 {
-    char hex[65];
+    char hex[65], err[512] = "";
 
     if (!m->candidate)
         return json_pack("{s:n, s:n}", "path", "sha256");
-    if (rp_sha256_file(m->candidate, hex))
-        return json_pack("{s:s, s:n}", "path", m->candidate, "sha256");
+    if (rp_sha256_file(m->candidate, hex, err, sizeof err))
+        return json_pack("{s:s, s:n, s:s}", "path", m->candidate, "sha256", "sha256_error", err);
     return json_pack("{s:s, s:s}", "path", m->candidate, "sha256", hex);
 }
 
@@ -90,14 +107,22 @@ int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m
     return 0;
 }
 
-int rp_passed(const char *verdicts_json)
+enum rp_outcome rp_outcome(const char *verdicts_json)
 {
-    json_t *v = json_loads(verdicts_json, 0, NULL);
-    const char *s = v ? json_string_value(json_object_get(v, "verdict")) : NULL;
-    int ok = s && !strcmp(s, "pass");
+    json_t *v = json_loads(verdicts_json, 0, NULL), *counts = json_object_get(v, "counts");
+    json_int_t fail = json_integer_value(json_object_get(counts, "fail"));
+    json_int_t warn = json_integer_value(json_object_get(counts, "warn"));
+    json_int_t error = json_integer_value(json_object_get(counts, "error"));
+    enum rp_outcome o;
 
+    if (!json_is_object(counts))
+        o = RP_UNJUDGED;
+    else if (fail || (warn && json_is_true(json_object_get(v, "strict"))))
+        o = RP_FAILED;
+    else
+        o = error ? RP_UNJUDGED : RP_PASSED;
     json_decref(v);
-    return ok;
+    return o;
 }
 
 void rp_summary(FILE *to, const char *verdicts_json, const struct rp_meta *m)

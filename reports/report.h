@@ -18,8 +18,11 @@ struct rp_meta {
 int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen);
 /* One line per rule, then the overall verdict. */
 void rp_summary(FILE *to, const char *verdicts_json, const struct rp_meta *m);
-/* Whether the engine's result says the run passed. */
-int rp_passed(const char *verdicts_json);
-int rp_sha256_file(const char *path, char hex[65]);
+/* What the engine's result comes to: a rule failed (fail; warn under strict) outweighs a rule that could
+ * not be judged (error); an unreadable result is unjudged. */
+enum rp_outcome { RP_PASSED, RP_FAILED, RP_UNJUDGED };
+enum rp_outcome rp_outcome(const char *verdicts_json);
+/* The file's SHA-256 in hex; -1 with a reason when it cannot be read whole (never a hash of a part). */
+int rp_sha256_file(const char *path, char hex[65], char *err, size_t errlen);
 
 #endif

@@ -1,7 +1,7 @@
 """The reference service under Wine's real SCM: each configuration proven from the trace Wine prints."""
 import pytest
 
-from conftest import SVCREF, run_trace
+from conftest import SVCREF, ref_run_opts, ref_runs, run_trace
 from trace_util import (ERROR_SERVICE_SPECIFIC_ERROR, PAUSED, RUNNING, START_PENDING, STOP_PENDING,
                         STOPPED, candidate, controls_sent, of, service_main, states, statuses)
 
@@ -9,31 +9,16 @@ pytestmark = pytest.mark.wine
 
 ACCEPT_ALL = 0x1 | 0x2 | 0x4   # STOP | PAUSE_CONTINUE | SHUTDOWN
 
-CONFIGS = {
-    "fast": [],
-    "long_init": ["--init-ms", "3000", "--init-steps", "3"],
-    "running_no_controls": ["--init-ms", "1500", "--start", "running-no-controls"],
-    "fail_init": ["--init-ms", "300", "--fail-init", "42"],
-    "slow_stop": ["--stop-ms", "2000", "--stop-steps", "4"],
-    "fail_run": ["--fail-run-ms", "800", "--fail-code", "7"],
-    "bad_param": ["--init-ms", "soon"],
-    "start_param": ["--fail-init", "5"],       # the image path says 5; StartService's argv (9) wins
-}
-START_ARGS = {"start_param": ["--fail-init", "9"]}
+# the reference's configurations: ref/RUNS, the runs tagged lifecycle (image args, start args, options)
+CONFIGS = ref_runs("lifecycle")
 
 
 @pytest.fixture(scope="module")
 def traces(tmp_path_factory, built):
     """One Wine run per configuration, shared by the tests below."""
     out = {}
-    for name, image_args in CONFIGS.items():
-        # Installed by its own installer (ATL's /Service), as an administrator would: that declares
-        # its RpcSs dependency, so the SCM starts COM's RPC service first and every run starts alike.
-        opts = ["--register-cmd", " ".join(["/Service", "--", *image_args])]
-        opts += [a for arg in START_ARGS.get(name, []) for a in ("--arg", arg)]
-        if name == "fail_run":
-            opts += ["--no-stop", "--no-pause"]
-        r, events = run_trace(tmp_path_factory.mktemp(name), SVCREF, *opts, name=name)
+    for name, run in CONFIGS.items():
+        r, events = run_trace(tmp_path_factory.mktemp(name), SVCREF, *ref_run_opts(run), name=name)
         assert r.returncode == 0, f"{name}: svccert trace failed: {r.stderr}"
         out[name] = events
     return out

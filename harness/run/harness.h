@@ -4,7 +4,9 @@
 
 #include <stddef.h>
 
-#define HR_MAX_ARGS 32
+#define HR_MAX_ARGS 32     /* image-path words, and ServiceMain start arguments, each */
+#define HR_MAX_CLSIDS 8    /* classes a client activates */
+#define HR_MAX_RUNS 8      /* runs of one candidate side by side (one per shape, or the reference's) */
 
 struct hr_run {
     const char *candidate;              /* host path of the .exe */
@@ -16,7 +18,7 @@ struct hr_run {
     const char *shape;                  /* "service" (NULL), "embedding" (COM launches it), "user" */
     const char *register_cmd;           /* words the candidate is run with first: its self-registration */
     const char *reg_file;               /* or a .reg file imported first */
-    const char *clsids[8];              /* classes the client activates; none: what the registration added */
+    const char *clsids[HR_MAX_CLSIDS];  /* classes the client activates; none: what the registration added */
     int n_clsids;
     int instances, hold_ms, gap_ms;     /* the client: instances per class, held, released this far apart */
     int watch_ms;                       /* how long an idle EXE server is watched to leave (or stay) */
@@ -24,18 +26,44 @@ struct hr_run {
     int timeout_s;                      /* hard deadline for the whole run */
     int start_timeout_ms, stop_timeout_ms, pause_timeout_ms, exit_timeout_ms, dwell_ms;
     int no_pause, no_stop;
-    const char *trace_path;             /* output; the raw log and controller log go beside it */
+    const char *trace_path;             /* output; the raw log and controller log go beside it (hr_side_path) */
     int keep_prefix;                    /* debugging: leave the run's prefix on disk */
 };
 
-/* Exit statuses shared with the command line. */
-enum { HR_OK = 0, HR_HARNESS_ERROR = 1, HR_BAD_INPUT = 2 };
+/* Exit statuses shared with the command line: a bad candidate or option is the caller's (2); a run that
+ * could not be made is the harness's (3), never to be mistaken for a rule that failed (1). */
+enum { HR_OK = 0, HR_BAD_INPUT = 2, HR_HARNESS_ERROR = 3 };
 
 void hr_defaults(struct hr_run *r);
 /* Checks the candidate is a 64-bit PE before anything runs; returns HR_BAD_INPUT with a reason. */
 int hr_check_candidate(const char *path, char *err, size_t errlen);
 /* Runs the whole lifecycle; a complete trace is written even when the candidate misbehaves. */
 int hr_trace(const struct hr_run *r, char *err, size_t errlen);
+
+/* pool.c: one candidate's runs side by side, each in a child process of its own. */
+struct hr_pool_run {
+    char name[32];                      /* the run's name; its trace is DIR/trace.NAME.jsonl */
+    struct hr_run run;
+    char trace[4200], raw[4200];        /* filled in by hr_pool_run */
+    int pid, rc;                        /* rc: hr_trace's exit status, HR_HARNESS_ERROR if it never ran */
+};
+/* SVCCERT_JOBS runs at a time (default: one per CPU); returns when all have ended. */
+void hr_pool_run(struct hr_pool_run *runs, int n, const char *dir);
+
+/* names.c */
+enum hr_side { HR_SIDE_RAW, HR_SIDE_CTL };
+/* Where a run's side file goes: beside its trace, TRACE minus ".jsonl" plus ".raw.log" or ".ctl.log".
+ * Returns -1 when the path does not fit. */
+int hr_side_path(const char *trace, enum hr_side which, char *out, size_t cap);
+/* The candidate's file name without its directory and without a trailing ".exe" (any case). */
+void hr_base_name(const char *path, char *out, size_t cap);
+/* The shape a name stands for (a static string), or NULL for no shape; HR_SHAPES lists them for messages. */
+const char *hr_shape(const char *name);
+#define HR_SHAPES "service, embedding or user"
+/* Where the Windows programs are: build/win beside the svccert binary, or SVCCERT_WIN_DIR. */
+void hr_win_dir(char *out, size_t cap);
+/* The source tree the binary was built in: the build directory's parent. */
+void hr_repo_dir(char *out, size_t cap);
 
 /* prefix.c */
 int hr_prefix_template(char *out, size_t cap, char *err, size_t errlen);
@@ -44,20 +72,26 @@ void hr_prefix_remove(const char *dir);
 /* mkdir -p. */
 int hr_mkdirs(const char *path);
 int hr_copy_file(const char *from, const char *to);
-/* Where the Windows programs are: build/win beside the svccert binary, or SVCCERT_WIN_DIR. */
-void hr_win_dir(char *out, size_t cap);
 /* Kills, by pid, any process still using this prefix; returns how many were found. */
 int hr_prefix_reap(const char *prefix);
 
 /* proc.c */
 struct hr_env;
+/* NULL when any part of the environment could not be made: a partial one could lack WINEPREFIX. */
 struct hr_env *hr_env_new(const char *prefix, const char *winedebug);
 void hr_env_free(struct hr_env *e);
 /* Starts argv with stdout/stderr appended to the given files (never a pipe); returns the pid or -1. */
 int hr_spawn(struct hr_env *e, char *const argv[], const char *out_path, const char *err_path);
-/* Waits for pid until deadline_ms (monotonic); returns its wait status, or -1 on timeout. */
+/* Waits for pid until deadline_ms (monotonic); returns its wait status, HR_WAIT_TIMEOUT, or
+ * HR_WAIT_ERROR when it cannot be waited for (errno says why). */
+#define HR_WAIT_TIMEOUT (-1)
+#define HR_WAIT_ERROR (-2)
 int hr_wait_until(int pid, long long deadline_ms);
 long long hr_now_ms(void);
 const char *hr_wine_dir(void);
+/* DIR/TOOL of Wine's programs (wine64, wineserver64); -1 when the path does not fit. */
+int hr_wine_tool(const char *tool, char *out, size_t cap);
+/* What `wine64 --version` says (its first line), asked once per process; "unknown" when it cannot say. */
+const char *hr_wine_version(void);
 
 #endif

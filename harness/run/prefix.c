@@ -19,7 +19,10 @@ int hr_mkdirs(const char *path)
     char buf[4096];
     char *p;
 
-    snprintf(buf, sizeof buf, "%s", path);
+    if ((size_t)snprintf(buf, sizeof buf, "%s", path) >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     for (p = buf + 1; *p; p++) {
         if (*p != '/')
             continue;
@@ -65,12 +68,15 @@ static int pfx_apply_settings(const char *dir, struct hr_env *e, const char *log
     FILE *f;
     int pid, st;
 
-    snprintf(loader, sizeof loader, "%s/wine64", hr_wine_dir());
-    snprintf(file, sizeof file, "%s/drive_c/svccert-settings.reg", dir);
-    if (!(f = fopen(file, "w")) || fputs(pfx_settings, f) < 0 || fclose(f))
+    if (hr_wine_tool("wine64", loader, sizeof loader) ||
+        (size_t)snprintf(file, sizeof file, "%s/drive_c/svccert-settings.reg", dir) >= sizeof file)
+        return -1;
+    if (!(f = fopen(file, "w")))
+        return -1;
+    if ((fputs(pfx_settings, f) < 0) | fclose(f))
         return -1;
     pid = hr_spawn(e, imp, log, log);
-    st = pid < 0 ? -1 : hr_wait_until(pid, hr_now_ms() + 60000);
+    st = pid < 0 ? HR_WAIT_ERROR : hr_wait_until(pid, hr_now_ms() + 60000);
     unlink(file);
     return st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ? -1 : 0;
 }
@@ -80,14 +86,16 @@ static int pfx_boot(const char *dir, char *err, size_t errlen)
     char loader[512], server[512], log[4300];
     char *boot[] = { loader, "wineboot", "-i", NULL };
     char *wait[] = { server, "-w", NULL };
-    struct hr_env *e = hr_env_new(dir, "-all");
+    struct hr_env *e;
     int pid, st;
 
-    snprintf(loader, sizeof loader, "%s/wine64", hr_wine_dir());
-    snprintf(server, sizeof server, "%s/wineserver64", hr_wine_dir());
-    snprintf(log, sizeof log, "%s.boot.log", dir);
-    if (!e) {
-        snprintf(err, errlen, "out of memory");
+    if (hr_wine_tool("wine64", loader, sizeof loader) || hr_wine_tool("wineserver64", server, sizeof server) ||
+        (size_t)snprintf(log, sizeof log, "%s.boot.log", dir) >= sizeof log) {
+        snprintf(err, errlen, "the paths of Wine (%s) or of the cache (%s) are too long", hr_wine_dir(), dir);
+        return -1;
+    }
+    if (!(e = hr_env_new(dir, "-all"))) {
+        snprintf(err, errlen, "cannot make the environment of Wine's processes: out of memory");
         return -1;
     }
     pid = hr_spawn(e, boot, log, log);
@@ -106,7 +114,7 @@ static int pfx_boot(const char *dir, char *err, size_t errlen)
     }
     /* The registry reaches system.reg only when the prefix's wineserver exits. */
     pid = hr_spawn(e, wait, log, log);
-    if (pid > 0 && hr_wait_until(pid, hr_now_ms() + 60000) < 0)
+    if (pid > 0 && hr_wait_until(pid, hr_now_ms() + 60000) == HR_WAIT_TIMEOUT)
         hr_prefix_reap(dir);
     hr_env_free(e);
     return 0;
@@ -121,19 +129,26 @@ int hr_prefix_template(char *out, size_t cap, char *err, size_t errlen)
     int fd, rc = 0;
 
     pfx_cache_dir(cache, sizeof cache);
-    snprintf(server, sizeof server, "%s/wineserver64", hr_wine_dir());
+    if (hr_wine_tool("wineserver64", server, sizeof server)) {
+        snprintf(err, errlen, "SVCCERT_WINE_DIR is too long");
+        return -1;
+    }
     if (stat(server, &st)) {
         snprintf(err, errlen, "Wine is not installed (%s missing)", server);
         return -1;
     }
-    snprintf(out, cap, "%s/wine-template-v%d-%lld", cache, PFX_SETTINGS_VERSION, (long long)st.st_mtime);
+    if ((size_t)snprintf(out, cap, "%s/wine-template-v%d-%lld", cache, PFX_SETTINGS_VERSION,
+                         (long long)st.st_mtime) >= cap ||
+        (size_t)snprintf(lockp, sizeof lockp, "%s/template.lock", cache) >= sizeof lockp) {
+        snprintf(err, errlen, "the cache directory %s is too long", cache);
+        return -1;
+    }
     if (!access(out, F_OK))
         return 0;
     if (hr_mkdirs(cache)) {
         snprintf(err, errlen, "cannot create %s: %s", cache, strerror(errno));
         return -1;
     }
-    snprintf(lockp, sizeof lockp, "%s/template.lock", cache);
     fd = open(lockp, O_RDWR | O_CREAT, 0644);
     if (fd < 0 || flock(fd, LOCK_EX)) {
         snprintf(err, errlen, "cannot lock %s: %s", lockp, strerror(errno));
@@ -185,7 +200,9 @@ int hr_copy_file(const char *from, const char *to)
             break;
         }
     close(in);
-    close(out);
+    /* a write error may first show at close (a full disk, NFS) */
+    if (close(out))
+        n = -1;
     return n < 0 ? -1 : 0;
 }
 
@@ -198,7 +215,10 @@ static int pfx_clone_one(const char *path, const struct stat *sb, int type, stru
     ssize_t n;
 
     (void)ftw;
-    snprintf(dst, sizeof dst, "%s%s", pfx_dst, rel);
+    if ((size_t)snprintf(dst, sizeof dst, "%s%s", pfx_dst, rel) >= sizeof dst) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     if (type == FTW_D)
         return mkdir(dst, sb->st_mode & 07777) && errno != EEXIST ? -1 : 0;
     if (type == FTW_SL) {

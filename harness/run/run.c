@@ -22,6 +22,7 @@ struct run_state {
     const struct hr_run *r;
     char dir[256], prefix[300], raw[4200], ctl[4200], tmp_trace[4200];
     char name[128], win_cand[512];
+    json_t *header;                     /* made before the run: nothing in it depends on the run */
     struct hr_env *env;
     int server_pid;
     const char *end_reason;
@@ -64,13 +65,15 @@ static void run_note(struct run_state *s, const char *action, const char *fmt, .
     s->n_notes++;
 }
 
-/* A service name from the file name: letters, digits, '_' and '-' only. */
+/* A service name from the file name, up to its first dot: letters, digits, '_' and '-' only. */
 static void run_default_name(const char *path, char *out, size_t cap)
 {
-    const char *b = strrchr(path, '/');
+    char base[256];
+    const char *b;
     size_t n = 0;
 
-    for (b = b ? b + 1 : path; *b && *b != '.' && n + 1 < cap; b++)
+    hr_base_name(path, base, sizeof base);
+    for (b = base; *b && *b != '.' && n + 1 < cap; b++)
         if ((*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') || (*b >= '0' && *b <= '9') || *b == '_' || *b == '-')
             out[n++] = *b;
     out[n] = 0;
@@ -78,42 +81,44 @@ static void run_default_name(const char *path, char *out, size_t cap)
         snprintf(out, cap, "candidate");
 }
 
+/* One file into the prefix's C:\svccert; the controller, the client and the candidate all go there. */
+static int run_install_one(const struct run_state *s, const char *from, const char *rel, const char *what,
+                           char *err, size_t errlen)
+{
+    char to[4400];
+
+    if ((size_t)snprintf(to, sizeof to, "%s/drive_c/svccert/%s", s->prefix, rel) >= sizeof to ||
+        hr_copy_file(from, to)) {
+        snprintf(err, errlen, "cannot install %s %s into the prefix: %s%s", what, from, strerror(errno),
+                 strstr(rel, ".exe") && !strchr(rel, '/') ? " (was the build run?)" : "");
+        return -1;
+    }
+    return 0;
+}
+
 static int run_install_files(struct run_state *s, char *err, size_t errlen)
 {
-    char windir[4096], from[4200], to[4400], base[256];
+    char windir[4096], from[4200], dir[4300], base[256], rel[300];
     const char *b = strrchr(s->r->candidate, '/');
 
     hr_win_dir(windir, sizeof windir);
-    snprintf(to, sizeof to, "%s/drive_c/svccert", s->prefix);
-    mkdir(to, 0755);
-    snprintf(to, sizeof to, "%s/drive_c/svccert/candidate", s->prefix);
-    mkdir(to, 0755);
-    snprintf(from, sizeof from, "%s/svcctl.exe", windir);
-    snprintf(to, sizeof to, "%s/drive_c/svccert/svcctl.exe", s->prefix);
-    if (hr_copy_file(from, to)) {
-        snprintf(err, errlen, "cannot install the controller %s (was the build run?)", from);
-        return -1;
-    }
-    snprintf(from, sizeof from, "%s/comclient.exe", windir);
-    snprintf(to, sizeof to, "%s/drive_c/svccert/comclient.exe", s->prefix);
-    if (hr_copy_file(from, to)) {
-        snprintf(err, errlen, "cannot install the COM client %s (was the build run?)", from);
-        return -1;
-    }
-    if (s->r->reg_file) {
-        snprintf(to, sizeof to, "%s/drive_c/svccert/registration.reg", s->prefix);
-        if (hr_copy_file(s->r->reg_file, to)) {
-            snprintf(err, errlen, "cannot read %s: %s", s->r->reg_file, strerror(errno));
-            return -1;
-        }
-    }
     snprintf(base, sizeof base, "%s", b ? b + 1 : s->r->candidate);
-    snprintf(to, sizeof to, "%s/drive_c/svccert/candidate/%s", s->prefix, base);
-    if (hr_copy_file(s->r->candidate, to)) {
-        snprintf(err, errlen, "cannot copy %s into the prefix: %s", s->r->candidate, strerror(errno));
+    snprintf(dir, sizeof dir, "%s/drive_c/svccert/candidate", s->prefix);
+    if (hr_mkdirs(dir)) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
-    snprintf(s->win_cand, sizeof s->win_cand, "C:\\svccert\\candidate\\%s", base);
+    snprintf(from, sizeof from, "%s/svcctl.exe", windir);
+    if (run_install_one(s, from, "svcctl.exe", "the controller", err, errlen))
+        return -1;
+    snprintf(from, sizeof from, "%s/comclient.exe", windir);
+    if (run_install_one(s, from, "comclient.exe", "the COM client", err, errlen))
+        return -1;
+    if (s->r->reg_file && run_install_one(s, s->r->reg_file, "registration.reg", "the registration", err, errlen))
+        return -1;
+    snprintf(rel, sizeof rel, "candidate/%s", base);
+    if (run_install_one(s, s->r->candidate, rel, "the candidate", err, errlen))
+        return -1;
     return 0;
 }
 
@@ -121,6 +126,7 @@ static int run_install_files(struct run_state *s, char *err, size_t errlen)
 static int run_wait_server_socket(struct run_state *s)
 {
     char sock[4400];
+    const char *tmpdir;
     struct stat st;
     long long end = hr_now_ms() + 10000;
 
@@ -129,10 +135,8 @@ static int run_wait_server_socket(struct run_state *s)
 
     if (stat(s->prefix, &st))
         return -1;
-    /* Debian's Wine keeps its server directory under a random name in $TMPDIR (else /tmp) that the
+    /* Debian's Wine keeps its server directory under a random name in TMPDIR (else /tmp) that the
      * prefix's "wineserver" file records; upstream Wine uses /tmp/.wine-UID. */
-    const char *tmp = getenv("TMPDIR");
-
     snprintf(pointer, sizeof pointer, "%s/wineserver", s->prefix);
     if ((f = fopen(pointer, "r"))) {
         if (!fgets(base, sizeof base, f))
@@ -142,23 +146,26 @@ static int run_wait_server_socket(struct run_state *s)
     }
     if (!base[0]) {
         snprintf(base, sizeof base, ".wine-%u", (unsigned)getuid());
-        tmp = NULL;
+        tmpdir = "/tmp";
+    } else if (!(tmpdir = getenv("TMPDIR")) || !*tmpdir) {
+        tmpdir = "/tmp";
     }
-    if (!tmp || !*tmp)
-        tmp = "/tmp";
-    snprintf(sock, sizeof sock, "%s/%s/server-%llx-%llx/socket", tmp, base, (unsigned long long)st.st_dev,
-             (unsigned long long)st.st_ino);
+    if ((size_t)snprintf(sock, sizeof sock, "%s/%s/server-%llx-%llx/socket", tmpdir, base,
+                         (unsigned long long)st.st_dev, (unsigned long long)st.st_ino) >= sizeof sock)
+        return -1;
     while (hr_now_ms() < end) {
         if (!access(sock, F_OK))
             return 0;
-        if (hr_wait_until(s->server_pid, hr_now_ms()) >= 0)
+        /* ended, or beyond waiting for: either way it will not listen */
+        if (hr_wait_until(s->server_pid, hr_now_ms()) != HR_WAIT_TIMEOUT)
             return -1;
         usleep(10000);
     }
     return -1;
 }
 
-static void run_image_path(const struct run_state *s, char *out, size_t cap)
+/* The image path the service is installed with; -1 when the words do not fit the controller's buffer. */
+static int run_image_path(const struct run_state *s, char *out, size_t cap)
 {
     size_t n = (size_t)snprintf(out, cap, "\"%s\"", s->win_cand);
     int i;
@@ -166,77 +173,102 @@ static void run_image_path(const struct run_state *s, char *out, size_t cap)
     for (i = 0; i < s->r->n_image_args && n < cap; i++)
         n += (size_t)snprintf(out + n, cap - n, strchr(s->r->image_args[i], ' ') ? " \"%s\"" : " %s",
                               s->r->image_args[i]);
+    return n < cap ? 0 : -1;
+}
+
+/* The controller's numeric options; their count sizes its argv. */
+#define RUN_NUMS 9
+/* Every word the controller can be given: the loader and the program, five named values (shape, name,
+ * image, candidate, client), the numbers, --register-cmd, --reg-file, each class, three flags, each
+ * start argument as a pair, and the final NULL. run_arg checks against it as well, so an option added
+ * later without growing this is a failed run, never a write past the array. */
+#define RUN_ARGV_CAP (2 + 2 * 5 + 2 * RUN_NUMS + 2 + 2 + 2 * HR_MAX_CLSIDS + 3 + 2 * HR_MAX_ARGS + 1)
+
+struct run_argv {
+    char *v[RUN_ARGV_CAP];
+    int n, overflow;
+};
+
+static void run_arg(struct run_argv *a, const char *w)
+{
+    if (a->n + 1 < RUN_ARGV_CAP)
+        a->v[a->n++] = (char *)w;
+    else
+        a->overflow = 1;
+}
+
+static void run_opt(struct run_argv *a, const char *opt, const char *value)
+{
+    run_arg(a, opt);
+    run_arg(a, value);
 }
 
 static void run_controller(struct run_state *s, long long deadline)
 {
-    char loader[512], image[2048], num[9][16];
-    char *argv[48 + 2 * HR_MAX_ARGS];
-    int n = 0, i, pid, st;
+    char loader[512], image[2048], num[RUN_NUMS][16];
+    struct run_argv a = { .n = 0 };
+    int i, pid, st;
     const struct hr_run *r = s->r;
     /* the controller's numeric options, all from the run */
-    const struct { const char *opt; int v; } nums[] = {
+    const struct { const char *opt; int v; } nums[RUN_NUMS] = {
         { "--start-timeout", r->start_timeout_ms }, { "--stop-timeout", r->stop_timeout_ms },
         { "--exit-timeout", r->exit_timeout_ms }, { "--dwell", r->dwell_ms },
         { "--pause-timeout", r->pause_timeout_ms }, { "--instances", r->instances },
         { "--hold-ms", r->hold_ms }, { "--gap-ms", r->gap_ms }, { "--watch-ms", r->watch_ms },
     };
 
-    snprintf(loader, sizeof loader, "%s/wine64", hr_wine_dir());
-    run_image_path(s, image, sizeof image);
-    argv[n++] = loader;
-    argv[n++] = "C:\\svccert\\svcctl.exe";
-    argv[n++] = "--shape";
-    argv[n++] = (char *)run_shape(r);
-    argv[n++] = "--name";
-    argv[n++] = s->name;
-    argv[n++] = "--image";
-    argv[n++] = image;
-    argv[n++] = "--cand";
-    argv[n++] = s->win_cand;
-    argv[n++] = "--client";
-    argv[n++] = "C:\\svccert\\comclient.exe";
-    for (i = 0; i < (int)(sizeof nums / sizeof nums[0]); i++) {
+    if (hr_wine_tool("wine64", loader, sizeof loader) || run_image_path(s, image, sizeof image)) {
+        run_note(s, "controller_failed", "the path of Wine or the service's image path is too long");
+        s->end_reason = "error";
+        return;
+    }
+    run_arg(&a, loader);
+    run_arg(&a, "C:\\svccert\\svcctl.exe");
+    run_opt(&a, "--shape", run_shape(r));
+    run_opt(&a, "--name", s->name);
+    run_opt(&a, "--image", image);
+    run_opt(&a, "--cand", s->win_cand);
+    run_opt(&a, "--client", "C:\\svccert\\comclient.exe");
+    for (i = 0; i < RUN_NUMS; i++) {
         snprintf(num[i], sizeof num[i], "%d", nums[i].v);
-        argv[n++] = (char *)nums[i].opt;
-        argv[n++] = num[i];
+        run_opt(&a, nums[i].opt, num[i]);
     }
-    if (r->register_cmd) {
-        argv[n++] = "--register-cmd";
-        argv[n++] = (char *)r->register_cmd;
-    }
-    if (r->reg_file) {
-        argv[n++] = "--reg-file";
-        argv[n++] = "C:\\svccert\\registration.reg";
-    }
-    for (i = 0; i < r->n_clsids; i++) {
-        argv[n++] = "--clsid";
-        argv[n++] = (char *)r->clsids[i];
-    }
+    if (r->register_cmd)
+        run_opt(&a, "--register-cmd", r->register_cmd);
+    if (r->reg_file)
+        run_opt(&a, "--reg-file", "C:\\svccert\\registration.reg");
+    for (i = 0; i < r->n_clsids; i++)
+        run_opt(&a, "--clsid", r->clsids[i]);
     if (r->activate)
-        argv[n++] = "--activate";
+        run_arg(&a, "--activate");
     if (r->no_pause)
-        argv[n++] = "--no-pause";
+        run_arg(&a, "--no-pause");
     if (r->no_stop)
-        argv[n++] = "--no-stop";
-    for (i = 0; i < r->n_args; i++) {
-        argv[n++] = "--arg";
-        argv[n++] = (char *)r->args[i];
+        run_arg(&a, "--no-stop");
+    for (i = 0; i < r->n_args; i++)
+        run_opt(&a, "--arg", r->args[i]);
+    a.v[a.n] = NULL;
+    if (a.overflow) {
+        run_note(s, "controller_failed", "the controller's command line has more than %d words", RUN_ARGV_CAP - 1);
+        s->end_reason = "error";
+        return;
     }
-    argv[n] = NULL;
-    pid = hr_spawn(s->env, argv, s->ctl, s->raw);
+    pid = hr_spawn(s->env, a.v, s->ctl, s->raw);
     if (pid < 0) {
         run_note(s, "controller_failed", "cannot start the controller: %s", strerror(errno));
         s->end_reason = "error";
         return;
     }
     st = hr_wait_until(pid, deadline);
-    if (st < 0) {
+    if (st == HR_WAIT_TIMEOUT) {
         run_note(s, "deadline", "the run's deadline of %d s passed; everything in the prefix was killed",
                  s->r->timeout_s);
         s->end_reason = "deadline";
         kill(pid, SIGKILL);
         hr_wait_until(pid, hr_now_ms() + 5000);
+    } else if (st == HR_WAIT_ERROR) {
+        run_note(s, "controller_failed", "cannot wait for the controller: %s", strerror(errno));
+        s->end_reason = "error";
     } else if (!WIFEXITED(st) || WEXITSTATUS(st)) {
         run_note(s, "controller_failed", "the controller ended with status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
     }
@@ -247,13 +279,16 @@ static void run_shutdown(struct run_state *s)
 {
     char server[512];
     char *argv[] = { server, "-k", NULL };
-    int pid, left;
+    int pid = -1, left;
 
-    snprintf(server, sizeof server, "%s/wineserver64", hr_wine_dir());
-    pid = hr_spawn(s->env, argv, "/dev/null", "/dev/null");
-    if (pid > 0 && hr_wait_until(pid, hr_now_ms() + 10000) < 0)
+    /* without a server path or an environment, the reaping below still ends everything */
+    if (s->env && !hr_wine_tool("wineserver64", server, sizeof server))
+        pid = hr_spawn(s->env, argv, "/dev/null", "/dev/null");
+    if (pid > 0 && hr_wait_until(pid, hr_now_ms() + 10000) == HR_WAIT_TIMEOUT) {
         kill(pid, SIGKILL);
-    if (s->server_pid > 0 && hr_wait_until(s->server_pid, hr_now_ms() + 5000) < 0) {
+        hr_wait_until(pid, hr_now_ms() + 5000);
+    }
+    if (s->server_pid > 0 && hr_wait_until(s->server_pid, hr_now_ms() + 5000) == HR_WAIT_TIMEOUT) {
         kill(s->server_pid, SIGKILL);
         hr_wait_until(s->server_pid, hr_now_ms() + 5000);
     }
@@ -262,102 +297,139 @@ static void run_shutdown(struct run_state *s)
         run_note(s, "kill", "%d process(es) of the run were still alive after wineserver -k and were killed", left);
 }
 
-static json_t *run_header(const struct run_state *s)
+/* An array of the words, or NULL when one is not UTF-8 (JSON cannot carry it). */
+static json_t *run_words(const char *const *words, int n)
 {
-    json_t *img = json_array(), *args = json_array(), *clsids = json_array(), *run;
+    json_t *a = json_array();
     int i;
 
-    for (i = 0; i < s->r->n_image_args; i++)
-        json_array_append_new(img, json_string(s->r->image_args[i]));
-    for (i = 0; i < s->r->n_args; i++)
-        json_array_append_new(args, json_string(s->r->args[i]));
-    for (i = 0; i < s->r->n_clsids; i++)
-        json_array_append_new(clsids, json_string(s->r->clsids[i]));
-    run = json_pack("{s:s, s:s?, s:s?, s:o, s:b, s:{s:i, s:i, s:i}, s:i}", "shape", run_shape(s->r),
-                    "register", s->r->register_cmd, "reg_file", s->r->reg_file, "clsids", clsids,
-                    "activate", s->r->activate, "client", "instances", s->r->instances, "hold_ms", s->r->hold_ms,
-                    "gap_ms", s->r->gap_ms, "watch_ms", s->r->watch_ms);
-    /* The event families this run records; a rule whose family is missing says so (error). */
-    return json_pack("{s:s, s:s, s:[s,s,s,s,s,s,s], s:o, s:{s:s, s:s, s:o, s:o, s:s, s:i}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b}}",
-                     "source", "wine", "source_version", "wine-8.0",
-                     "hooks", "service", "waits", "debugstr", "controller", "com", "registry", "com_client",
-                     "run", run,
-                     "candidate", "path", s->r->candidate, "image_path", s->win_cand, "image_args", img,
-                     "args", args, "service_name", s->name, "service_type", 16,
-                     "controller", "timeout_s", s->r->timeout_s, "start_timeout_ms", s->r->start_timeout_ms,
-                     "stop_timeout_ms", s->r->stop_timeout_ms, "pause_timeout_ms", s->r->pause_timeout_ms, "exit_timeout_ms", s->r->exit_timeout_ms,
-                     "dwell_ms", s->r->dwell_ms, "pause", !s->r->no_pause, "stop", !s->r->no_stop);
+    for (i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_string(words[i]))) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
 }
 
-/* The service the controller drove: the one it installed, or the one the candidate's registration
- * installed (its record names it), which the parser must follow instead. */
-static void run_adopted_name(struct run_state *s)
+/* What this source cannot show, whatever the candidate does; the engine reads these keys to say why a
+ * rule's half went unexercised instead of judging it. */
+static json_t *run_limits(void)
 {
-    FILE *f = fopen(s->ctl, "r");
-    char line[2048], *p;
-    size_t n = 0;
+    return json_pack("{s:s, s:s, s:s, s:s}",
+                     "lockserver", "Wine 8's class-factory proxy answers IClassFactory::LockServer with E_NOTIMPL "
+                                   "without reaching the server",
+                     "runas", "Wine 8 does not enforce an AppID's RunAs identity",
+                     "rot_allow_any_client", "Wine 8 does not police ROTFLAGS_ALLOWANYCLIENT",
+                     "class_suspend", "Wine 8 does not suspend class objects when CoReleaseServerProcess reaches zero");
+}
 
-    if (!f)
-        return;
-    while (fgets(line, sizeof line, f)) {
-        if (!strstr(line, " ctl_install ok=1 ") || !strstr(line, " adopted=1") || !(p = strstr(line, " name=")))
-            continue;
-        for (p += 6; *p && *p != ' ' && *p != '\n' && n + 1 < sizeof s->name; p++) {
-            unsigned v;
-            if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1) {
-                s->name[n++] = (char)v;
-                p += 2;
-            } else {
-                s->name[n++] = *p;
-            }
-        }
-        s->name[n] = 0;
-        break;
+/* The header, or NULL when something the user gave cannot be written as JSON (not UTF-8). */
+static json_t *run_header(const struct run_state *s)
+{
+    const struct hr_run *r = s->r;
+    json_t *img = run_words(r->image_args, r->n_image_args), *args = run_words(r->args, r->n_args);
+    json_t *clsids = run_words(r->clsids, r->n_clsids), *run = NULL;
+
+    if (img && args && clsids)
+        run = json_pack("{s:s, s:s?, s:s?, s:O, s:b, s:{s:i, s:i, s:i}, s:i}", "shape", run_shape(r),
+                        "register", r->register_cmd, "reg_file", r->reg_file, "clsids", clsids,
+                        "activate", r->activate, "client", "instances", r->instances, "hold_ms", r->hold_ms,
+                        "gap_ms", r->gap_ms, "watch_ms", r->watch_ms);
+    json_decref(clsids);
+    if (!run) {
+        json_decref(img);
+        json_decref(args);
+        return NULL;
     }
-    fclose(f);
+    /* The event families this run records; a rule whose family is missing says so (error). */
+    return json_pack("{s:s, s:s, s:[s,s,s,s,s,s,s], s:o, s:o, s:{s:s, s:s, s:o, s:o, s:s, s:i}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b}}",
+                     "source", "wine", "source_version", hr_wine_version(),
+                     "hooks", "service", "waits", "debugstr", "controller", "com", "registry", "com_client",
+                     "limits", run_limits(), "run", run,
+                     "candidate", "path", r->candidate, "image_path", s->win_cand, "image_args", img,
+                     "args", args, "service_name", s->name, "service_type", 16,
+                     "controller", "timeout_s", r->timeout_s, "start_timeout_ms", r->start_timeout_ms,
+                     "stop_timeout_ms", r->stop_timeout_ms, "pause_timeout_ms", r->pause_timeout_ms, "exit_timeout_ms", r->exit_timeout_ms,
+                     "dwell_ms", r->dwell_ms, "pause", !r->no_pause, "stop", !r->no_stop);
+}
+
+/* A trace of the header alone, for a raw log that could not be parsed; the end is added by the caller. */
+static int run_header_only(struct run_state *s, FILE *tmp)
+{
+    json_t *hdr = json_deep_copy(s->header);
+    int rc;
+
+    rewind(tmp);
+    if (!hdr || ftruncate(fileno(tmp), 0)) {
+        json_decref(hdr);
+        return -1;
+    }
+    json_object_set_new(hdr, "ev", json_string("header"));
+    json_object_set_new(hdr, "schema", json_string("svccert-trace/1"));
+    json_object_set_new(hdr, "seq", json_integer(0));
+    json_object_set_new(hdr, "t", json_integer(0));
+    json_object_set_new(hdr, "pid", json_integer(0));
+    json_object_set_new(hdr, "tid", json_integer(0));
+    rc = json_dumpf(hdr, tmp, JSON_COMPACT) || fputc('\n', tmp) == EOF || fflush(tmp) ? -1 : 0;
+    json_decref(hdr);
+    return rc;
+}
+
+/* One event as a line of the trace; -1 when it could not be made or written. */
+static int run_put(json_t *ev, FILE *out)
+{
+    int rc = !ev || json_dumpf(ev, out, JSON_COMPACT) || fputc('\n', out) == EOF ? -1 : 0;
+
+    json_decref(ev);
+    return rc;
 }
 
 /* The parser ends the trace with `end`; the harness's own events go just before it. */
 static int run_write_trace(struct run_state *s, char *err, size_t errlen)
 {
-    json_t *hdr = run_header(s), *endj = NULL;
-    char *hdr_text = json_dumps(hdr, JSON_COMPACT), perr[256] = "";
+    json_t *endj = NULL;
+    char *hdr_text = json_dumps(s->header, JSON_COMPACT), perr[256] = "";
     struct hp_opts o = { hdr_text, 0, s->name, s->end_reason };
-    FILE *raw = fopen(s->raw, "r"), *tmp = fopen(s->tmp_trace, "w+"), *out;
+    FILE *raw, *tmp, *out;
     char *line = NULL;
     size_t cap = 0;
     json_int_t seq = 0, events = 0;
     double t = 0;
-    int i, rc = 0;
+    int i, rc = 0, raw_errno;
 
-    if (!tmp || !raw || hp_parse(raw, tmp, &o, perr, sizeof perr)) {
-        run_note(s, "log_lost", "the raw log could not be read: %s", raw ? perr : strerror(errno));
-        if (tmp) {
-            rewind(tmp);
-            if (ftruncate(fileno(tmp), 0))
-                snprintf(err, errlen, "cannot truncate %s", s->tmp_trace);
-            json_object_set_new(hdr, "ev", json_string("header"));
-            json_object_set_new(hdr, "schema", json_string("svccert-trace/1"));
-            json_object_set_new(hdr, "seq", json_integer(0));
-            json_object_set_new(hdr, "t", json_integer(0));
-            json_object_set_new(hdr, "pid", json_integer(0));
-            json_object_set_new(hdr, "tid", json_integer(0));
-            json_dumpf(hdr, tmp, JSON_COMPACT);
-            fputc('\n', tmp);
-        }
+    if (!hdr_text) {
+        snprintf(err, errlen, "cannot write the trace's header: out of memory");
+        return -1;
+    }
+    raw = fopen(s->raw, "r");
+    raw_errno = errno;
+    tmp = fopen(s->tmp_trace, "w+");
+    if (!tmp) {
+        snprintf(err, errlen, "cannot write %s: %s", s->tmp_trace, strerror(errno));
+        free(hdr_text);
+        if (raw)
+            fclose(raw);
+        return -1;
+    }
+    if (!raw || hp_parse(raw, tmp, &o, perr, sizeof perr)) {
+        run_note(s, "log_lost", "the raw log could not be read: %s", raw ? perr : strerror(raw_errno));
         s->end_reason = "error";
+        if (run_header_only(s, tmp)) {
+            snprintf(err, errlen, "cannot write %s: %s", s->tmp_trace, strerror(errno));
+            free(hdr_text);
+            fclose(tmp);
+            if (raw)
+                fclose(raw);
+            return -1;
+        }
     }
     free(hdr_text);
-    json_decref(hdr);
     if (raw)
         fclose(raw);
     out = fopen(s->r->trace_path, "w");
-    if (!tmp || !out) {
+    if (!out) {
         snprintf(err, errlen, "cannot write %s: %s", s->r->trace_path, strerror(errno));
-        if (tmp)
-            fclose(tmp);
-        if (out)
-            fclose(out);
+        fclose(tmp);
         return -1;
     }
     rewind(tmp);
@@ -365,6 +437,7 @@ static int run_write_trace(struct run_state *s, char *err, size_t errlen)
     while (getline(&line, &cap, tmp) > 0) {
         json_t *j = json_loads(line, 0, NULL);
         if (j && json_is_string(json_object_get(j, "ev")) && !strcmp(json_string_value(json_object_get(j, "ev")), "end")) {
+            json_decref(endj);
             endj = j;
             continue;
         }
@@ -378,43 +451,32 @@ static int run_write_trace(struct run_state *s, char *err, size_t errlen)
         events++;
     }
     free(line);
-    for (i = 0; i < s->n_notes; i++) {
-        json_t *h = json_pack("{s:s, s:I, s:f, s:b, s:i, s:i, s:s, s:s}", "ev", "harness", "seq", ++seq, "t", t,
-                              "t_est", 1, "pid", 0, "tid", 0, "action", s->notes[i].action,
-                              "detail", s->notes[i].detail);
-        json_dumpf(h, out, JSON_COMPACT);
-        fputc('\n', out);
-        json_decref(h);
-        events++;
-    }
+    if (ferror(tmp))
+        rc = -1;
+    for (i = 0; i < s->n_notes; i++, events++)
+        rc |= run_put(json_pack("{s:s, s:I, s:f, s:b, s:i, s:i, s:s, s:s}", "ev", "harness", "seq", ++seq, "t", t,
+                                "t_est", 1, "pid", 0, "tid", 0, "action", s->notes[i].action,
+                                "detail", s->notes[i].detail), out);
     if (!endj)
         endj = json_object();
-    json_object_set_new(endj, "ev", json_string("end"));
-    json_object_set_new(endj, "seq", json_integer(++seq));
-    json_object_set_new(endj, "t", json_real(t));
-    json_object_set_new(endj, "pid", json_integer(0));
-    json_object_set_new(endj, "tid", json_integer(0));
-    json_object_set_new(endj, "reason", json_string(s->end_reason));
-    json_object_set_new(endj, "events", json_integer(events));
-    json_dumpf(endj, out, JSON_COMPACT);
-    fputc('\n', out);
-    json_decref(endj);
+    if (endj) {
+        json_object_set_new(endj, "ev", json_string("end"));
+        json_object_set_new(endj, "seq", json_integer(++seq));
+        json_object_set_new(endj, "t", json_real(t));
+        json_object_set_new(endj, "pid", json_integer(0));
+        json_object_set_new(endj, "tid", json_integer(0));
+        json_object_set_new(endj, "reason", json_string(s->end_reason));
+        json_object_set_new(endj, "events", json_integer(events));
+    }
+    rc |= run_put(endj, out);
     fclose(tmp);
-    if (fclose(out)) {
+    rc |= ferror(out);
+    if (fclose(out) || rc) {
         snprintf(err, errlen, "cannot write %s", s->r->trace_path);
         rc = -1;
     }
     unlink(s->tmp_trace);
     return rc;
-}
-
-static void run_side_path(const char *trace, const char *suffix, char *out, size_t cap)
-{
-    size_t n = strlen(trace);
-
-    if (n > 6 && !strcmp(trace + n - 6, ".jsonl"))
-        n -= 6;
-    snprintf(out, cap, "%.*s%s", (int)n, trace, suffix);
 }
 
 int hr_trace(const struct hr_run *r, char *err, size_t errlen)
@@ -436,33 +498,53 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
         snprintf(s.name, sizeof s.name, "%s", r->service_name);
     else
         run_default_name(r->candidate, s.name, sizeof s.name);
-    if (hr_prefix_template(tpl, sizeof tpl, err, errlen))
-        return HR_HARNESS_ERROR;
+    if (hr_side_path(r->trace_path, HR_SIDE_RAW, s.raw, sizeof s.raw) ||
+        hr_side_path(r->trace_path, HR_SIDE_CTL, s.ctl, sizeof s.ctl)) {
+        snprintf(err, errlen, "%s: the trace's path is too long", r->trace_path);
+        return HR_BAD_INPUT;
+    }
+    /* The image path is known before the run: the candidate always goes to the same place. */
+    {
+        const char *b = strrchr(r->candidate, '/');
+        snprintf(s.win_cand, sizeof s.win_cand, "C:\\svccert\\candidate\\%s", b ? b + 1 : r->candidate);
+    }
+    s.header = run_header(&s);
+    if (!s.header) {
+        snprintf(err, errlen, "the candidate's path, a name or an argument is not UTF-8; a trace cannot carry it");
+        return HR_BAD_INPUT;
+    }
+    rc = HR_HARNESS_ERROR;
+    if (hr_prefix_template(tpl, sizeof tpl, err, errlen) || hr_wine_tool("wineserver64", server, sizeof server)) {
+        if (!*err)
+            snprintf(err, errlen, "SVCCERT_WINE_DIR is too long");
+        goto out_header;
+    }
     /* TMPDIR, as mkdtemp(1) does: a caller (a test, a pipeline) then knows where its own runs live. */
     tmpdir = getenv("TMPDIR");
     if (!tmpdir || !*tmpdir)
         tmpdir = "/tmp";
     if ((size_t)snprintf(s.dir, sizeof s.dir, "%s/svccert-run.XXXXXX", tmpdir) >= sizeof s.dir) {
         snprintf(err, errlen, "TMPDIR is too long for a run directory (%zu characters at most)", sizeof s.dir - 20);
-        return HR_HARNESS_ERROR;
+        goto out_header;
     }
     if (!mkdtemp(s.dir)) {
         snprintf(err, errlen, "cannot create a run directory: %s", strerror(errno));
-        return HR_HARNESS_ERROR;
+        goto out_header;
     }
     snprintf(s.prefix, sizeof s.prefix, "%s/pfx", s.dir);
-    run_side_path(r->trace_path, ".raw.log", s.raw, sizeof s.raw);
-    run_side_path(r->trace_path, ".ctl.log", s.ctl, sizeof s.ctl);
     snprintf(s.tmp_trace, sizeof s.tmp_trace, "%s/trace.tmp", s.dir);
     unlink(s.raw);
     unlink(s.ctl);
-    rc = HR_HARNESS_ERROR;
     t0 = hr_now_ms();
     if (hr_prefix_clone(tpl, s.prefix, err, errlen) || run_install_files(&s, err, errlen))
         goto out;
     t1 = hr_now_ms();
     s.env = hr_env_new(s.prefix, RUN_WINEDEBUG);
-    snprintf(server, sizeof server, "%s/wineserver64", hr_wine_dir());
+    if (!s.env) {
+        /* never a partial environment: without WINEPREFIX Wine would use the user's own prefix */
+        snprintf(err, errlen, "cannot make the environment of the run's processes: out of memory");
+        goto out;
+    }
     /* The server must start with the debug settings, or services.exe would not print its part. */
     s.server_pid = hr_spawn(s.env, sargv, s.raw, s.raw);
     if (s.server_pid < 0 || run_wait_server_socket(&s)) {
@@ -474,7 +556,6 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
     run_controller(&s, t2 + (long long)r->timeout_s * 1000);
     t3 = hr_now_ms();
     run_shutdown(&s);
-    run_adopted_name(&s);
     /* Where a run's time goes; bench/ reads these. */
     run_note(&s, "timing", "prefix_ms=%lld server_ms=%lld controller_ms=%lld shutdown_ms=%lld", t1 - t0, t2 - t1,
              t3 - t2, hr_now_ms() - t3);
@@ -483,5 +564,7 @@ out:
     hr_env_free(s.env);
     if (!r->keep_prefix)
         hr_prefix_remove(s.dir);
+out_header:
+    json_decref(s.header);
     return rc;
 }

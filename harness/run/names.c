@@ -1,0 +1,73 @@
+/* names.c: what the runner calls things and where it puts them: side files, short names, shapes, the build. */
+#define _GNU_SOURCE
+#include "harness.h"
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+int hr_side_path(const char *trace, enum hr_side which, char *out, size_t cap)
+{
+    size_t n = strlen(trace);
+
+    if (n > 6 && !strcmp(trace + n - 6, ".jsonl"))
+        n -= 6;
+    return (size_t)snprintf(out, cap, "%.*s%s", (int)n, trace, which == HR_SIDE_CTL ? ".ctl.log" : ".raw.log") >= cap
+               ? -1 : 0;
+}
+
+void hr_base_name(const char *path, char *out, size_t cap)
+{
+    const char *b = strrchr(path, '/');
+    size_t n;
+
+    b = b ? b + 1 : path;
+    n = strlen(b);
+    if (n > 4 && !strcasecmp(b + n - 4, ".exe"))
+        n -= 4;
+    snprintf(out, cap, "%.*s", (int)n, b);
+}
+
+const char *hr_shape(const char *name)
+{
+    static const char *const shapes[] = { "service", "embedding", "user" };
+    size_t i;
+
+    for (i = 0; name && i < sizeof shapes / sizeof shapes[0]; i++)
+        if (!strcmp(name, shapes[i]))
+            return shapes[i];
+    return NULL;
+}
+
+/* The directory of the running binary: the build directory, wherever the tree was checked out. */
+static void names_self_dir(char *out, size_t cap)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+    self[n > 0 ? n : 0] = 0;
+    snprintf(out, cap, "%s", dirname(self));
+}
+
+void hr_win_dir(char *out, size_t cap)
+{
+    const char *env = getenv("SVCCERT_WIN_DIR");
+    char dir[4096];
+
+    if (env && *env) {
+        snprintf(out, cap, "%s", env);
+        return;
+    }
+    names_self_dir(dir, sizeof dir);
+    snprintf(out, cap, "%s/win", dir);
+}
+
+void hr_repo_dir(char *out, size_t cap)
+{
+    char dir[4096];
+
+    names_self_dir(dir, sizeof dir);
+    snprintf(out, cap, "%s", dirname(dir));
+}

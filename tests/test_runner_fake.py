@@ -1,0 +1,108 @@
+"""The runner's whole path (template, clone, environment, the controller's command line, shutdown, the
+trace) against a stand-in for Wine (conftest's fake_wine): no Windows program runs, so these are unit tests."""
+import json
+
+from conftest import SVCREF, read_trace, ref_runs
+
+CLSIDS = [f"{{1DF5B9B1-88A6-4370-A9BD-DB5066A3B3{i:02X}}}" for i in range(8)]
+
+
+def header(path):
+    return read_trace(path)[0]
+
+
+def test_every_option_at_its_maximum_reaches_the_controller(tmp_path, fake_wine):
+    reg = tmp_path / "server.reg"
+    reg.write_text("REGEDIT4\r\n")
+    args = [f"a{i}" for i in range(32)]
+    image = [f"i{i}" for i in range(32)]
+    opts = [w for a in args for w in ("--arg", a)] + [w for a in image for w in ("--image-arg", a)]
+    opts += [w for c in CLSIDS for w in ("--clsid", c)]
+    opts += ["--register-cmd", "/Service", "--reg", str(reg), "--activate", "--no-pause", "--no-stop"]
+    out = tmp_path / "max.jsonl"
+    r = fake_wine.run("trace", str(SVCREF), "-o", str(out), *opts)
+    assert r.returncode == 0, r.stderr
+    [argv] = fake_wine.controller_argvs()
+    pairs = list(zip(argv, argv[1:]))
+    assert [v for o, v in pairs if o == "--arg"] == args
+    assert [v for o, v in pairs if o == "--clsid"] == CLSIDS
+    assert {"--activate", "--no-pause", "--no-stop", "--register-cmd", "--reg-file"} <= set(argv)
+    assert next(v for o, v in pairs if o == "--image").endswith(" " + " ".join(image))
+    h = header(out)
+    assert h["candidate"]["args"] == args and h["candidate"]["image_args"] == image
+    assert h["run"]["clsids"] == CLSIDS and h["run"]["activate"] is True
+
+
+def test_header_says_what_the_source_cannot_show_and_its_version(tmp_path, fake_wine):
+    out = tmp_path / "t.jsonl"
+    r = fake_wine.run("trace", str(SVCREF), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    h = header(out)
+    assert h["source_version"] == "wine-8.0-fake (svccert tests)"
+    assert set(h["limits"]) == {"lockserver", "runas", "rot_allow_any_client", "class_suspend"}
+    assert all(isinstance(v, str) and v.startswith("Wine 8") for v in h["limits"].values())
+    assert read_trace(out)[-1]["ev"] == "end"
+
+
+def _check_watch(tmp_path, fake_wine, *opts):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text('{"thresholds": {"revoke_after_idle_ms": 15000}}')
+    out = tmp_path / "out"
+    r = fake_wine.run("check", str(SVCREF), "--shape", "user", "--out", str(out), *opts)
+    assert r.returncode in (1, 3), r.stderr
+    [argv] = fake_wine.controller_argvs()
+    return header(out / "trace.user.jsonl")["run"]["watch_ms"], argv[argv.index("--watch-ms") + 1]
+
+
+def test_check_watches_past_the_configured_revoke_threshold(tmp_path, fake_wine):
+    watch, word = _check_watch(tmp_path, fake_wine, "--config", str(tmp_path / "cfg.json"))
+    assert watch >= 17000 and word == str(watch)
+
+
+def test_check_keeps_the_default_watch_and_a_given_one(tmp_path, fake_wine):
+    assert _check_watch(tmp_path, fake_wine)[0] == 12000
+    for p in fake_wine.argv_dir.iterdir():
+        p.unlink()
+    watch, _ = _check_watch(tmp_path, fake_wine, "--config", str(tmp_path / "cfg.json"), "--watch-ms", "5000")
+    assert watch == 5000
+
+
+def test_reference_check_makes_the_manifests_runs(tmp_path, fake_wine):
+    out = tmp_path / "out"
+    r = fake_wine.run("check", "--out", str(out))
+    # nothing ran: svc.dispatcher fails, most rules cannot be judged
+    assert r.returncode in (1, 3) and "svccert:" not in r.stderr, r.stderr
+    report = json.loads((out / "report.json").read_text())
+    runs = ref_runs("check")
+    assert [x["name"] for x in report["runs"]] == list(runs)
+    for name, want in runs.items():
+        h = header(out / f"trace.{name}.jsonl")
+        assert h["run"]["shape"] == want["shape"] and h["run"]["register"] == want["register"], name
+        assert h["run"]["activate"] == ("--activate" in want["options"]), name
+        words = want["start_args"]
+        assert h["candidate"]["args"] == (words[1:] if words[:1] in (["+"], ["="]) else words), name
+        assert (out / f"trace.{name}.raw.log").exists()
+
+
+def test_reference_check_start_args_follow_the_users(tmp_path, fake_wine):
+    out = tmp_path / "out"
+    fake_wine.run("check", "--out", str(out), "--arg", "--mine")
+    args = {n: header(out / f"trace.{n}.jsonl")["candidate"]["args"] for n in ref_runs("check")}
+    assert args == {"service": ["--mine"], "activation": ["--mine"], "register-failure": ["--mine", "--com-fail-register"],
+                    "embedding": ["--mine"], "user": ["-user", "--rot"]}
+
+
+def test_a_run_that_cannot_be_made_exits_3(tmp_path, fake_wine):
+    env = dict(fake_wine.env, SVCCERT_WINE_DIR=str(tmp_path / "no-wine"))
+    r = fake_wine.run("trace", str(SVCREF), "-o", str(tmp_path / "t.jsonl"), env=env)
+    assert r.returncode == 3 and "Wine is not installed" in r.stderr
+    r = fake_wine.run("prefix", env=env)
+    assert r.returncode == 3
+    r = fake_wine.run("check", str(SVCREF), "--out", str(tmp_path / "o"), env=env)
+    assert r.returncode == 3 and "no run wrote a trace" in r.stderr
+
+
+def test_side_files_are_named_beside_the_trace(tmp_path, fake_wine):
+    out = tmp_path / "named.jsonl"
+    assert fake_wine.run("trace", str(SVCREF), "-o", str(out)).returncode == 0
+    assert (tmp_path / "named.raw.log").exists() and (tmp_path / "named.ctl.log").exists()
