@@ -1,6 +1,8 @@
 /* The service-module rules of CAtlServiceModuleT::Run: order of start, WM_QUIT on stop, NULL security. */
 #include "rules.h"
 
+#include <math.h>
+
 #include <string.h>
 
 /* The report that lets the SCM call the service running: RUNNING with controls. */
@@ -169,7 +171,7 @@ void rules_atl_quit_on_stop(const trace *tr, const config *cfg, verdict *v)
     if (!atl_need_com_service(tr, v, &first_reg))
         return;
     stopped = trace_first_state(tr, TRACE_STOPPED);
-    req = trace_stop_request(tr, stopped);
+    req = trace_stop_request(tr, -INFINITY, stopped);
     if (!req) {
         verdict_event(v, stopped ? stopped->e : NULL, "state", "win32_exit", NULL);
         verdict_say(v, VERDICT_NA, "No STOP was sent to the service in this run, so its stop path was not exercised.");

@@ -163,22 +163,6 @@ void rules_register_at_start(const trace *tr, const config *cfg, verdict *v)
         register_judge_activation(tr, cfg, v, start, act);
 }
 
-/* A stop the controller asked for after t: the service then stopped because it was told to. */
-static const trace_ev *register_stop_asked(const trace *tr, double t, const trace_status *stopped)
-{
-    size_t i;
-
-    for (i = 0; i < tr->nevs; i++) {
-        const trace_ev *e = &tr->evs[i];
-        long long c = trace_int(e, "control", 0);
-
-        if (trace_is(e, "ctl_control") && (c == TRACE_CTL_STOP || c == TRACE_CTL_SHUTDOWN) && trace_flag(e, "ok") &&
-            trace_ctl_sent(e) + TRACE_CLOCK_SLOP_MS >= t && trace_ctl_sent(e) <= stopped->e->t + TRACE_CLOCK_SLOP_MS)
-            return e;
-    }
-    return NULL;
-}
-
 static void register_judge_service(const trace *tr, verdict *v, const trace_ev *failed)
 {
     const trace_status *stopped = NULL;
@@ -202,7 +186,7 @@ static void register_judge_service(const trace *tr, verdict *v, const trace_ev *
         return;
     }
     verdict_event(v, stopped->e, "state", "win32_exit", "specific_exit", NULL);
-    asked = register_stop_asked(tr, failed->t, stopped);
+    asked = trace_stop_request(tr, failed->t, stopped);
     if (asked) {
         verdict_event(v, asked, "control", "ok", NULL);
         verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the service idled until the "

@@ -1,6 +1,8 @@
 /* The rules about stopping: STOP_PENDING for long stops, honest exit codes, no controls, STOPPED last. */
 #include "rules.h"
 
+#include <math.h>
+
 static const trace_status *stop_first_pending(const trace *tr, double from, const trace_status *before)
 {
     size_t i;
@@ -50,7 +52,7 @@ void rules_stop_pending(const trace *tr, const config *cfg, verdict *v)
     if (!rules_need_main(tr, v))
         return;
     stopped = trace_first_state(tr, TRACE_STOPPED);
-    req = trace_stop_request(tr, stopped);
+    req = trace_stop_request(tr, -INFINITY, stopped);
     if (!req) {
         stop_pending_unrequested(tr, v, stopped);
         return;
@@ -128,7 +130,7 @@ void rules_stop_exit_code(const trace *tr, const config *cfg, verdict *v)
                         "not be judged.", rules_why_ended(tr));
         return;
     }
-    req = trace_stop_request(tr, stopped);
+    req = trace_stop_request(tr, -INFINITY, stopped);
     w = stopped->win32_exit;
     sx = stopped->specific_exit;
     verdict_event(v, stopped->e, "state", "win32_exit", "specific_exit", NULL);

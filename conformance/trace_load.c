@@ -100,21 +100,6 @@ static void load_fail(trace *tr, const char *fmt, ...)
     va_end(ap);
 }
 
-int trace_parse_hex(const char *s, unsigned long long *out)
-{
-    char *end;
-
-    if (!s)
-        return 0;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        s += 2;
-    if (!isxdigit((unsigned char)*s))
-        return 0;
-    errno = 0;
-    *out = strtoull(s, &end, 16);
-    return !*end && !errno;
-}
-
 static const char *load_type_name(int type)
 {
     switch (type & LOAD_TYPE) {
@@ -207,6 +192,7 @@ static int load_hooks(trace *tr, const json_t *o)
 static int load_run(trace *tr, const json_t *o)
 {
     const json_t *run = json_object_get(o, "run"), *shape;
+    char names[128];
 
     tr->shape = TRACE_SHAPE_SERVICE;
     if (!run)
@@ -219,7 +205,7 @@ static int load_run(trace *tr, const json_t *o)
     if (!shape)
         return 1;
     if (!json_is_string(shape) || trace_shape_parse(json_string_value(shape)) < 0) {
-        load_fail(tr, "the header's run.shape must be \"service\", \"embedding\" or \"user\"%s%s%s",
+        load_fail(tr, "the header's run.shape must be %s%s%s%s", trace_shape_list(names, sizeof names),
                   json_is_string(shape) ? " (it is \"" : " (it is not a string)",
                   json_is_string(shape) ? json_string_value(shape) : "", json_is_string(shape) ? "\")" : "");
         return 0;

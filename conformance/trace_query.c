@@ -1,58 +1,11 @@
-/* Answers what the COM rules ask of a trace: hooks, HRESULTs, cookies, shape, launch, close, the registry left. */
+/* Questions over a built trace: the next event of a kind, the candidate's exe and registry, its stop and its end. */
 #include "trace.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
-
-static const struct { const char *name; unsigned bit; } com_hooks[] = {
-    { "service", TRACE_HOOK_SERVICE }, { "waits", TRACE_HOOK_WAITS }, { "debugstr", TRACE_HOOK_DEBUGSTR },
-    { "controller", TRACE_HOOK_CONTROLLER }, { "com", TRACE_HOOK_COM }, { "registry", TRACE_HOOK_REGISTRY },
-    { "com_client", TRACE_HOOK_COM_CLIENT },
-};
-
-unsigned trace_hook_bit(const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof com_hooks / sizeof com_hooks[0]; i++)
-        if (!strcmp(com_hooks[i].name, name))
-            return com_hooks[i].bit;
-    return 0;
-}
-
-const char *trace_hook_name(unsigned bit)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof com_hooks / sizeof com_hooks[0]; i++)
-        if (com_hooks[i].bit == bit)
-            return com_hooks[i].name;
-    return "?";
-}
-
-/* HRESULTs and cookies may be written as integers (signed or not) or as hex strings; returns 0 when the
- * field is absent or null. */
-int trace_word(const trace_ev *e, const char *key, unsigned long long *out)
-{
-    const json_t *v = json_object_get(e->obj, key);
-
-    if (json_is_integer(v)) {
-        *out = (unsigned long long)json_integer_value(v) & 0xffffffffULL;
-        return 1;
-    }
-    return json_is_string(v) && trace_parse_hex(json_string_value(v), out) && (*out &= 0xffffffffULL, 1);
-}
-
-/* 1: the HRESULT in key succeeded, 0: it failed (severity bit set), -1: the source could not see it. */
-int trace_hr_ok(const trace_ev *e, const char *key)
-{
-    unsigned long long hr;
-
-    if (!trace_word(e, key, &hr))
-        return -1;
-    return !(hr & 0x80000000ULL);
-}
 
 /* The next event of type ev after `after` (NULL: from the start), of process pid (any when pid < 0). */
 const trace_ev *trace_next_of(const trace *tr, const trace_ev *after, const char *ev, long long pid)
@@ -65,13 +18,7 @@ const trace_ev *trace_next_of(const trace *tr, const trace_ev *after, const char
     return NULL;
 }
 
-/* A registration whose result is not visible is taken as made: only a visible failure un-makes it. */
-int trace_reg_ok(const trace_ev *reg)
-{
-    return trace_hr_ok(reg, "result") != 0;
-}
-
-static int com_is_boundary(char c)
+static int query_is_boundary(char c)
 {
     return !c || isspace((unsigned char)c) || c == '"';
 }
@@ -83,13 +30,13 @@ int trace_is_embedding(const trace *tr)
     const char *p;
 
     for (p = cmd; p && *p; p++)
-        if ((*p == '-' || *p == '/') && (p == cmd || com_is_boundary(p[-1])) && !strncasecmp(p + 1, "embedding", 9) &&
-            com_is_boundary(p[10]))
+        if ((*p == '-' || *p == '/') && (p == cmd || query_is_boundary(p[-1])) && !strncasecmp(p + 1, "embedding", 9) &&
+            query_is_boundary(p[10]))
             return 1;
     return 0;
 }
 
-static const char *com_basename(const char *path, size_t *len)
+static const char *query_basename(const char *path, size_t *len)
 {
     const char *b = path, *p, *end;
 
@@ -117,7 +64,7 @@ const char *trace_exe_name(const trace *tr)
 
     if (!path)
         path = json_string_value(json_object_get(cand, "path"));
-    return path ? com_basename(path, &len) : NULL;
+    return path ? query_basename(path, &len) : NULL;
 }
 
 /* Whether a registry path (an image path, maybe quoted, maybe with arguments) names the executable exe. */
@@ -128,16 +75,9 @@ int trace_names_exe(const char *path, const char *exe)
 
     if (!path || !exe)
         return 0;
-    b = com_basename(path, &len);
-    com_basename(exe, &elen);
+    b = query_basename(path, &len);
+    query_basename(exe, &elen);
     return len == elen && len && !strncasecmp(b, exe, len);
-}
-
-const char *trace_reg_str(const json_t *item, const char *key)
-{
-    const char *s = json_string_value(json_object_get(item, key));
-
-    return s && *s ? s : NULL;
 }
 
 /* The entry of the registry's list whose key equals value (case-insensitive, as the registry compares). */
@@ -155,24 +95,6 @@ const json_t *trace_reg_find(const trace *tr, const char *list, const char *key,
             return item;
     }
     return NULL;
-}
-
-static const char *const com_shapes[] = { "service", "embedding", "user" };
-
-const char *trace_shape_name(int shape)
-{
-    return shape >= 0 && shape < (int)(sizeof com_shapes / sizeof com_shapes[0]) ? com_shapes[shape] : "?";
-}
-
-/* The TRACE_SHAPE_* a run.shape names, or -1 for a name this engine does not know. */
-int trace_shape_parse(const char *name)
-{
-    size_t i;
-
-    for (i = 0; name && i < sizeof com_shapes / sizeof com_shapes[0]; i++)
-        if (!strcmp(com_shapes[i], name))
-            return (int)i;
-    return -1;
 }
 
 /* Whether a controller event is about the candidate: its pid field names it, or names no process (the
@@ -204,4 +126,85 @@ const trace_ev *trace_harness_closed(const trace *tr, const trace_ev *after)
             return e;
     }
     return NULL;
+}
+
+/* Whether e (service_main, handler_register) is about the candidate's service; an event or a header
+ * that names no service is taken to be. */
+int trace_names_service(const trace *tr, const trace_ev *e)
+{
+    const json_t *svc = json_object_get(e->obj, "service");
+
+    return !tr->service_name || !json_is_string(svc) || !strcasecmp(json_string_value(svc), tr->service_name);
+}
+
+const trace_status *trace_first_state(const trace *tr, long long state)
+{
+    size_t i;
+
+    for (i = 0; i < tr->nst; i++)
+        if (tr->st[i].state == state)
+            return &tr->st[i];
+    return NULL;
+}
+
+static int query_is_stop_control(long long control)
+{
+    return control == TRACE_CTL_STOP || control == TRACE_CTL_SHUTDOWN;
+}
+
+/* A stop is asked for when the controller's STOP or SHUTDOWN, sent from `from` on (-INFINITY: any time), was
+ * accepted before STOPPED (NULL: any time), or, in a trace without controller records, when the dispatcher
+ * received one in that span. */
+const trace_ev *trace_stop_request(const trace *tr, double from, const trace_status *stopped)
+{
+    double limit_t = stopped ? stopped->e->t : INFINITY;
+    long long limit_seq = stopped ? stopped->e->seq : LLONG_MAX;
+    size_t i;
+
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+
+        if (trace_is(e, "ctl_control") && query_is_stop_control(trace_int(e, "control", 0)) &&
+            trace_flag(e, "ok") && trace_ctl_sent(e) + TRACE_CLOCK_SLOP_MS >= from &&
+            trace_ctl_sent(e) <= limit_t + TRACE_CLOCK_SLOP_MS)
+            return e;
+    }
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+
+        if (e->pid == tr->cand_pid && trace_is(e, "control_in") && query_is_stop_control(trace_int(e, "control", 0)) &&
+            e->t + TRACE_CLOCK_SLOP_MS >= from && e->seq < limit_seq)
+            return e;
+    }
+    return NULL;
+}
+
+/* The controls the service accepted at time t; returns 0 when it had reported nothing by then. Reports
+ * within the clock slop of t may fall either side of it, so their controls count too. */
+int trace_controls_at(const trace *tr, double t, long long *controls)
+{
+    long long before = 0, around = 0;
+    size_t i;
+    int found = 0;
+
+    for (i = 0; i < tr->nst; i++) {
+        const trace_status *s = &tr->st[i];
+
+        if (s->e->t <= t - TRACE_CLOCK_SLOP_MS)
+            before = s->controls;
+        else if (s->e->t <= t + TRACE_CLOCK_SLOP_MS)
+            around |= s->controls;
+        else
+            continue;
+        found = 1;
+    }
+    *controls = before | around;
+    return found;
+}
+
+int trace_installed_type(const trace *tr, long long *type)
+{
+    if (tr->has_service_type)
+        *type = tr->service_type;
+    return tr->has_service_type;
 }
