@@ -1,4 +1,4 @@
-/* Reads the engine's configuration object and knows the default thresholds of RULES.md. */
+/* Reads the engine's configuration object and knows the default thresholds of docs/rules.md. */
 #include "config.h"
 #include "verdict.h"
 

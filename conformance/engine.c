@@ -14,8 +14,8 @@ void engine_set_err(char *err, size_t errlen, const char *msg)
 
 static json_t *engine_rule_info(const rules_entry *r)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b}", "id", r->id, "title", r->title, "kind", r->kind, "source",
-                     r->source, "seed", r->seed, "implemented", r->judge != NULL);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", r->id, "title", r->title, "kind", r->kind, "source",
+                     r->source->title, "url", r->source->url, "implemented", r->judge != NULL);
 }
 
 /* Runs one rule; an unusable trace or a missing judge is an error verdict, never a silent gap. */

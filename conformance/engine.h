@@ -19,7 +19,7 @@ void engine_set_err(char *err, size_t errlen, const char *msg);
 json_t *engine_result(const trace *tr, const config *cfg, engine_counts *counts);
 /* {"pass":n,"fail":n,"warn":n,"n/a":n,"error":n} */
 json_t *engine_counts_json(const engine_counts *c);
-/* RULES.md: a run fails when any rule is fail or error, and, under strict, warn. */
+/* docs/rules.md: a run fails when any rule is fail or error, and, under strict, warn. */
 const char *engine_overall(const engine_counts *c, int strict);
 /* The result as text, or NULL with err set; takes root. */
 char *engine_dump(json_t *root, char *err, size_t errlen);

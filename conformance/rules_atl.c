@@ -42,7 +42,8 @@ static int atl_need_com_service(const trace *tr, verdict *v, const trace_ev **fi
     return 1;
 }
 
-void rules_atl_run_order(const trace *tr, const config *cfg, verdict *v)
+/* atl.run.order — Security, then class objects, then RUNNING. */
+void judge_atl_run_order(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *first_reg, *sec, *reg, *ready, *latest = NULL;
     const trace_status *running;
@@ -160,7 +161,8 @@ static const trace_ev *atl_judge_revokes(const trace *tr, verdict *v, const trac
     return last;
 }
 
-void rules_atl_quit_on_stop(const trace *tr, const config *cfg, verdict *v)
+/* atl.quit.on-stop — STOP ends the message loop and cleanup precedes STOPPED. */
+void judge_atl_quit_on_stop(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *first_reg, *req, *last_rv, *quit, *any_quit;
     const trace_status *stopped, *running;
@@ -216,7 +218,8 @@ static int atl_sd(const trace_ev *e, unsigned long long *sd)
     return trace_parse_hex(json_string_value(json_object_get(e->obj, "sd")), sd);
 }
 
-void rules_atl_null_descriptor(const trace *tr, const config *cfg, verdict *v)
+/* sec.com.null-descriptor — CoInitializeSecurity without a descriptor opens the server to all. */
+void judge_sec_com_null_descriptor(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *sec, *reg;
     unsigned long long sd;

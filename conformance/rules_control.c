@@ -97,7 +97,8 @@ static int control_judge_one(const trace *tr, const config *cfg, verdict *v, con
     return 0;
 }
 
-void rules_control_reported(const trace *tr, const config *cfg, verdict *v)
+/* svc.control.reported — Every accepted control is answered by a status report. */
+void judge_svc_control_reported(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *tight = NULL;
     const trace_status *tight_answer = NULL;
@@ -136,7 +137,8 @@ void rules_control_reported(const trace *tr, const config *cfg, verdict *v)
                 "state within %.7g ms; the slowest took %.7g ms.", n, cfg->init_threshold_ms, tight_d);
 }
 
-void rules_control_handler_returns(const trace *tr, const config *cfg, verdict *v)
+/* svc.handler.returns — The control handler returns promptly. */
+void judge_svc_handler_returns(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *slowest = NULL;
     double limit = cfg->handler_return_ms;

@@ -28,7 +28,8 @@ static const trace_ev *init_find(const trace *tr, const trace_ev *after, const c
     return NULL;
 }
 
-void rules_init_dispatcher(const trace *tr, const config *cfg, verdict *v)
+/* svc.dispatcher — The process connects to the service control dispatcher. */
+void judge_svc_dispatcher(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *nodisp = init_find(tr, NULL, "harness", "action", "no_dispatcher", NULL, NULL);
     const trace_ev *start = init_find(tr, NULL, "ctl_start", NULL, NULL, NULL, NULL);
@@ -91,7 +92,8 @@ void rules_init_dispatcher(const trace *tr, const config *cfg, verdict *v)
                 tr->cand_pid ? "" : tr->cand_why);
 }
 
-void rules_init_handler_immediate(const trace *tr, const config *cfg, verdict *v)
+/* svc.handler.immediate — ServiceMain registers its control handler first and at once. */
+void judge_svc_handler_immediate(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *sm, *first = NULL, *elsewhere = NULL, *last;
     double limit = cfg->handler_register_ms, d;
@@ -185,7 +187,8 @@ static void init_first_report_pass(verdict *v, const trace_status *q, double d, 
                     "(limit %.7g ms).", trace_state_name(q->state), q->wait_hint, d, limit);
 }
 
-void rules_init_first_report(const trace *tr, const config *cfg, verdict *v)
+/* svc.init.first-report — Within one second the SCM knows where the start stands. */
+void judge_svc_init_first_report(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *sm, *last;
     const trace_status *q = NULL, *weak = NULL;
@@ -235,7 +238,8 @@ void rules_init_first_report(const trace *tr, const config *cfg, verdict *v)
     }
 }
 
-void rules_init_running_controls(const trace *tr, const config *cfg, verdict *v)
+/* svc.running.controls — Initialization ends with RUNNING and its controls. */
+void judge_svc_running_controls(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *zero = NULL, *decisive = NULL, *stopped = NULL;
     const trace_ev *gave_up;

@@ -22,7 +22,8 @@ static void pending_check_controls(const trace *tr, const config *cfg, verdict *
                   "starting, a service must accept none.", s->e->seq, (unsigned long long)s->controls);
 }
 
-void rules_pending_no_controls(const trace *tr, const config *cfg, verdict *v)
+/* svc.pending.no-controls — START_PENDING accepts no controls. */
+void judge_svc_pending_no_controls(const trace *tr, const config *cfg, verdict *v)
 {
     size_t n;
 
@@ -67,7 +68,8 @@ static void pending_check_hint(const trace *tr, const config *cfg, verdict *v, c
         pending_zero_hint(tr, cfg, v, s);
 }
 
-void rules_pending_wait_hint(const trace *tr, const config *cfg, verdict *v)
+/* svc.pending.wait-hint — Start and stop pending reports carry a wait hint. */
+void judge_svc_pending_wait_hint(const trace *tr, const config *cfg, verdict *v)
 {
     size_t n;
 
@@ -102,7 +104,8 @@ static const trace_status *pending_last(const trace *tr)
     return NULL;
 }
 
-void rules_pending_deadline(const trace *tr, const config *cfg, verdict *v)
+/* svc.pending.deadline — While pending, progress comes before the wait hint runs out. */
+void judge_svc_pending_deadline(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *tight = NULL, *tight_next = NULL;
     double tight_margin = 0;

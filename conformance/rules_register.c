@@ -131,7 +131,8 @@ static const trace_ev *register_launch(const trace *tr, verdict *v)
     return tr->service_main;
 }
 
-void rules_register_at_start(const trace *tr, const config *cfg, verdict *v)
+/* com.register.at-start — A server launched for activation registers its class object in time. */
+void judge_com_register_at_start(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *first_reg, *act, *start;
 
@@ -237,7 +238,8 @@ static void register_judge_exe(const trace *tr, verdict *v, const trace_ev *fail
     }
 }
 
-void rules_register_runas_identity(const trace *tr, const config *cfg, verdict *v)
+/* com.runas.identity — A failed class registration is reported, not ignored. */
+void judge_com_runas_identity(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *reg, *failed = NULL, *unseen = NULL;
 

@@ -62,7 +62,8 @@ static int registry_judge_appid(const trace *tr, verdict *v, const json_t *app, 
     return 1;
 }
 
-void rules_registry_localservice(const trace *tr, const config *cfg, verdict *v)
+/* com.localservice.install — A COM service's AppID and service installation agree. */
+void judge_com_localservice_install(const trace *tr, const config *cfg, verdict *v)
 {
     const json_t *appids, *app;
     const char *exe = trace_exe_name(tr);
@@ -173,7 +174,8 @@ static int registry_rot_allowed(const trace *tr, const char *exe, char *why, siz
     return 0;
 }
 
-void rules_registry_allow_any_client(const trace *tr, const config *cfg, verdict *v)
+/* rot.allow-any-client — ROTFLAGS_ALLOWANYCLIENT only for a properly registered server. */
+void judge_rot_allow_any_client(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *rot, *first = NULL;
     const char *exe = trace_exe_name(tr);

@@ -138,7 +138,8 @@ static int revoke_lock_note(const trace *tr, verdict *v)
     return 0;
 }
 
-void rules_revoke_not_early(const trace *tr, const config *cfg, verdict *v)
+/* com.revoke.not-early — No revocation while instances or locks are alive. */
+void judge_com_revoke_not_early(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *act, *rv, *reg, *held, *lock;
     int lock_checked, n = 0;
@@ -247,7 +248,8 @@ static void revoke_judge_idle_exit(const trace *tr, verdict *v, const trace_ev *
     }
 }
 
-void rules_revoke_when_idle(const trace *tr, const config *cfg, verdict *v)
+/* com.revoke.when-idle — An idle server revokes its class objects. */
+void judge_com_revoke_when_idle(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *reg, *idle;
     const char *why;
@@ -310,7 +312,8 @@ static const trace_ev *revoke_watch_end(const trace *tr, const trace_ev *idle)
     return &tr->evs[tr->nevs - 1];
 }
 
-void rules_revoke_user_control(const trace *tr, const config *cfg, verdict *v)
+/* com.revoke.user-control — A server under user control stays when clients leave. */
+void judge_com_revoke_user_control(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *win, *idle, *watch_end, *rv, *ex;
     double limit = cfg->revoke_after_idle_ms, d;
@@ -386,7 +389,8 @@ void rules_revoke_user_control(const trace *tr, const config *cfg, verdict *v)
                     limit);
 }
 
-void rules_revoke_all(const trace *tr, const config *cfg, verdict *v)
+/* com.revoke.all — Every registration cookie is revoked before a normal exit. */
+void judge_com_revoke_all(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *reg, *rv, *end, *last_rv = NULL;
     const char *how;

@@ -43,7 +43,8 @@ static void stop_pending_unrequested(const trace *tr, verdict *v, const trace_st
                     stopped->e->seq);
 }
 
-void rules_stop_pending(const trace *tr, const config *cfg, verdict *v)
+/* svc.stop.pending — A long stop reports STOP_PENDING first. */
+void judge_svc_stop_pending(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *stopped, *sp;
     const trace_ev *req, *last;
@@ -105,7 +106,8 @@ static const trace_status *stop_earlier_error(const trace *tr, double sent)
     return NULL;
 }
 
-void rules_stop_exit_code(const trace *tr, const config *cfg, verdict *v)
+/* svc.stopped.exit-code — STOPPED carries exit codes that say why. */
+void judge_svc_stopped_exit_code(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *stopped, *earlier;
     const trace_ev *req;
@@ -177,7 +179,8 @@ static void stop_check_controls(const trace *tr, const config *cfg, verdict *v, 
                   trace_state_name(s->state), s->e->seq, (unsigned long long)s->controls);
 }
 
-void rules_stop_no_controls(const trace *tr, const config *cfg, verdict *v)
+/* svc.stopped.no-controls — Stopping and stopped reports accept no controls. */
+void judge_svc_stopped_no_controls(const trace *tr, const config *cfg, verdict *v)
 {
     size_t n;
 
@@ -224,7 +227,8 @@ static void stop_judge_exit(const trace *tr, const config *cfg, verdict *v, cons
     }
 }
 
-void rules_stop_last(const trace *tr, const config *cfg, verdict *v)
+/* svc.stopped.last — STOPPED is the last word, and the process exits soon after. */
+void judge_svc_stopped_last(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *stopped;
     long long type;

@@ -1,4 +1,4 @@
-"""The engine as a whole: the rule list against RULES.md, the result's shape, configuration, bad traces."""
+"""The engine as a whole: the rule list against docs/rules.md, the result's shape, configuration, bad traces."""
 import ctypes
 import json
 
@@ -34,7 +34,9 @@ def test_rules_json_lists_every_rule_once_in_order_with_kind_and_source():
     kinds = {r["id"]: r["kind"] for r in table}
     assert kinds["svc.status.type"] == "should" and kinds["svc.stopped.no-controls"] == "should"
     assert kinds["svc.dispatcher"] == "must"
-    assert {r["id"]: r["source"] for r in table}["svc.init.first-report"] == "004"
+    assert {r["id"]: r["source"] for r in table}["svc.init.first-report"] == "ServiceMain callback function"
+    assert all(r["url"].startswith("https://learn.microsoft.com/") for r in table)
+    assert all("seed" not in r for r in table)
 
 
 # COM rules that never apply to a service run: n/a by the run's shape, before any hook is asked for
