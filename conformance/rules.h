@@ -30,6 +30,8 @@ extern const size_t rules_count;
 int rules_need_main(const trace *tr, verdict *v);
 const trace_ev *rules_last_seen(const trace *tr);
 const char *rules_why_ended(const trace *tr);
+#define RULES_NO_LIMIT (-1.0)
+int rules_absence_is_fault(const trace *tr, double waited_ms, double limit_ms);
 const trace_status *rules_next_status(const trace *tr, const trace_status *s);
 void rules_cite_reports(verdict *v, const trace_status *first, const trace_status *last);
 typedef int (*rules_pick)(long long state);

@@ -78,7 +78,7 @@ void judge_atl_run_order(const trace *tr, const config *cfg, verdict *v)
     if (v->set)
         return;
     if (!running) {
-        if (tr->complete || tr->proc_end_natural)
+        if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
             verdict_say(v, VERDICT_NA, "The service never reported RUNNING with controls, so the order before it "
                         "was never exercised (svc.running.controls judges that).");
         else

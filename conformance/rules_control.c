@@ -83,7 +83,7 @@ static int control_judge_one(const trace *tr, const config *cfg, verdict *v, con
         verdict_raise(v, VERDICT_FAIL, "The %s control (seq %lld) was first answered by %s at seq %lld, %.7g ms after "
                       "it was sent; the answer must come within %.7g ms (a pending report with a wait hint will do).",
                       name, c->seq, trace_state_name(answer->state), answer->e->seq, d, limit);
-    } else if (d > limit) {
+    } else if (rules_absence_is_fault(tr, d, limit)) {
         verdict_note(verdict_timing(v, "control sent to the end of the watch, with no answer", d, limit, c, until),
                      "a lower bound: no answer ever came");
         verdict_raise(v, VERDICT_FAIL, "The %s control (seq %lld) was never answered by a %s or %s report in the "

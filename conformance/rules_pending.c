@@ -52,7 +52,7 @@ static void pending_zero_hint(const trace *tr, const config *cfg, verdict *v, co
         verdict_raise(v, VERDICT_FAIL, "The %s report at seq %lld has a zero wait hint and the state then lasted "
                       "%.7g ms%s, more than the %.7g ms slack: a controller would judge the service stalled at once.",
                       state, s->e->seq, d, next ? "" : " at least", slack);
-    else if (next || tr->proc_end_natural)
+    else if (next || rules_absence_is_fault(tr, d, slack))
         verdict_raise(v, VERDICT_WARN, "The %s report at seq %lld has a zero wait hint; the next state followed within "
                       "%.7g ms (slack %.7g ms), but every pending report should carry a non-zero hint.", state,
                       s->e->seq, d, slack);
@@ -130,7 +130,7 @@ void judge_svc_pending_deadline(const trace *tr, const config *cfg, verdict *v)
                 tight = s;
                 tight_next = next;
                 tight_margin = limit - d;
-            } else if (!next && !tr->proc_end_natural) {
+            } else if (!next && !rules_absence_is_fault(tr, d, limit)) {
                 verdict_event(v, s->e, "state", "checkpoint", "wait_hint", NULL);
                 verdict_event(v, until, "reason", "code", "how", NULL);
                 verdict_raise(v, VERDICT_ERROR, "The %s report at seq %lld (wait hint %lld ms) was the last one, and "

@@ -35,7 +35,7 @@ static void register_judge_activation(const trace *tr, const config *cfg, verdic
     if (!reg) {
         last = rules_last_seen(tr);
         d = last->t - start->t;
-        if (d > limit || tr->proc_end_natural) {
+        if (rules_absence_is_fault(tr, d, limit)) {
             verdict_note(verdict_timing(v, "start to the end of the watch, without a registration", d, limit, start,
                                         last), "a lower bound: the class was never registered");
             verdict_raise(v, VERDICT_FAIL, "The server never registered the requested class %s (watched for %.7g ms "
@@ -177,7 +177,7 @@ static void register_judge_service(const trace *tr, verdict *v, const trace_ev *
         const trace_ev *last = rules_last_seen(tr);
 
         verdict_event(v, last, "code", "how", "reason", NULL);
-        if (!tr->proc_end && (!strcmp(tr->end_reason, "truncated") || !strcmp(tr->end_reason, "error")))
+        if (!rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
             verdict_say(v, VERDICT_ERROR, "The watch ended (%s) without STOPPED after the failed registration, so "
                         "whether the service would have reported it is unknown.", rules_why_ended(tr));
         else
@@ -228,8 +228,8 @@ static void register_judge_exe(const trace *tr, verdict *v, const trace_ev *fail
     } else if (end && tr->proc_end_natural) {
         verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the server crashed instead of "
                     "exiting with an error code.", failed->seq);
-    } else if (!end && (!strcmp(tr->end_reason, "truncated") || !strcmp(tr->end_reason, "error"))) {
-        verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before the server exited, so whether it would have "
+    } else if (!rules_absence_is_fault(tr, 0, RULES_NO_LIMIT)) {
+        verdict_say(v, VERDICT_ERROR, "The watch was cut (%s) before the server exited, so whether it would have "
                     "reported the failed registration is unknown.", rules_why_ended(tr));
     } else {
         verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the server carried on as if "

@@ -213,7 +213,7 @@ static void revoke_judge_idle_reg(const trace *tr, verdict *v, const trace_ev *i
         return;
     }
     d = last->t - idle->t;
-    if (d > limit || tr->proc_end_natural) {
+    if (rules_absence_is_fault(tr, d, limit)) {
         verdict_note(verdict_timing(v, "last release to the end of the watch, without a revocation", d, limit, idle,
                                     last), "a lower bound: the class object was never revoked");
         verdict_raise(v, VERDICT_FAIL, "The class object %s was never revoked after the client released everything "
@@ -237,7 +237,7 @@ static void revoke_judge_idle_exit(const trace *tr, verdict *v, const trace_ev *
         if (!verdict_within(d, limit))
             verdict_raise(v, VERDICT_FAIL, "The server launched for activation exited %.7g ms after the client "
                           "released everything; the limit is %.7g ms.", d, limit);
-    } else if (d > limit) {
+    } else if (rules_absence_is_fault(tr, d, limit)) {
         verdict_note(verdict_timing(v, "last release to the end of the watch, the process still there", d, limit,
                                     idle, last), "a lower bound: the process never exited by itself");
         verdict_raise(v, VERDICT_FAIL, "The server launched for activation had not exited %.7g ms after the client "
@@ -406,7 +406,7 @@ void judge_com_revoke_all(const trace *tr, const config *cfg, verdict *v)
     end = tr->proc_end;
     how = end ? json_string_value(json_object_get(end->obj, "how")) : NULL;
     if (!end) {
-        if (tr->complete)
+        if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
             verdict_say(v, VERDICT_NA, "The process did not exit during the run, so no exit was there to judge.");
         else
             verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before the process exited, so the rule could not be "

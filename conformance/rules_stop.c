@@ -80,7 +80,7 @@ void judge_svc_stop_pending(const trace *tr, const config *cfg, verdict *v)
         verdict_say(v, VERDICT_FAIL, "The stop took %s%.7g ms, but STOP_PENDING came only %.7g ms after the request; a "
                     "stop longer than %.7g ms must report STOP_PENDING within that time.", stopped ? "" : "at least ",
                     d, dsp, limit);
-    } else if (d > limit) {
+    } else if (rules_absence_is_fault(tr, d, limit)) {
         json_t *o = verdict_timing(v, stopped ? "stop request to STOPPED" : "stop request to the end of the watch", d,
                                    limit, req, last);
 
@@ -122,10 +122,11 @@ void judge_svc_stopped_exit_code(const trace *tr, const config *cfg, verdict *v)
         if (tr->proc_end_natural)
             verdict_say(v, VERDICT_FAIL, "The process ended (seq %lld) without reporting STOPPED; a service must "
                         "report STOPPED, with exit codes that say why, before its process ends.", tr->proc_end->seq);
+        /* STOPPED is owed at the process's own end; a kill took that end away */
         else if (tr->proc_end)
             verdict_say(v, VERDICT_ERROR, "The process was killed by the harness or the SCM before it reported "
                         "STOPPED, so its exit codes could not be judged.");
-        else if (tr->complete)
+        else if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
             verdict_say(v, VERDICT_NA, "The service was not stopped in this run.");
         else
             verdict_say(v, VERDICT_ERROR, "The watch ended before the service stopped (%s), so its exit codes could "
@@ -215,7 +216,7 @@ static void stop_judge_exit(const trace *tr, const config *cfg, verdict *v, cons
         verdict_timing(v, "STOPPED to the process's exit", d, limit, stopped->e, last);
         verdict_raise(v, VERDICT_FAIL, "The process exited %.7g ms after STOPPED; an own-process service's process "
                       "must exit within %.7g ms of it.", d, limit);
-    } else if (d > limit) {
+    } else if (rules_absence_is_fault(tr, d, limit)) {
         verdict_note(verdict_timing(v, "STOPPED to the end of the watch, with the process still there", d, limit,
                                     stopped->e, last), "a lower bound: the process never exited by itself");
         verdict_raise(v, VERDICT_FAIL, "The process had not exited %.7g ms after STOPPED, when %s; an own-process "
@@ -238,7 +239,7 @@ void judge_svc_stopped_last(const trace *tr, const config *cfg, verdict *v)
         return;
     stopped = trace_first_state(tr, TRACE_STOPPED);
     if (!stopped) {
-        if (tr->complete || tr->proc_end_natural)
+        if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
             verdict_say(v, VERDICT_NA, "The service never reported STOPPED, so nothing could follow it "
                         "(svc.stopped.exit-code judges a missing STOPPED).");
         else

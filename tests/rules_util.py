@@ -217,6 +217,20 @@ class Trace:
         return res
 
 
+def cut_at_deadline(tr, t):
+    """Ends the story with the harness's deadline at t: everything killed, the end line says so."""
+    tr.harness(t, "deadline", "the run's deadline passed")
+    tr.end(t + 10, reason="deadline")
+    return tr
+
+
+def end_by_itself(tr, t, code=1):
+    """Ends the story with the candidate's own exit at t and a complete run."""
+    tr.process_exit(t, code=code)
+    tr.end(t + 50)
+    return tr
+
+
 def good_service():
     """A well-behaved service: START_PENDING twice, RUNNING with STOP|SHUTDOWN, a clean requested stop."""
     tr = Trace()
