@@ -119,44 +119,39 @@ char *engine_dump(json_t *root, char *err, size_t errlen)
     return text;
 }
 
-static char *engine_judge(trace *tr, const char *config_json, char *err, size_t errlen)
+/* Loads the trace with `load` (trace_load_text or trace_load_file) and judges it; src NULL is the caller's
+ * mistake, named by `what`, not a bad trace. */
+static char *engine_judge(void (*load)(trace *, const char *), const char *src, const char *what,
+                          const char *config_json, char *err, size_t errlen)
 {
-    char cerr[512] = "";
+    char cerr[512] = "", msg[128];
     json_t *root;
     config cfg;
+    trace tr;
 
-    if (config_parse(&cfg, config_json, cerr, sizeof cerr)) {
-        engine_set_err(err, errlen, cerr);
-        trace_free(tr);
+    if (!src) {
+        snprintf(msg, sizeof msg, "%s: no trace %s", what, load == trace_load_text ? "text" : "path");
+        engine_set_err(err, errlen, msg);
         return NULL;
     }
-    root = engine_result(tr, &cfg, NULL);
-    trace_free(tr);
+    if (config_parse(&cfg, config_json, cerr, sizeof cerr)) {
+        engine_set_err(err, errlen, cerr);
+        return NULL;
+    }
+    load(&tr, src);
+    root = engine_result(&tr, &cfg, NULL);
+    trace_free(&tr);
     return engine_dump(root, err, errlen);
 }
 
 char *sc_judge_text(const char *trace_jsonl, const char *config_json, char *err, size_t errlen)
 {
-    trace tr;
-
-    if (!trace_jsonl) {
-        engine_set_err(err, errlen, "sc_judge_text: no trace text");
-        return NULL;
-    }
-    trace_load_text(&tr, trace_jsonl);
-    return engine_judge(&tr, config_json, err, errlen);
+    return engine_judge(trace_load_text, trace_jsonl, "sc_judge_text", config_json, err, errlen);
 }
 
 char *sc_judge_file(const char *trace_path, const char *config_json, char *err, size_t errlen)
 {
-    trace tr;
-
-    if (!trace_path) {
-        engine_set_err(err, errlen, "sc_judge_file: no trace path");
-        return NULL;
-    }
-    trace_load_file(&tr, trace_path);
-    return engine_judge(&tr, config_json, err, errlen);
+    return engine_judge(trace_load_file, trace_path, "sc_judge_file", config_json, err, errlen);
 }
 
 char *sc_rules_json(void)

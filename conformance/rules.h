@@ -36,7 +36,16 @@ const trace_status *rules_next_status(const trace *tr, const trace_status *s);
 void rules_cite_reports(verdict *v, const trace_status *first, const trace_status *last);
 typedef int (*rules_pick)(long long state);
 typedef void (*rules_check)(const trace *tr, const config *cfg, verdict *v, const trace_status *s);
-size_t rules_each_report(const trace *tr, const config *cfg, verdict *v, rules_pick pick, rules_check check);
+typedef struct rules_each {
+    rules_pick pick;
+    rules_check check;
+    const char *none;       /* the n/a message: no report in those states */
+    const char *every;      /* the pass message's subject, before the count */
+    const char *holds;      /* and what holds of every one, after it */
+} rules_each;
+void rules_judge_each_report(const trace *tr, const config *cfg, verdict *v, const rules_each *each);
+void rules_raise_controls(verdict *v, const trace_status *s, int kind, const char *why);
+void rules_unexercised(const trace *tr, verdict *v, const char *na, const char *point, const char *what);
 int rules_need_hooks(const trace *tr, verdict *v, unsigned need);
 int rules_need_candidate(const trace *tr, verdict *v);
 const char *rules_shape_phrase(const trace *tr);

@@ -58,7 +58,7 @@ void judge_atl_run_order(const trace *tr, const config *cfg, verdict *v)
         verdict_event(v, sec, "sd", "capabilities", "result", NULL);
         verdict_raise(v, VERDICT_FAIL, "A class object (%s, seq %lld) was registered before CoInitializeSecurity "
                       "(seq %lld): clients could reach it before security was set.",
-                      json_string_value(json_object_get(first_reg->obj, "clsid")), first_reg->seq, sec->seq);
+                      trace_clsid(first_reg), first_reg->seq, sec->seq);
     }
     for (reg = first_reg; reg && running; reg = trace_next_of(tr, reg, "com_register", tr->cand_pid)) {
         ready = atl_reachable_from(tr, reg);
@@ -68,7 +68,7 @@ void judge_atl_run_order(const trace *tr, const config *cfg, verdict *v)
             verdict_event(v, running->e, "state", "controls", NULL);
             verdict_raise(v, VERDICT_FAIL, "The class object %s became reachable %s, after the RUNNING report that "
                           "accepts controls (seq %lld): the SCM was told \"running\" before the class objects were "
-                          "registered.", json_string_value(json_object_get(reg->obj, "clsid")),
+                          "registered.", trace_clsid(reg),
                           !ready ? "never (registered suspended, never resumed)" : ready == reg ?
                           "when it was registered" : "only at CoResumeClassObjects", running->e->seq);
         } else if (!latest || ready->seq > latest->seq) {
@@ -78,12 +78,9 @@ void judge_atl_run_order(const trace *tr, const config *cfg, verdict *v)
     if (v->set)
         return;
     if (!running) {
-        if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
-            verdict_say(v, VERDICT_NA, "The service never reported RUNNING with controls, so the order before it "
-                        "was never exercised (svc.running.controls judges that).");
-        else
-            verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before the service reported RUNNING with controls, "
-                        "so the order could not be judged.", rules_why_ended(tr));
+        rules_unexercised(tr, v, "The service never reported RUNNING with controls, so the order before it was "
+                          "never exercised (svc.running.controls judges that).",
+                          "the service reported RUNNING with controls", "the order could not be judged");
         verdict_event(v, first_reg, "clsid", "context", "flags", "result", NULL);
         return;
     }
@@ -96,27 +93,6 @@ void judge_atl_run_order(const trace *tr, const config *cfg, verdict *v)
     verdict_say(v, VERDICT_PASS, "%s, every class object was reachable by seq %lld, and RUNNING with controls came "
                 "after (seq %lld).", sec ? "Security was set first" : "No CoInitializeSecurity was called",
                 latest->seq, running->e->seq);
-}
-
-/* The cookie of a registration, or 0 when the source could not see it. */
-static int atl_cookie(const trace_ev *e, unsigned long long *cookie)
-{
-    return trace_word(e, "cookie", cookie);
-}
-
-/* The first revocation of reg's cookie after it. */
-static const trace_ev *atl_revoke_of(const trace *tr, const trace_ev *reg)
-{
-    unsigned long long c, rc;
-    const trace_ev *rv;
-
-    if (!atl_cookie(reg, &c))
-        return NULL;
-    for (rv = trace_next_of(tr, reg, "com_revoke", tr->cand_pid); rv; rv = trace_next_of(tr, rv, "com_revoke",
-                                                                                          tr->cand_pid))
-        if (atl_cookie(rv, &rc) && rc == c)
-            return rv;
-    return NULL;
 }
 
 static const trace_ev *atl_quit_on(const trace *tr, long long tid, double from, long long before_seq)
@@ -140,19 +116,19 @@ static const trace_ev *atl_judge_revokes(const trace *tr, verdict *v, const trac
     for (reg = first_reg; reg; reg = trace_next_of(tr, reg, "com_register", tr->cand_pid)) {
         if (!trace_reg_ok(reg))
             continue;
-        if (!atl_cookie(reg, &c)) {
+        if (!trace_word(reg, "cookie", &c)) {
             verdict_event(v, reg, "clsid", "cookie", "result", NULL);
             verdict_raise(v, VERDICT_ERROR, "The cookie of the registration at seq %lld is not visible, so its "
                           "revocation could not be followed.", reg->seq);
             continue;
         }
-        rv = atl_revoke_of(tr, reg);
+        rv = trace_revoke_of(tr, reg);
         if (!rv || rv->seq > stopped->e->seq) {
             verdict_event(v, reg, "clsid", "cookie", NULL);
             verdict_event(v, rv, "cookie", "result", NULL);
             verdict_raise(v, VERDICT_FAIL, "The class object %s (cookie 0x%llx) was %s: the message loop's cleanup "
                           "must revoke the class objects before STOPPED (seq %lld).",
-                          json_string_value(json_object_get(reg->obj, "clsid")), c,
+                          trace_clsid(reg), c,
                           rv ? "revoked only after STOPPED" : "never revoked", stopped->e->seq);
         } else if (!last || rv->seq > last->seq) {
             last = rv;

@@ -100,7 +100,7 @@ void rules_cite_reports(verdict *v, const trace_status *first, const trace_statu
 
 /* Hands every report in a state `pick` accepts to `check` and returns how many there were; when
  * none of them raised a verdict, the first and last are cited as the evidence of a pass. */
-size_t rules_each_report(const trace *tr, const config *cfg, verdict *v, rules_pick pick, rules_check check)
+static size_t common_each_report(const trace *tr, const config *cfg, verdict *v, rules_pick pick, rules_check check)
 {
     const trace_status *first = NULL, *last = NULL;
     size_t i, n = 0;
@@ -118,6 +118,41 @@ size_t rules_each_report(const trace *tr, const config *cfg, verdict *v, rules_p
     if (n && !v->set)
         rules_cite_reports(v, first, last);
     return n;
+}
+
+/* The whole of a rule that judges every report of some states alike: n/a without such a report, else the worst
+ * finding of `check`, else a pass that counts them. */
+void rules_judge_each_report(const trace *tr, const config *cfg, verdict *v, const rules_each *each)
+{
+    size_t n;
+
+    if (!rules_need_main(tr, v))
+        return;
+    n = common_each_report(tr, cfg, v, each->pick, each->check);
+    if (!n)
+        verdict_say(v, VERDICT_NA, "%s", each->none);
+    else if (!v->set)
+        verdict_say(v, VERDICT_PASS, "%s (%zu in all) %s", each->every, n, each->holds);
+}
+
+/* A report in a state that must accept no control, which did: kind says how bad, why says what it breaks. */
+void rules_raise_controls(verdict *v, const trace_status *s, int kind, const char *why)
+{
+    if (!s->controls)
+        return;
+    verdict_event(v, s->e, "state", "controls", NULL);
+    verdict_raise(v, kind, "The %s report at seq %lld accepts controls 0x%llx; %s", trace_state_name(s->state),
+                  s->e->seq, (unsigned long long)s->controls, why);
+}
+
+/* A rule whose point never came: n/a when that is the candidate's doing (the rule was not exercised, and the
+ * message says which rule judges the absence), error when the run was cut before it (rules_absence_is_fault). */
+void rules_unexercised(const trace *tr, verdict *v, const char *na, const char *point, const char *what)
+{
+    if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
+        verdict_say(v, VERDICT_NA, "%s", na);
+    else
+        verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before %s, so %s.", rules_why_ended(tr), point, what);
 }
 
 static const char *common_hook_what(unsigned bit)

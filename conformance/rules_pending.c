@@ -15,25 +15,17 @@ static void pending_check_controls(const trace *tr, const config *cfg, verdict *
 {
     (void)tr;
     (void)cfg;
-    if (!s->controls)
-        return;
-    verdict_event(v, s->e, "state", "controls", NULL);
-    verdict_raise(v, VERDICT_FAIL, "The START_PENDING report at seq %lld accepts controls 0x%llx; while "
-                  "starting, a service must accept none.", s->e->seq, (unsigned long long)s->controls);
+    rules_raise_controls(v, s, VERDICT_FAIL, "while starting, a service must accept none.");
 }
 
 /* svc.pending.no-controls — START_PENDING accepts no controls. */
 void judge_svc_pending_no_controls(const trace *tr, const config *cfg, verdict *v)
 {
-    size_t n;
+    static const rules_each each = { pending_is_start, pending_check_controls,
+                                     "The service never reported START_PENDING.", "No START_PENDING report",
+                                     "accepts a control." };
 
-    if (!rules_need_main(tr, v))
-        return;
-    n = rules_each_report(tr, cfg, v, pending_is_start, pending_check_controls);
-    if (!n)
-        verdict_say(v, VERDICT_NA, "The service never reported START_PENDING.");
-    else if (!v->set)
-        verdict_say(v, VERDICT_PASS, "No START_PENDING report (%zu in all) accepts a control.", n);
+    rules_judge_each_report(tr, cfg, v, &each);
 }
 
 /* A zero hint: how long the state then lasted decides between warn and fail. */
@@ -71,16 +63,11 @@ static void pending_check_hint(const trace *tr, const config *cfg, verdict *v, c
 /* svc.pending.wait-hint — Start and stop pending reports carry a wait hint. */
 void judge_svc_pending_wait_hint(const trace *tr, const config *cfg, verdict *v)
 {
-    size_t n;
+    static const rules_each each = { pending_is_start_or_stop, pending_check_hint,
+                                     "The service never reported START_PENDING or STOP_PENDING.",
+                                     "Every START_PENDING and STOP_PENDING report", "carries a non-zero wait hint." };
 
-    if (!rules_need_main(tr, v))
-        return;
-    n = rules_each_report(tr, cfg, v, pending_is_start_or_stop, pending_check_hint);
-    if (!n)
-        verdict_say(v, VERDICT_NA, "The service never reported START_PENDING or STOP_PENDING.");
-    else if (!v->set)
-        verdict_say(v, VERDICT_PASS, "Every START_PENDING and STOP_PENDING report (%zu in all) carries a non-zero wait "
-                    "hint.", n);
+    rules_judge_each_report(tr, cfg, v, &each);
 }
 
 /* The report that ends the wait of s: a new state, or the same state with a higher checkpoint. */

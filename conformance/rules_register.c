@@ -4,13 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *register_clsid(const trace_ev *e)
-{
-    const char *s = json_string_value(json_object_get(e->obj, "clsid"));
-
-    return s ? s : "?";
-}
-
 /* The candidate's first registration of clsid after from. */
 static const trace_ev *register_find(const trace *tr, const trace_ev *from, const char *clsid)
 {
@@ -18,7 +11,7 @@ static const trace_ev *register_find(const trace *tr, const trace_ev *from, cons
 
     for (reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid); reg;
          reg = trace_next_of(tr, reg, "com_register", tr->cand_pid))
-        if (reg->seq > from->seq && !strcasecmp(register_clsid(reg), clsid))
+        if (reg->seq > from->seq && !strcasecmp(trace_clsid(reg), clsid))
             return reg;
     return NULL;
 }
@@ -27,7 +20,7 @@ static const trace_ev *register_find(const trace *tr, const trace_ev *from, cons
 static void register_judge_activation(const trace *tr, const config *cfg, verdict *v, const trace_ev *start,
                                       const trace_ev *act)
 {
-    const char *clsid = register_clsid(act);
+    const char *clsid = trace_clsid(act);
     const trace_ev *reg = register_find(tr, start, clsid), *ready, *last;
     double limit = cfg->activation_timeout_ms, d;
 

@@ -99,7 +99,7 @@ void judge_com_localservice_install(const trace *tr, const config *cfg, verdict 
             verdict_say(v, VERDICT_FAIL, "The service registers class objects (%s, seq %lld), but no AppID in its "
                         "registration has a LocalService value naming it, so COM would launch the executable as a "
                         "plain server instead of reaching the service.",
-                        json_string_value(json_object_get(reg->obj, "clsid")), reg->seq);
+                        trace_clsid(reg), reg->seq);
         } else {
             verdict_say(v, VERDICT_NA, "No AppID in the candidate's registration has a LocalService value, and %s.",
                         tr->shape == TRACE_SHAPE_SERVICE ? "the service registers no class objects: it is not a "
@@ -121,7 +121,7 @@ static int registry_is_mine(const trace *tr, const json_t *cls, const char *exe)
         return 1;
     for (reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid); reg && clsid;
          reg = trace_next_of(tr, reg, "com_register", tr->cand_pid))
-        if (!strcasecmp(json_string_value(json_object_get(reg->obj, "clsid")), clsid))
+        if (!strcasecmp(trace_clsid(reg), clsid))
             return 1;
     return 0;
 }

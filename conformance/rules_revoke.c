@@ -4,13 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *revoke_clsid(const trace_ev *e)
-{
-    const char *s = e ? json_string_value(json_object_get(e->obj, "clsid")) : NULL;
-
-    return s ? s : "?";
-}
-
 static const trace_ev *revoke_first_ok_reg(const trace *tr)
 {
     const trace_ev *reg;
@@ -27,21 +20,6 @@ static const trace_ev *revoke_next_ok_reg(const trace *tr, const trace_ev *reg)
     while ((reg = trace_next_of(tr, reg, "com_register", tr->cand_pid)))
         if (trace_reg_ok(reg))
             return reg;
-    return NULL;
-}
-
-/* The first revocation of reg's cookie after it; NULL also when the cookie is not visible. */
-static const trace_ev *revoke_of(const trace *tr, const trace_ev *reg)
-{
-    unsigned long long c, rc;
-    const trace_ev *rv;
-
-    if (!trace_word(reg, "cookie", &c))
-        return NULL;
-    for (rv = trace_next_of(tr, reg, "com_revoke", tr->cand_pid); rv;
-         rv = trace_next_of(tr, rv, "com_revoke", tr->cand_pid))
-        if (trace_word(rv, "cookie", &rc) && rc == c)
-            return rv;
     return NULL;
 }
 
@@ -94,7 +72,7 @@ static const trace_ev *revoke_instance_held(const trace *tr, const char *clsid, 
     for (i = 0; i < tr->nevs && tr->evs[i].t < t - TRACE_CLOCK_SLOP_MS; i++) {
         const trace_ev *e = &tr->evs[i];
 
-        if (trace_is(e, "cli_activate") && trace_flag(e, "ok") && !strcasecmp(revoke_clsid(e), clsid))
+        if (trace_is(e, "cli_activate") && trace_flag(e, "ok") && !strcasecmp(trace_clsid(e), clsid))
             held = e;
     }
     for (i = held ? (size_t)(held - tr->evs) + 1 : tr->nevs; i < tr->nevs && tr->evs[i].t <= t + TRACE_CLOCK_SLOP_MS;
@@ -163,13 +141,13 @@ void judge_com_revoke_not_early(const trace *tr, const config *cfg, verdict *v)
     for (rv = trace_next_of(tr, NULL, "com_revoke", tr->cand_pid); rv;
          rv = trace_next_of(tr, rv, "com_revoke", tr->cand_pid)) {
         reg = revoke_reg_of(tr, rv);
-        held = reg ? revoke_instance_held(tr, revoke_clsid(reg), rv->t) : NULL;
+        held = reg ? revoke_instance_held(tr, trace_clsid(reg), rv->t) : NULL;
         lock = revoke_lock_held(tr, rv->t);
         n++;
         if (held) {
             verdict_event(v, rv, "cookie", "result", NULL);
             verdict_raise(v, VERDICT_FAIL, "The class object %s was revoked (seq %lld) while the client still held an "
-                          "instance of it (activated at seq %lld, not yet released).", revoke_clsid(reg), rv->seq,
+                          "instance of it (activated at seq %lld, not yet released).", trace_clsid(reg), rv->seq,
                           held->seq);
         } else if (lock) {
             verdict_event(v, rv, "cookie", "result", NULL);
@@ -191,7 +169,7 @@ void judge_com_revoke_not_early(const trace *tr, const config *cfg, verdict *v)
 static void revoke_judge_idle_reg(const trace *tr, verdict *v, const trace_ev *idle, const trace_ev *reg,
                                   double limit, double *worst)
 {
-    const trace_ev *rv = revoke_of(tr, reg), *last = rules_last_seen(tr);
+    const trace_ev *rv = trace_revoke_of(tr, reg), *last = rules_last_seen(tr);
     double d;
 
     if (rv) {
@@ -203,7 +181,7 @@ static void revoke_judge_idle_reg(const trace *tr, verdict *v, const trace_ev *i
         }
         if (!verdict_within(d, limit))
             verdict_raise(v, VERDICT_FAIL, "The class object %s was revoked %.7g ms after the client released "
-                          "everything; an idle server must revoke within %.7g ms.", revoke_clsid(reg), d, limit);
+                          "everything; an idle server must revoke within %.7g ms.", trace_clsid(reg), d, limit);
         return;
     }
     verdict_event(v, reg, "clsid", "cookie", NULL);
@@ -217,11 +195,11 @@ static void revoke_judge_idle_reg(const trace *tr, verdict *v, const trace_ev *i
         verdict_note(verdict_timing(v, "last release to the end of the watch, without a revocation", d, limit, idle,
                                     last), "a lower bound: the class object was never revoked");
         verdict_raise(v, VERDICT_FAIL, "The class object %s was never revoked after the client released everything "
-                      "(%s %.7g ms later); an idle server must revoke within %.7g ms.", revoke_clsid(reg),
+                      "(%s %.7g ms later); an idle server must revoke within %.7g ms.", trace_clsid(reg),
                       rules_why_ended(tr), d, limit);
     } else {
         verdict_raise(v, VERDICT_ERROR, "The watch ended %.7g ms after the last release (%s), before %s was revoked "
-                      "and before the %.7g ms limit.", d, rules_why_ended(tr), revoke_clsid(reg), limit);
+                      "and before the %.7g ms limit.", d, rules_why_ended(tr), trace_clsid(reg), limit);
     }
 }
 
@@ -406,11 +384,8 @@ void judge_com_revoke_all(const trace *tr, const config *cfg, verdict *v)
     end = tr->proc_end;
     how = end ? json_string_value(json_object_get(end->obj, "how")) : NULL;
     if (!end) {
-        if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
-            verdict_say(v, VERDICT_NA, "The process did not exit during the run, so no exit was there to judge.");
-        else
-            verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before the process exited, so the rule could not be "
-                        "judged.", rules_why_ended(tr));
+        rules_unexercised(tr, v, "The process did not exit during the run, so no exit was there to judge.",
+                          "the process exited", "the rule could not be judged");
         return;
     }
     verdict_event(v, end, "code", "how", "detail", NULL);
@@ -426,7 +401,7 @@ void judge_com_revoke_all(const trace *tr, const config *cfg, verdict *v)
     }
     for (; reg; reg = revoke_next_ok_reg(tr, reg)) {
         n++;
-        rv = revoke_of(tr, reg);
+        rv = trace_revoke_of(tr, reg);
         if (!trace_has(reg, "cookie")) {
             verdict_event(v, reg, "clsid", "cookie", NULL);
             verdict_raise(v, VERDICT_ERROR, "The cookie of the registration at seq %lld is not visible, so its "
@@ -434,7 +409,7 @@ void judge_com_revoke_all(const trace *tr, const config *cfg, verdict *v)
         } else if (!rv || rv->t > end->t + TRACE_CLOCK_SLOP_MS) {
             verdict_event(v, reg, "clsid", "cookie", NULL);
             verdict_raise(v, VERDICT_FAIL, "The class object %s (registered at seq %lld) was never revoked before the "
-                          "process exited (seq %lld).", revoke_clsid(reg), reg->seq, end->seq);
+                          "process exited (seq %lld).", trace_clsid(reg), reg->seq, end->seq);
         } else if (!last_rv || rv->seq > last_rv->seq) {
             last_rv = rv;
         }

@@ -126,11 +126,9 @@ void judge_svc_stopped_exit_code(const trace *tr, const config *cfg, verdict *v)
         else if (tr->proc_end)
             verdict_say(v, VERDICT_ERROR, "The process was killed by the harness or the SCM before it reported "
                         "STOPPED, so its exit codes could not be judged.");
-        else if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
-            verdict_say(v, VERDICT_NA, "The service was not stopped in this run.");
         else
-            verdict_say(v, VERDICT_ERROR, "The watch ended before the service stopped (%s), so its exit codes could "
-                        "not be judged.", rules_why_ended(tr));
+            rules_unexercised(tr, v, "The service was not stopped in this run.", "the service stopped",
+                              "its exit codes could not be judged");
         return;
     }
     req = trace_stop_request(tr, -INFINITY, stopped);
@@ -172,26 +170,18 @@ static void stop_check_controls(const trace *tr, const config *cfg, verdict *v, 
 {
     (void)tr;
     (void)cfg;
-    if (!s->controls)
-        return;
-    verdict_event(v, s->e, "state", "controls", NULL);
-    verdict_raise(v, VERDICT_WARN, "The %s report at seq %lld accepts controls 0x%llx; a stopping or stopped "
-                  "service should accept none, or a controller would offer a stop it cannot honour.",
-                  trace_state_name(s->state), s->e->seq, (unsigned long long)s->controls);
+    rules_raise_controls(v, s, VERDICT_WARN, "a stopping or stopped service should accept none, or a controller "
+                         "would offer a stop it cannot honour.");
 }
 
 /* svc.stopped.no-controls — Stopping and stopped reports accept no controls. */
 void judge_svc_stopped_no_controls(const trace *tr, const config *cfg, verdict *v)
 {
-    size_t n;
+    static const rules_each each = { stop_is_stopping, stop_check_controls,
+                                     "The service never reported STOP_PENDING or STOPPED.",
+                                     "No STOP_PENDING or STOPPED report", "accepts a control." };
 
-    if (!rules_need_main(tr, v))
-        return;
-    n = rules_each_report(tr, cfg, v, stop_is_stopping, stop_check_controls);
-    if (!n)
-        verdict_say(v, VERDICT_NA, "The service never reported STOP_PENDING or STOPPED.");
-    else if (!v->set)
-        verdict_say(v, VERDICT_PASS, "No STOP_PENDING or STOPPED report (%zu in all) accepts a control.", n);
+    rules_judge_each_report(tr, cfg, v, &each);
 }
 
 static int stop_is_service_call(const trace_ev *e)
@@ -239,12 +229,9 @@ void judge_svc_stopped_last(const trace *tr, const config *cfg, verdict *v)
         return;
     stopped = trace_first_state(tr, TRACE_STOPPED);
     if (!stopped) {
-        if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
-            verdict_say(v, VERDICT_NA, "The service never reported STOPPED, so nothing could follow it "
-                        "(svc.stopped.exit-code judges a missing STOPPED).");
-        else
-            verdict_say(v, VERDICT_ERROR, "The watch ended before the service reported STOPPED (%s), so the rule "
-                        "could not be judged.", rules_why_ended(tr));
+        rules_unexercised(tr, v, "The service never reported STOPPED, so nothing could follow it "
+                          "(svc.stopped.exit-code judges a missing STOPPED).", "the service reported STOPPED",
+                          "the rule could not be judged");
         return;
     }
     verdict_event(v, stopped->e, "state", NULL);

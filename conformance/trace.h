@@ -30,6 +30,15 @@ enum { TRACE_SHAPE_SERVICE, TRACE_SHAPE_EMBEDDING, TRACE_SHAPE_USER };
 /* Traces written before hooks existed recorded exactly these families. */
 #define TRACE_HOOKS_LEGACY (TRACE_HOOK_SERVICE | TRACE_HOOK_WAITS | TRACE_HOOK_DEBUGSTR | TRACE_HOOK_CONTROLLER)
 
+/* Keys of the header's limits: what a trace's source is known not to do. lockserver: its class-factory proxy does
+ * not forward LockServer to the server; runas: RunAs identity is not enforced; rot_allow_any_client:
+ * ROTFLAGS_ALLOWANYCLIENT is not policed; class_suspend: class objects are not suspended when
+ * CoReleaseServerProcess reaches zero. */
+#define TRACE_LIMIT_LOCKSERVER "lockserver"
+#define TRACE_LIMIT_RUNAS "runas"
+#define TRACE_LIMIT_ROT_ALLOW_ANY_CLIENT "rot_allow_any_client"
+#define TRACE_LIMIT_CLASS_SUSPEND "class_suspend"
+
 /* COM constants the rules test bits of */
 #define TRACE_CLSCTX_LOCAL_SERVER 0x4
 #define TRACE_REGCLS_SUSPENDED 0x4
@@ -107,6 +116,7 @@ int trace_hr_ok(const trace_ev *e, const char *key);
 int trace_reg_ok(const trace_ev *reg);
 double trace_ctl_sent(const trace_ev *e);
 const char *trace_reg_str(const json_t *item, const char *key);
+const char *trace_clsid(const trace_ev *e);
 
 /* trace_query.c: questions over a built trace */
 const trace_ev *trace_next_of(const trace *tr, const trace_ev *after, const char *ev, long long pid);
@@ -122,6 +132,8 @@ const trace_status *trace_first_state(const trace *tr, long long state);
 const trace_ev *trace_stop_request(const trace *tr, double from, const trace_status *stopped);
 int trace_controls_at(const trace *tr, double t, long long *controls);
 int trace_installed_type(const trace *tr, long long *type);
+const trace_ev *trace_revoke_of(const trace *tr, const trace_ev *reg);
+const char *trace_limit(const trace *tr, const char *key);
 
 /* trace_model.c: the candidate found, its reports and its end indexed */
 void trace_model_build(trace *tr);

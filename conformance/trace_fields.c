@@ -99,3 +99,11 @@ const char *trace_reg_str(const json_t *item, const char *key)
 
     return s && *s ? s : NULL;
 }
+
+/* The CLSID an event names (com_register, cli_activate), or "?" when it names none, for messages and matching. */
+const char *trace_clsid(const trace_ev *e)
+{
+    const char *s = e ? json_string_value(json_object_get(e->obj, "clsid")) : NULL;
+
+    return s ? s : "?";
+}

@@ -160,20 +160,41 @@ static const load_spec *load_find_spec(const char *ev)
     return NULL;
 }
 
+static int load_is_array(const json_t *v)
+{
+    return json_is_array(v);
+}
+
+static int load_is_object(const json_t *v)
+{
+    return json_is_object(v);
+}
+
+/* A header field the format lets a source leave out; present, it must be of its kind (is_kind), or the trace is
+ * unusable, since a misread header would judge the run as the wrong kind of run. Returns 0 only for a bad field;
+ * *field is NULL when it is absent. */
+static int load_optional(trace *tr, const json_t *o, const char *key, int (*is_kind)(const json_t *),
+                         const char *must, const json_t **field)
+{
+    *field = json_object_get(o, key);
+    if (!*field || is_kind(*field))
+        return 1;
+    load_fail(tr, "the header's %s must be %s", key, must);
+    return 0;
+}
+
 /* A header without hooks comes from a source older than the COM events, which recorded the legacy families;
  * names this engine does not know are ignored, as the format grows by adding. */
 static int load_hooks(trace *tr, const json_t *o)
 {
-    const json_t *hooks = json_object_get(o, "hooks"), *h;
+    const json_t *hooks, *h;
     size_t i;
 
     tr->hooks = TRACE_HOOKS_LEGACY;
+    if (!load_optional(tr, o, "hooks", load_is_array, "an array of event family names", &hooks))
+        return 0;
     if (!hooks)
         return 1;
-    if (!json_is_array(hooks)) {
-        load_fail(tr, "the header's hooks must be an array of event family names");
-        return 0;
-    }
     tr->hooks = 0;
     tr->hooks_given = 1;
     json_array_foreach(hooks, i, h) {
@@ -191,16 +212,14 @@ static int load_hooks(trace *tr, const json_t *o)
  * kind of run, so it makes the trace unusable, as a bad hooks does. Other keys of run are free. */
 static int load_run(trace *tr, const json_t *o)
 {
-    const json_t *run = json_object_get(o, "run"), *shape;
+    const json_t *run, *shape;
     char names[128];
 
     tr->shape = TRACE_SHAPE_SERVICE;
+    if (!load_optional(tr, o, "run", load_is_object, "an object", &run))
+        return 0;
     if (!run)
         return 1;
-    if (!json_is_object(run)) {
-        load_fail(tr, "the header's run must be an object");
-        return 0;
-    }
     shape = json_object_get(run, "shape");
     if (!shape)
         return 1;
@@ -212,6 +231,26 @@ static int load_run(trace *tr, const json_t *o)
     }
     tr->shape = trace_shape_parse(json_string_value(shape));
     tr->shape_given = 1;
+    return 1;
+}
+
+/* The limits object names what the trace's source is known not to do, a sentence each, for the rules to quote
+ * when they could not exercise something; keys this engine does not know are kept unread, as the format grows. */
+static int load_limits(trace *tr, const json_t *o)
+{
+    const json_t *limits, *sentence;
+    const char *key;
+
+    if (!load_optional(tr, o, "limits", load_is_object, "an object of sentences", &limits))
+        return 0;
+    if (!limits)
+        return 1;
+    json_object_foreach((json_t *)limits, key, sentence) {
+        if (!json_is_string(sentence)) {
+            load_fail(tr, "the header's limits must be an object of sentences (\"%s\" is not a string)", key);
+            return 0;
+        }
+    }
     return 1;
 }
 
@@ -238,7 +277,7 @@ static int load_check_header(trace *tr, json_t *o)
                   "(it reads svccert-trace/1)", schema);
         return 0;
     }
-    if (!load_hooks(tr, o) || !load_run(tr, o))
+    if (!load_hooks(tr, o) || !load_run(tr, o) || !load_limits(tr, o))
         return 0;
     cand = json_object_get(o, "candidate");
     if (json_is_string(json_object_get(cand, "service_name")))

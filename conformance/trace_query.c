@@ -208,3 +208,27 @@ int trace_installed_type(const trace *tr, long long *type)
         *type = tr->service_type;
     return tr->has_service_type;
 }
+
+/* The candidate's first revocation of reg's cookie after it; NULL also when the cookie is not visible. */
+const trace_ev *trace_revoke_of(const trace *tr, const trace_ev *reg)
+{
+    unsigned long long c, rc;
+    const trace_ev *rv;
+
+    if (!trace_word(reg, "cookie", &c))
+        return NULL;
+    for (rv = trace_next_of(tr, reg, "com_revoke", tr->cand_pid); rv;
+         rv = trace_next_of(tr, rv, "com_revoke", tr->cand_pid))
+        if (trace_word(rv, "cookie", &rc) && rc == c)
+            return rv;
+    return NULL;
+}
+
+/* The sentence with which the trace's source declares the limit `key` (TRACE_LIMIT_*), or NULL when it declares
+ * none: the engine knows no source, so what a source cannot do reaches a verdict only through its header. */
+const char *trace_limit(const trace *tr, const char *key)
+{
+    const char *s = json_string_value(json_object_get(json_object_get(tr->header, "limits"), key));
+
+    return s && *s ? s : NULL;
+}
