@@ -50,6 +50,9 @@ int rules_need_hooks(const trace *tr, verdict *v, unsigned need);
 int rules_need_candidate(const trace *tr, verdict *v);
 const char *rules_shape_phrase(const trace *tr);
 int rules_need_service_run(const trace *tr, verdict *v, const char *what);
+const char *rules_limit_clause(const trace *tr, const char *key, char *buf, size_t len);
+void rules_note_failed_call(const trace *tr, verdict *v, const trace_ev *e, const char *call, const char *key,
+                            const char *consequence);
 
 /* rules_atl.c */
 void judge_atl_run_order(const trace *tr, const config *cfg, verdict *v);

@@ -1,6 +1,7 @@
 /* What several rules need alike: shape, ServiceMain and hook preconditions, and where the watch ended. */
 #include "rules.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* How a run that drove an EXE server drove it, as a phrase for messages. */
@@ -202,4 +203,32 @@ int rules_need_candidate(const trace *tr, verdict *v)
     verdict_say(v, VERDICT_ERROR, "The candidate's process could not be identified (%s), so this rule could not be "
                 "judged.", tr->cand_why);
     return 0;
+}
+
+/* The clause a message adds when the trace's source declares the limit `key`: "; the source says: <sentence>",
+ * or "" when it declares none, so that a message states only what the trace shows. */
+const char *rules_limit_clause(const trace *tr, const char *key, char *buf, size_t len)
+{
+    const char *sentence = trace_limit(tr, key);
+
+    if (!sentence)
+        return "";
+    snprintf(buf, len, "; the source says: %s", sentence);
+    return buf;
+}
+
+/* Notes on e's evidence that a call the rule relies on failed, so part of the rule was not exercised: the HRESULT
+ * the trace shows, and the source's own word on why when its header declares the limit `key`. */
+void rules_note_failed_call(const trace *tr, verdict *v, const trace_ev *e, const char *call, const char *key,
+                            const char *consequence)
+{
+    unsigned long long hr;
+    char hrtext[32] = "", clause[512];
+
+    if (trace_word(e, "hr", &hr))
+        snprintf(hrtext, sizeof hrtext, "hr 0x%08llx", hr);
+    else
+        snprintf(hrtext, sizeof hrtext, "hr not visible");
+    verdict_note(verdict_event(v, e, "lock", "ok", "hr", NULL), "%s failed (%s%s): %s", call, hrtext,
+                 rules_limit_clause(tr, key, clause, sizeof clause), consequence);
 }

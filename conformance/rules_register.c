@@ -255,7 +255,11 @@ void judge_com_runas_identity(const trace *tr, const config *cfg, verdict *v)
         return;
     }
     if (!failed) {
-        verdict_say(v, VERDICT_NA, "No class registration failed in this run.");
+        if (trace_limit(tr, TRACE_LIMIT_RUNAS))
+            verdict_say(v, VERDICT_NA, "No class registration failed in this run (the source says: %s): the failure "
+                        "a wrong RunAs identity causes was not exercised.", trace_limit(tr, TRACE_LIMIT_RUNAS));
+        else
+            verdict_say(v, VERDICT_NA, "No class registration failed in this run.");
         return;
     }
     verdict_event(v, failed, "clsid", "context", "flags", "result", NULL);

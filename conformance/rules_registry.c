@@ -204,6 +204,10 @@ void judge_rot_allow_any_client(const trace *tr, const config *cfg, verdict *v)
                     "be looked for.");
         return;
     }
+    /* a source that lets every such registration through shows nothing by its answer: the registry decides */
+    if (trace_limit(tr, TRACE_LIMIT_ROT_ALLOW_ANY_CLIENT))
+        verdict_note(verdict_fact(v), "the source says: %s; the call is judged against the registry the candidate "
+                     "left, not by the source's answer", trace_limit(tr, TRACE_LIMIT_ROT_ALLOW_ANY_CLIENT));
     if (registry_rot_allowed(tr, exe, why, sizeof why, registry_fact(v, tr)))
         verdict_say(v, VERDICT_PASS, "The candidate registered %d object%s with ROTFLAGS_ALLOWANYCLIENT, and its "
                     "AppID has LocalService or RunAs and is named by HKCR\\AppID\\%s.", n, n == 1 ? "" : "s", exe);

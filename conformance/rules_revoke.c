@@ -108,8 +108,8 @@ static int revoke_lock_note(const trace *tr, verdict *v)
             failed = lk;
     }
     if (failed)
-        verdict_note(verdict_event(v, failed, "lock", "ok", "hr", NULL), "LockServer(TRUE) failed (Wine 8's "
-                     "proxy returns E_NOTIMPL): the lock half of this rule was not exercised");
+        rules_note_failed_call(tr, v, failed, "LockServer(TRUE)", TRACE_LIMIT_LOCKSERVER,
+                               "the lock half of this rule was not exercised");
     else
         verdict_note(verdict_fact(v), "the client made no LockServer(TRUE) call: the lock half of this rule was not "
                      "exercised");
@@ -255,6 +255,9 @@ void judge_com_revoke_when_idle(const trace *tr, const config *cfg, verdict *v)
         return;
     }
     verdict_event(v, idle, "instance", "remaining", NULL);
+    if (trace_limit(tr, TRACE_LIMIT_CLASS_SUSPEND))
+        verdict_note(verdict_fact(v), "the source says: %s; whether COM stopped new activations from reaching this "
+                     "server once it was idle was not exercised", trace_limit(tr, TRACE_LIMIT_CLASS_SUSPEND));
     for (; reg; reg = revoke_next_ok_reg(tr, reg))
         revoke_judge_idle_reg(tr, v, idle, reg, cfg->revoke_after_idle_ms, &worst);
     revoke_judge_idle_exit(tr, v, idle, cfg->revoke_after_idle_ms);
