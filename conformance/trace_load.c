@@ -12,6 +12,7 @@ enum { LOAD_INT = 1, LOAD_NUM, LOAD_STR, LOAD_FLAG, LOAD_OBJ, LOAD_HEX, LOAD_WOR
 #define LOAD_NULL 0x100     /* the field may be null */
 #define LOAD_OPT 0x200      /* the field may be absent */
 #define LOAD_TYPE 0xff
+#define LOAD_CHUNK 65536  /* bytes a file read asks for at least */
 
 typedef struct load_field {
     const char *name;
@@ -422,12 +423,20 @@ void trace_load_file(trace *tr, const char *path)
 
     if (f) {
         for (;;) {
-            if (len + 65536 + 1 > cap) {
-                char *t = realloc(text, cap = (len + 65536 + 1) * 2);
+            if (len + LOAD_CHUNK + 1 > cap) {
+                size_t ncap = (len + LOAD_CHUNK + 1) * 2;
+                char *t = realloc(text, ncap);
 
-                if (!t)
-                    break;
+                /* a trace cut where memory ran out would read as a run that stopped there: refuse it */
+                if (!t) {
+                    memset(tr, 0, sizeof *tr);
+                    load_fail(tr, "out of memory reading the trace file %s (after %zu bytes)", path, len);
+                    fclose(f);
+                    free(text);
+                    return;
+                }
                 text = t;
+                cap = ncap;
             }
             n = fread(text + len, 1, cap - len - 1, f);
             len += n;
