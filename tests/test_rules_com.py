@@ -2,10 +2,9 @@
 COM service and for a plain EXE server."""
 import pytest
 
-from rules_util import (ACCEPT_SHUTDOWN, ACCEPT_STOP, ALL_HOOKS, APPID, CLSID, CO_E_WRONG_SERVER_IDENTITY,
-                        EOAC_APPID, EOAC_ACCESS_CONTROL, REGCLS_SUSPENDED, ROTFLAGS_ALLOWANYCLIENT, RUNNING,
-                        START_PENDING, STOP, STOPPED, ComTrace, com_exe, com_service, evidence_seqs, rule,
-                        rules_md_ids, timing)
+from rules_util import (ACCEPT_STOP, ALL_HOOKS, APPID, CLSID, CO_E_WRONG_SERVER_IDENTITY, EOAC_APPID,
+                        EOAC_ACCESS_CONTROL, REGCLS_SUSPENDED, ROTFLAGS_ALLOWANYCLIENT, RUNNING, START_PENDING, STOPPED,
+                        ComTrace, com_exe, com_service, rule, rules_md_ids, timing)
 
 COM_IDS = [i for i in rules_md_ids() if not i.startswith("svc.")]
 LEGACY = ["service", "waits", "debugstr", "controller"]

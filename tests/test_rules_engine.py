@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from rules_util import (ALL_HOOKS, CTL, LIB, RUNNING, START_PENDING, STOPPED, WORKER, Trace, good_service, judge_file, judge_text,
-                        rule, rules_json, rules_md_ids)
+from rules_util import (ALL_HOOKS, CTL, LIB, RUNNING, START_PENDING, STOPPED, WORKER, Trace, booted, good_service,
+                        judge_file, judge_text, judged, rule, rules_json, rules_md_ids)
 
 SVC_IDS = [i for i in rules_md_ids() if i.startswith("svc.")]
 DEFAULTS = {"handler_register_ms": 100, "init_threshold_ms": 1000, "wait_hint_slack_ms": 250,
@@ -301,15 +301,14 @@ def test_a_trace_without_candidate_is_an_error_for_every_rule_but_the_dispatcher
 
 def test_an_estimated_time_is_read_as_the_next_printed_time():
     """Wine prints a process's exit without a time; an idle process is printed late, so t_next counts."""
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     tr.status(20, RUNNING, controls=1)
     tr.ctl_control(2000, 1, elapsed_ms=1)
     stopped = tr.status(2010, STOPPED)
     ex = tr.process_exit(2011, how="exit")
     ex.update(t_est=True, t_next=10011)
     tr.end(10020)
-    r = rule(tr.judge(), "svc.stopped.last")
+    r = judged(tr, "svc.stopped.last")
     assert r["verdict"] == "fail"
     t = [e for e in r["evidence"] if "measured_ms" in e][0]
     assert (t["from_seq"], t["to_seq"], t["measured_ms"]) == (stopped["seq"], ex["seq"], 8001)
@@ -321,7 +320,7 @@ def test_a_failed_controller_makes_the_run_incomplete():
     tr = Trace()
     tr.harness(0, "controller_failed", "the controller ended with status 1")
     tr.end(0, reason="complete")
-    r = rule(tr.judge(), "svc.dispatcher")
+    r = judged(tr, "svc.dispatcher")
     assert r["verdict"] == "error"
     assert "controller failed" in r["message"]
 
