@@ -33,7 +33,6 @@ const char *rules_why_ended(const trace *tr);
 #define RULES_NO_LIMIT (-1.0)
 int rules_absence_is_fault(const trace *tr, double waited_ms, double limit_ms);
 const trace_status *rules_next_status(const trace *tr, const trace_status *s);
-void rules_cite_reports(verdict *v, const trace_status *first, const trace_status *last);
 typedef int (*rules_pick)(long long state);
 typedef void (*rules_check)(const trace *tr, const config *cfg, verdict *v, const trace_status *s);
 typedef struct rules_each {
@@ -48,9 +47,7 @@ void rules_raise_controls(verdict *v, const trace_status *s, int kind, const cha
 void rules_unexercised(const trace *tr, verdict *v, const char *na, const char *point, const char *what);
 int rules_need_hooks(const trace *tr, verdict *v, unsigned need);
 int rules_need_candidate(const trace *tr, verdict *v);
-const char *rules_shape_phrase(const trace *tr);
 int rules_need_service_run(const trace *tr, verdict *v, const char *what);
-const char *rules_limit_clause(const trace *tr, const char *key, char *buf, size_t len);
 void rules_note_failed_call(const trace *tr, verdict *v, const trace_ev *e, const char *call, const char *key,
                             const char *consequence);
 

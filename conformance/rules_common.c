@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* How a run that drove an EXE server drove it, as a phrase for messages. */
-const char *rules_shape_phrase(const trace *tr)
+static const char *common_shape_phrase(const trace *tr)
 {
     return tr->shape == TRACE_SHAPE_USER ? "the user shape: the harness started it directly, as a user would" :
            "the embedding shape: COM launched it with -Embedding for an activation";
@@ -18,7 +18,7 @@ int rules_need_service_run(const trace *tr, verdict *v, const char *what)
     if (tr->shape == TRACE_SHAPE_SERVICE)
         return 1;
     verdict_say(v, VERDICT_NA, "This run drove an EXE COM server (%s), not a service under the SCM, so %s does not "
-                "apply.", rules_shape_phrase(tr), what);
+                "apply.", common_shape_phrase(tr), what);
     return 0;
 }
 
@@ -92,7 +92,7 @@ const trace_status *rules_next_status(const trace *tr, const trace_status *s)
 }
 
 /* A pass over many reports cites the first and the last it looked at. */
-void rules_cite_reports(verdict *v, const trace_status *first, const trace_status *last)
+static void common_cite_reports(verdict *v, const trace_status *first, const trace_status *last)
 {
     verdict_event(v, first ? first->e : NULL, "state", "controls", "checkpoint", "wait_hint", NULL);
     if (last != first)
@@ -117,7 +117,7 @@ static size_t common_each_report(const trace *tr, const config *cfg, verdict *v,
         check(tr, cfg, v, s);
     }
     if (n && !v->set)
-        rules_cite_reports(v, first, last);
+        common_cite_reports(v, first, last);
     return n;
 }
 
@@ -207,7 +207,7 @@ int rules_need_candidate(const trace *tr, verdict *v)
 
 /* The clause a message adds when the trace's source declares the limit `key`: "; the source says: <sentence>",
  * or "" when it declares none, so that a message states only what the trace shows. */
-const char *rules_limit_clause(const trace *tr, const char *key, char *buf, size_t len)
+static const char *common_limit_clause(const trace *tr, const char *key, char *buf, size_t len)
 {
     const char *sentence = trace_limit(tr, key);
 
@@ -230,5 +230,5 @@ void rules_note_failed_call(const trace *tr, verdict *v, const trace_ev *e, cons
     else
         snprintf(hrtext, sizeof hrtext, "hr not visible");
     verdict_note(verdict_event(v, e, "lock", "ok", "hr", NULL), "%s failed (%s%s): %s", call, hrtext,
-                 rules_limit_clause(tr, key, clause, sizeof clause), consequence);
+                 common_limit_clause(tr, key, clause, sizeof clause), consequence);
 }

@@ -21,9 +21,11 @@ typedef struct load_field {
 
 /* The events the rules read and the fields they rely on; other event types are skipped unread,
  * as the format asks, so a newer harness can add events without breaking old engines. */
+#define LOAD_MAX_FIELDS 8   /* the most any event needs checked (status) */
+
 typedef struct load_spec {
     const char *ev;
-    load_field fields[9];
+    load_field fields[LOAD_MAX_FIELDS + 1];     /* ended by an empty name */
 } load_spec;
 
 static const load_spec load_specs[] = {

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define QUERY_EMBEDDING "embedding"     /* the word after - or / that COM puts on a server's command line */
+
 /* The next event of type ev after `after` (NULL: from the start), of process pid (any when pid < 0). */
 const trace_ev *trace_next_of(const trace *tr, const trace_ev *after, const char *ev, long long pid)
 {
@@ -30,8 +32,9 @@ int trace_is_embedding(const trace *tr)
     const char *p;
 
     for (p = cmd; p && *p; p++)
-        if ((*p == '-' || *p == '/') && (p == cmd || query_is_boundary(p[-1])) && !strncasecmp(p + 1, "embedding", 9) &&
-            query_is_boundary(p[10]))
+        if ((*p == '-' || *p == '/') && (p == cmd || query_is_boundary(p[-1])) &&
+            !strncasecmp(p + 1, QUERY_EMBEDDING, sizeof QUERY_EMBEDDING - 1) &&
+            query_is_boundary(p[sizeof QUERY_EMBEDDING]))
             return 1;
     return 0;
 }
