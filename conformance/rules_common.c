@@ -52,20 +52,24 @@ const trace_ev *rules_last_seen(const trace *tr)
 
 /* The one test of every rule for an observation it waited for and never saw: is the absence the candidate's fault
  * (fail) or the run's (error)? As LTP tells TFAIL (the product broke) from TBROK (the test could not run), an
- * absence is the candidate's only when the candidate had its whole chance to make the observation:
- *   - its process ended by itself (an exit or a crash, not a kill): nothing more could come; or
- *   - for a rule without a time limit (limit_ms < 0): the harness played its whole scenario, its shutdown
- *     included, and lost nothing (tr->complete: end reason "complete", no log_truncated, log_lost,
- *     bad_ctl_record or controller_failed); or
- *   - for a rule with a time limit: the watch outlasted it (waited_ms > limit_ms), so what was due is late
- *     whatever came after. A scenario that ended before the limit did not give the candidate its time.
+ * absence is the candidate's only when the candidate had its whole chance to make the observation and the trace
+ * would show it:
+ *   - for a rule with a time limit, the watch outlasted it (waited_ms > limit_ms): what was due is late whatever
+ *     came after (the evidence calls the measure a lower bound); else
+ *   - no part of the log is lost (no log_truncated, log_lost, bad_ctl_record or controller_failed: the
+ *     observation could be in what was lost), and
+ *   - its process ended by itself (an exit or a crash, not a kill): nothing more could come; or, for a rule
+ *     without a time limit (limit_ms < 0), the harness played its whole scenario, its shutdown included
+ *     (tr->complete). A scenario that ended before a rule's limit did not give the candidate its time.
  * Everything else is the run's: the trace cut at the harness's deadline, on a harness error, without an end line,
  * with part of the log lost, or the process killed before the point the rule waited for. */
 int rules_absence_is_fault(const trace *tr, double waited_ms, double limit_ms)
 {
-    if (tr->proc_end_natural)
+    if (limit_ms >= 0 && waited_ms > limit_ms)
         return 1;
-    return limit_ms < 0 ? tr->complete : waited_ms > limit_ms;
+    if (tr->trouble)
+        return 0;
+    return tr->proc_end_natural || (limit_ms < 0 && tr->complete);
 }
 
 /* How the watch on the candidate ended, as a phrase for messages. */
@@ -73,6 +77,8 @@ const char *rules_why_ended(const trace *tr)
 {
     const json_t *action = tr->trouble ? json_object_get(tr->trouble->obj, "action") : NULL;
 
+    if (tr->proc_end && tr->proc_end_natural && tr->trouble)
+        return "the process ended, but part of the log was lost";
     if (tr->proc_end)
         return tr->proc_end_natural ? "the process ended" : "the process was killed by the harness or the SCM";
     if (!strcmp(tr->end_reason, "deadline"))

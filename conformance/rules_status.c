@@ -136,7 +136,8 @@ void judge_svc_idle_checkpoint_zero(const trace *tr, const config *cfg, verdict 
 {
     static const rules_each each = { status_is_settled, status_check_idle,
                                      "The service made no report in RUNNING, PAUSED or STOPPED.",
-                                     "Every report in RUNNING, PAUSED or STOPPED", "has checkpoint 0 and wait hint 0." };
+                                     "Every report in RUNNING, PAUSED or STOPPED",
+                                     "has checkpoint 0 and wait hint 0." };
 
     rules_judge_each_report(tr, cfg, v, &each);
 }

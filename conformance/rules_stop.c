@@ -119,7 +119,10 @@ void judge_svc_stopped_exit_code(const trace *tr, const config *cfg, verdict *v)
     stopped = trace_first_state(tr, TRACE_STOPPED);
     if (!stopped) {
         verdict_event(v, rules_last_seen(tr), "reason", "code", "how", NULL);
-        if (tr->proc_end_natural)
+        if (!rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
+            verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before the service stopped, so its exit codes could "
+                        "not be judged.", rules_why_ended(tr));
+        else if (tr->proc_end_natural)
             verdict_say(v, VERDICT_FAIL, "The process ended (seq %lld) without reporting STOPPED; a service must "
                         "report STOPPED, with exit codes that say why, before its process ends.", tr->proc_end->seq);
         /* STOPPED is owed at the process's own end; a kill took that end away */
@@ -127,8 +130,7 @@ void judge_svc_stopped_exit_code(const trace *tr, const config *cfg, verdict *v)
             verdict_say(v, VERDICT_ERROR, "The process was killed by the harness or the SCM before it reported "
                         "STOPPED, so its exit codes could not be judged.");
         else
-            rules_unexercised(tr, v, "The service was not stopped in this run.", "the service stopped",
-                              "its exit codes could not be judged");
+            verdict_say(v, VERDICT_NA, "The service was not stopped in this run.");
         return;
     }
     req = trace_stop_request(tr, -INFINITY, stopped);

@@ -113,3 +113,16 @@ def test_stopped_never_reported_by_a_process_killed_at_the_end_of_a_complete_run
     tr.process_exit(2000, code=1, how="killed")
     tr.end(2100)
     assert rule(tr.judge(), "svc.stopped.exit-code")["verdict"] == "error"
+
+
+# an EXE server's exit code 0 after a failed registration is an observation, not an absence: it fails either way
+ABSENCES = [c for c in CASES if c[1] is not com_exe_failed_registration]
+
+
+@pytest.mark.parametrize("rule_id, story, natural, cut", ABSENCES, ids=[f"{c[0]}-{c[1].__name__}" for c in ABSENCES])
+def test_a_lost_log_is_the_runs_even_when_the_process_ended_by_itself(rule_id, story, natural, cut):
+    """What is missing may be in the part of the log that was lost."""
+    tr, t = story()
+    tr.harness(t - 5, "log_truncated", "the raw log ended early")
+    end_by_itself(tr, t, code=0)
+    assert rule(tr.judge(), rule_id)["verdict"] == "error"
