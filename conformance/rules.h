@@ -1,4 +1,4 @@
-/* The rule table's shape and every judge function: one function per rule, grouped by theme in rules_*.c. */
+/* The rule table's shape, the helpers rules share, and every judge (judge_<rule id>, in rules_<family>.c). */
 #ifndef SC_RULES_H
 #define SC_RULES_H
 
@@ -30,6 +30,7 @@ extern const size_t rules_count;
 int rules_need_main(const trace *tr, verdict *v);
 const trace_ev *rules_last_seen(const trace *tr);
 const char *rules_why_ended(const trace *tr);
+/* fail or error for an observation that never came: the one test, explained at its definition */
 #define RULES_NO_LIMIT (-1.0)
 int rules_absence_is_fault(const trace *tr, double waited_ms, double limit_ms);
 const trace_status *rules_next_status(const trace *tr, const trace_status *s);
