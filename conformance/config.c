@@ -1,4 +1,4 @@
-/* Reads the engine's configuration object and knows the default thresholds of RULES.md. */
+/* Reads the engine's configuration object and knows the default thresholds of docs/rules.md. */
 #include "config.h"
 #include "svcconform.h"
 #include "verdict.h"
@@ -110,9 +110,15 @@ json_t *config_thresholds_json(const config *c)
     json_t *o = json_object();
     size_t i;
 
-    for (i = 0; i < CONFIG_NTHRESHOLDS; i++)
-        json_object_set_new(o, config_thresholds[i].name,
-                            verdict_ms(*(const double *)((const char *)c + config_thresholds[i].offset)));
+    for (i = 0; i < CONFIG_NTHRESHOLDS && o; i++) {
+        json_t *ms = verdict_ms(*(const double *)((const char *)c + config_thresholds[i].offset));
+
+        /* a threshold missing from the result would read as a default: no result at all instead */
+        if (!ms || json_object_set_new(o, config_thresholds[i].name, ms)) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
     return o;
 }
 

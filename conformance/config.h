@@ -1,4 +1,4 @@
-/* The engine's settings: the timing thresholds of RULES.md, the controls expected at RUNNING, strictness. */
+/* The engine's settings: the timing thresholds of docs/rules.md, the controls expected at RUNNING, strictness. */
 #ifndef SC_CONFIG_H
 #define SC_CONFIG_H
 

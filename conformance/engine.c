@@ -12,10 +12,21 @@ void engine_set_err(char *err, size_t errlen, const char *msg)
         snprintf(err, errlen, "%s", msg);
 }
 
+/* Sets key to value (taken) in o; 0 when either could not be allocated, so a result is never written with a part
+ * silently missing. */
+int engine_put(json_t *o, const char *key, json_t *value)
+{
+    if (!o || !value) {
+        json_decref(value);
+        return 0;
+    }
+    return !json_object_set_new(o, key, value);
+}
+
 static json_t *engine_rule_info(const rules_entry *r)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b}", "id", r->id, "title", r->title, "kind", r->kind, "source",
-                     r->source, "seed", r->seed, "implemented", r->judge != NULL);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", r->id, "title", r->title, "kind", r->kind, "source",
+                     r->source->title, "url", r->source->url, "implemented", r->judge != NULL);
 }
 
 /* Runs one rule; an unusable trace or a missing judge is an error verdict, never a silent gap. */
@@ -33,13 +44,17 @@ static json_t *engine_run_rule(const rules_entry *r, const trace *tr, const conf
         r->judge(tr, cfg, &v);
     if (!v.set)
         verdict_say(&v, VERDICT_ERROR, "The rule engine reached no verdict for this rule (a defect of the engine).");
-    json_object_del(o, "implemented");
-    json_object_set_new(o, "verdict", json_string(verdict_name(v.kind)));
-    json_object_set_new(o, "message", json_string(v.message));
-    json_object_set(o, "evidence", v.evidence);
-    if (v.omitted)
-        json_object_set_new(o, "evidence_omitted", json_integer((json_int_t)v.omitted));
+    if (v.lost)
+        verdict_say(&v, VERDICT_ERROR, "The rule engine ran out of memory recording this rule's evidence, so its "
+                    "verdict could not be given.");
     *kind = v.kind;
+    json_object_del(o, "implemented");
+    if (!engine_put(o, "verdict", json_string(verdict_name(v.kind))) || !engine_put(o, "message",
+        json_string(v.message)) || json_object_set(o, "evidence", v.evidence) ||
+        (v.omitted && !engine_put(o, "evidence_omitted", json_integer((json_int_t)v.omitted)))) {
+        json_decref(o);
+        o = NULL;
+    }
     verdict_free(&v);
     return o;
 }
@@ -47,23 +62,22 @@ static json_t *engine_run_rule(const rules_entry *r, const trace *tr, const conf
 static json_t *engine_trace_info(const trace *tr)
 {
     json_t *o = json_object();
+    int ok;
 
-    if (tr->error[0]) {
-        json_object_set_new(o, "error", json_string(tr->error));
-        return o;
+    if (tr->error[0])
+        return engine_put(o, "error", json_string(tr->error)) ? o : NULL;
+    ok = !json_object_set(o, "schema", json_object_get(tr->header, "schema")) &&
+         engine_put(o, "shape", json_string(trace_shape_name(tr->shape))) &&
+         (!tr->service_name || engine_put(o, "service_name", json_string(tr->service_name))) &&
+         engine_put(o, "end_reason", json_string(tr->end_reason)) &&
+         engine_put(o, "complete", json_boolean(tr->complete)) &&
+         (tr->cand_pid ? engine_put(o, "candidate_pid", json_integer(tr->cand_pid)) :
+                         engine_put(o, "candidate_unknown", json_string(tr->cand_why))) &&
+         (!tr->service_main || engine_put(o, "service_main_tid", json_integer(tr->service_main->tid)));
+    if (!ok) {
+        json_decref(o);
+        return NULL;
     }
-    json_object_set(o, "schema", json_object_get(tr->header, "schema"));
-    json_object_set_new(o, "shape", json_string(trace_shape_name(tr->shape)));
-    if (tr->service_name)
-        json_object_set_new(o, "service_name", json_string(tr->service_name));
-    json_object_set_new(o, "end_reason", json_string(tr->end_reason));
-    json_object_set_new(o, "complete", json_boolean(tr->complete));
-    if (tr->cand_pid)
-        json_object_set_new(o, "candidate_pid", json_integer(tr->cand_pid));
-    else
-        json_object_set_new(o, "candidate_unknown", json_string(tr->cand_why));
-    if (tr->service_main)
-        json_object_set_new(o, "service_main_tid", json_integer(tr->service_main->tid));
     return o;
 }
 
@@ -74,7 +88,10 @@ json_t *engine_counts_json(const engine_counts *c)
     size_t i;
 
     for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        json_object_set_new(o, verdict_name(kinds[i]), json_integer((json_int_t)c->n[kinds[i]]));
+        if (!engine_put(o, verdict_name(kinds[i]), json_integer((json_int_t)c->n[kinds[i]]))) {
+            json_decref(o);
+            return NULL;
+        }
     return o;
 }
 
@@ -88,22 +105,28 @@ json_t *engine_result(const trace *tr, const config *cfg, engine_counts *counts)
     engine_counts c = { { 0 } };
     json_t *root, *rules;
     size_t i;
+    int ok;
 
     rules = json_array();
-    for (i = 0; i < rules_count; i++) {
+    ok = rules != NULL;
+    for (i = 0; i < rules_count && ok; i++) {
         int kind;
 
-        json_array_append_new(rules, engine_run_rule(&rules_table[i], tr, cfg, &kind));
+        ok = !json_array_append_new(rules, engine_run_rule(&rules_table[i], tr, cfg, &kind));
         c.n[kind]++;
     }
     root = json_object();
-    json_object_set_new(root, "verdict", json_string(engine_overall(&c, cfg->strict)));
-    json_object_set_new(root, "strict", json_boolean(cfg->strict));
-    json_object_set_new(root, "thresholds", config_thresholds_json(cfg));
-    json_object_set_new(root, "expect_controls", json_integer((json_int_t)cfg->expect_controls));
-    json_object_set_new(root, "trace", engine_trace_info(tr));
-    json_object_set_new(root, "rules", rules);
-    json_object_set_new(root, "counts", engine_counts_json(&c));
+    ok = ok && engine_put(root, "verdict", json_string(engine_overall(&c, cfg->strict))) &&
+         engine_put(root, "strict", json_boolean(cfg->strict)) &&
+         engine_put(root, "thresholds", config_thresholds_json(cfg)) &&
+         engine_put(root, "expect_controls", json_integer((json_int_t)cfg->expect_controls)) &&
+         engine_put(root, "trace", engine_trace_info(tr)) && engine_put(root, "rules", json_incref(rules)) &&
+         engine_put(root, "counts", engine_counts_json(&c));
+    json_decref(rules);
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
     if (counts)
         *counts = c;
     return root;
@@ -111,7 +134,7 @@ json_t *engine_result(const trace *tr, const config *cfg, engine_counts *counts)
 
 char *engine_dump(json_t *root, char *err, size_t errlen)
 {
-    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
     json_decref(root);
     if (!text)
@@ -119,55 +142,52 @@ char *engine_dump(json_t *root, char *err, size_t errlen)
     return text;
 }
 
-static char *engine_judge(trace *tr, const char *config_json, char *err, size_t errlen)
+/* Loads the trace with `load` (trace_load_text or trace_load_file) and judges it; src NULL is the caller's
+ * mistake, named by `what`, not a bad trace. */
+static char *engine_judge(void (*load)(trace *, const char *), const char *src, const char *what,
+                          const char *config_json, char *err, size_t errlen)
 {
-    char cerr[512] = "";
+    char cerr[512] = "", msg[128];
     json_t *root;
     config cfg;
+    trace tr;
 
-    if (config_parse(&cfg, config_json, cerr, sizeof cerr)) {
-        engine_set_err(err, errlen, cerr);
-        trace_free(tr);
+    if (!src) {
+        snprintf(msg, sizeof msg, "%s: no trace %s", what, load == trace_load_text ? "text" : "path");
+        engine_set_err(err, errlen, msg);
         return NULL;
     }
-    root = engine_result(tr, &cfg, NULL);
-    trace_free(tr);
+    if (config_parse(&cfg, config_json, cerr, sizeof cerr)) {
+        engine_set_err(err, errlen, cerr);
+        return NULL;
+    }
+    load(&tr, src);
+    root = engine_result(&tr, &cfg, NULL);
+    trace_free(&tr);
     return engine_dump(root, err, errlen);
 }
 
 char *sc_judge_text(const char *trace_jsonl, const char *config_json, char *err, size_t errlen)
 {
-    trace tr;
-
-    if (!trace_jsonl) {
-        engine_set_err(err, errlen, "sc_judge_text: no trace text");
-        return NULL;
-    }
-    trace_load_text(&tr, trace_jsonl);
-    return engine_judge(&tr, config_json, err, errlen);
+    return engine_judge(trace_load_text, trace_jsonl, "sc_judge_text", config_json, err, errlen);
 }
 
 char *sc_judge_file(const char *trace_path, const char *config_json, char *err, size_t errlen)
 {
-    trace tr;
-
-    if (!trace_path) {
-        engine_set_err(err, errlen, "sc_judge_file: no trace path");
-        return NULL;
-    }
-    trace_load_file(&tr, trace_path);
-    return engine_judge(&tr, config_json, err, errlen);
+    return engine_judge(trace_load_file, trace_path, "sc_judge_file", config_json, err, errlen);
 }
 
 char *sc_rules_json(void)
 {
     json_t *a = json_array();
-    char *text;
+    char *text = NULL;
     size_t i;
+    int ok = a != NULL;
 
-    for (i = 0; i < rules_count; i++)
-        json_array_append_new(a, engine_rule_info(&rules_table[i]));
-    text = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    for (i = 0; i < rules_count && ok; i++)
+        ok = !json_array_append_new(a, engine_rule_info(&rules_table[i]));
+    if (ok)
+        text = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(a);
     return text;
 }

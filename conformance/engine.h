@@ -15,13 +15,15 @@ typedef struct engine_counts {
 } engine_counts;
 
 void engine_set_err(char *err, size_t errlen, const char *msg);
-/* sc_judge_file's result object for one loaded trace (the trace stays the caller's); counts filled when not NULL. */
+int engine_put(json_t *o, const char *key, json_t *value);
+/* sc_judge_file's result object for one loaded trace (the trace stays the caller's), or NULL when memory ran out;
+ * counts filled when not NULL. */
 json_t *engine_result(const trace *tr, const config *cfg, engine_counts *counts);
 /* {"pass":n,"fail":n,"warn":n,"n/a":n,"error":n} */
 json_t *engine_counts_json(const engine_counts *c);
-/* RULES.md: a run fails when any rule is fail or error, and, under strict, warn. */
+/* docs/rules.md: a run fails when any rule is fail or error, and, under strict, warn. */
 const char *engine_overall(const engine_counts *c, int strict);
-/* The result as text, or NULL with err set; takes root. */
+/* The result as text, or NULL with err set; takes root (NULL: building it ran out of memory). */
 char *engine_dump(json_t *root, char *err, size_t errlen);
 
 #endif

@@ -52,7 +52,7 @@ static json_t *merge_message(const merge_run *runs, size_t n, size_t r, int best
         cap += (msg ? strlen(msg) : 0) + sizeof label + 1;
     }
     if (!(text = malloc(cap)))
-        return json_string("out of memory merging the messages");
+        return NULL;
     text[0] = 0;
     for (i = 0; i < n; i++) {
         const json_t *rule = merge_rule_of(&runs[i], r);
@@ -73,8 +73,8 @@ static json_t *merge_message(const merge_run *runs, size_t n, size_t r, int best
     return out;
 }
 
-/* The evidence of one run, each item tagged with the run's index first. */
-static void merge_evidence(json_t *into, const json_t *rule, size_t i)
+/* The evidence of one run, each item tagged with the run's index first; 0 when memory ran out. */
+static int merge_evidence(json_t *into, const json_t *rule, size_t i)
 {
     const json_t *item;
     size_t k;
@@ -82,12 +82,15 @@ static void merge_evidence(json_t *into, const json_t *rule, size_t i)
     json_array_foreach(json_object_get(rule, "evidence"), k, item) {
         json_t *o = json_pack("{s:I}", "run", (json_int_t)i);
 
-        if (json_is_object(item))
-            json_object_update(o, (json_t *)item);
-        else
-            json_object_set(o, "item", (json_t *)item);
-        json_array_append_new(into, o);
+        if (!o || (json_is_object(item) ? json_object_update(o, (json_t *)item) :
+                   json_object_set(o, "item", (json_t *)item))) {
+            json_decref(o);
+            return 0;
+        }
+        if (json_array_append_new(into, o))     /* which has freed o */
+            return 0;
     }
+    return 1;
 }
 
 /* One rule over every run: the worst verdict decides, and the runs that gave it speak for the rule. */
@@ -97,7 +100,7 @@ static json_t *merge_rule(const merge_run *runs, size_t n, size_t r, int *kind)
     json_t *o = json_object(), *evidence = json_array(), *per = json_array();
     json_int_t omitted = 0;
     const char *key;
-    int best = VERDICT_NA;
+    int best = VERDICT_NA, ok = o && evidence && per;
     size_t i;
 
     for (i = 0; i < n; i++)
@@ -106,31 +109,36 @@ static json_t *merge_rule(const merge_run *runs, size_t n, size_t r, int *kind)
     for (i = 0; i < n; i++) {
         const json_t *rule = merge_rule_of(&runs[i], r);
 
-        json_array_append_new(per, json_pack("{s:I, s:O, s:O, s:O}", "run", (json_int_t)i, "shape", runs[i].shape,
-                                             "verdict", json_object_get(rule, "verdict"), "message",
-                                             json_object_get(rule, "message")));
+        ok = ok && !json_array_append_new(per, json_pack("{s:I, s:O, s:O, s:O}", "run", (json_int_t)i, "shape",
+                                                         runs[i].shape, "verdict", json_object_get(rule, "verdict"),
+                                                         "message", json_object_get(rule, "message")));
         if (merge_kind(rule) != best)
             continue;
-        merge_evidence(evidence, rule, i);
+        ok = ok && merge_evidence(evidence, rule, i);
         omitted += json_integer_value(json_object_get(rule, "evidence_omitted"));
     }
     /* the rule's own keys in sc_judge_file's order, the merged values in place of one run's */
     json_object_foreach((json_t *)first, key, val) {
-        if (!strcmp(key, "verdict")) {
-            json_object_set_new(o, key, json_string(verdict_name(best)));
-        } else if (!strcmp(key, "message")) {
-            json_object_set_new(o, key, merge_message(runs, n, r, best));
-        } else if (!strcmp(key, "evidence")) {
-            json_object_set(o, key, evidence);
-            if (omitted)
-                json_object_set_new(o, "evidence_omitted", json_integer(omitted));
-        } else if (strcmp(key, "evidence_omitted")) {
-            json_object_set(o, key, (json_t *)val);
-        }
+        if (!ok)
+            break;
+        if (!strcmp(key, "verdict"))
+            ok = engine_put(o, key, json_string(verdict_name(best)));
+        else if (!strcmp(key, "message"))
+            ok = engine_put(o, key, merge_message(runs, n, r, best));
+        else if (!strcmp(key, "evidence"))
+            ok = !json_object_set(o, key, evidence) &&
+                 (!omitted || engine_put(o, "evidence_omitted", json_integer(omitted)));
+        else if (strcmp(key, "evidence_omitted"))
+            ok = !json_object_set(o, key, (json_t *)val);
     }
-    json_object_set_new(o, "runs", per);
+    ok = ok && engine_put(o, "runs", json_incref(per));
+    json_decref(per);
     json_decref(evidence);
     *kind = best;
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -155,6 +163,7 @@ char *sc_judge_files(const char *const *trace_paths, size_t n, const char *confi
     merge_run *runs;
     config cfg;
     size_t i;
+    int ok;
 
     if (!trace_paths || !n) {
         engine_set_err(err, errlen, "sc_judge_files: no trace paths");
@@ -184,24 +193,32 @@ char *sc_judge_files(const char *const *trace_paths, size_t n, const char *confi
         runs[i].shape = tr.header ? json_string(trace_shape_name(tr.shape)) : json_null();
         trace_free(&tr);
     }
-    rules = json_array();
-    for (i = 0; i < rules_count; i++) {
+    /* a run whose result could not be built would vanish from the merge: then there is no result at all */
+    for (i = 0, ok = 1; i < n; i++)
+        ok = ok && runs[i].result && runs[i].shape;
+    rules = ok ? json_array() : NULL;
+    for (i = 0; i < rules_count && rules && ok; i++) {
         int kind;
 
-        json_array_append_new(rules, merge_rule(runs, n, i, &kind));
+        ok = !json_array_append_new(rules, merge_rule(runs, n, i, &kind));
         counts.n[kind]++;
     }
-    runs_json = json_array();
-    for (i = 0; i < n; i++)
-        json_array_append_new(runs_json, merge_run_info(&runs[i]));
+    runs_json = ok ? json_array() : NULL;
+    for (i = 0; i < n && runs_json && ok; i++)
+        ok = !json_array_append_new(runs_json, merge_run_info(&runs[i]));
     root = json_object();
-    json_object_set_new(root, "verdict", json_string(engine_overall(&counts, cfg.strict)));
-    json_object_set_new(root, "strict", json_boolean(cfg.strict));
-    json_object_set_new(root, "thresholds", config_thresholds_json(&cfg));
-    json_object_set_new(root, "expect_controls", json_integer((json_int_t)cfg.expect_controls));
-    json_object_set_new(root, "runs", runs_json);
-    json_object_set_new(root, "rules", rules);
-    json_object_set_new(root, "counts", engine_counts_json(&counts));
+    ok = ok && rules && runs_json && engine_put(root, "verdict", json_string(engine_overall(&counts, cfg.strict))) &&
+         engine_put(root, "strict", json_boolean(cfg.strict)) &&
+         engine_put(root, "thresholds", config_thresholds_json(&cfg)) &&
+         engine_put(root, "expect_controls", json_integer((json_int_t)cfg.expect_controls)) &&
+         engine_put(root, "runs", json_incref(runs_json)) && engine_put(root, "rules", json_incref(rules)) &&
+         engine_put(root, "counts", engine_counts_json(&counts));
+    json_decref(rules);
+    json_decref(runs_json);
+    if (!ok) {
+        json_decref(root);
+        root = NULL;
+    }
     for (i = 0; i < n; i++) {
         json_decref(runs[i].result);
         json_decref(runs[i].shape);

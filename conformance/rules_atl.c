@@ -1,6 +1,8 @@
 /* The service-module rules of CAtlServiceModuleT::Run: order of start, WM_QUIT on stop, NULL security. */
 #include "rules.h"
 
+#include <math.h>
+
 #include <string.h>
 
 /* The report that lets the SCM call the service running: RUNNING with controls. */
@@ -40,7 +42,8 @@ static int atl_need_com_service(const trace *tr, verdict *v, const trace_ev **fi
     return 1;
 }
 
-void rules_atl_run_order(const trace *tr, const config *cfg, verdict *v)
+/* atl.run.order — Security, then class objects, then RUNNING. */
+void judge_atl_run_order(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *first_reg, *sec, *reg, *ready, *latest = NULL;
     const trace_status *running;
@@ -55,7 +58,7 @@ void rules_atl_run_order(const trace *tr, const config *cfg, verdict *v)
         verdict_event(v, sec, "sd", "capabilities", "result", NULL);
         verdict_raise(v, VERDICT_FAIL, "A class object (%s, seq %lld) was registered before CoInitializeSecurity "
                       "(seq %lld): clients could reach it before security was set.",
-                      json_string_value(json_object_get(first_reg->obj, "clsid")), first_reg->seq, sec->seq);
+                      trace_clsid(first_reg), first_reg->seq, sec->seq);
     }
     for (reg = first_reg; reg && running; reg = trace_next_of(tr, reg, "com_register", tr->cand_pid)) {
         ready = atl_reachable_from(tr, reg);
@@ -65,7 +68,7 @@ void rules_atl_run_order(const trace *tr, const config *cfg, verdict *v)
             verdict_event(v, running->e, "state", "controls", NULL);
             verdict_raise(v, VERDICT_FAIL, "The class object %s became reachable %s, after the RUNNING report that "
                           "accepts controls (seq %lld): the SCM was told \"running\" before the class objects were "
-                          "registered.", json_string_value(json_object_get(reg->obj, "clsid")),
+                          "registered.", trace_clsid(reg),
                           !ready ? "never (registered suspended, never resumed)" : ready == reg ?
                           "when it was registered" : "only at CoResumeClassObjects", running->e->seq);
         } else if (!latest || ready->seq > latest->seq) {
@@ -75,12 +78,9 @@ void rules_atl_run_order(const trace *tr, const config *cfg, verdict *v)
     if (v->set)
         return;
     if (!running) {
-        if (tr->complete || tr->proc_end_natural)
-            verdict_say(v, VERDICT_NA, "The service never reported RUNNING with controls, so the order before it "
-                        "was never exercised (svc.running.controls judges that).");
-        else
-            verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before the service reported RUNNING with controls, "
-                        "so the order could not be judged.", rules_why_ended(tr));
+        rules_unexercised(tr, v, "The service never reported RUNNING with controls, so the order before it was "
+                          "never exercised (svc.running.controls judges that).",
+                          "the service reported RUNNING with controls", "the order could not be judged");
         verdict_event(v, first_reg, "clsid", "context", "flags", "result", NULL);
         return;
     }
@@ -93,27 +93,6 @@ void rules_atl_run_order(const trace *tr, const config *cfg, verdict *v)
     verdict_say(v, VERDICT_PASS, "%s, every class object was reachable by seq %lld, and RUNNING with controls came "
                 "after (seq %lld).", sec ? "Security was set first" : "No CoInitializeSecurity was called",
                 latest->seq, running->e->seq);
-}
-
-/* The cookie of a registration, or 0 when the source could not see it. */
-static int atl_cookie(const trace_ev *e, unsigned long long *cookie)
-{
-    return trace_word(e, "cookie", cookie);
-}
-
-/* The first revocation of reg's cookie after it. */
-static const trace_ev *atl_revoke_of(const trace *tr, const trace_ev *reg)
-{
-    unsigned long long c, rc;
-    const trace_ev *rv;
-
-    if (!atl_cookie(reg, &c))
-        return NULL;
-    for (rv = trace_next_of(tr, reg, "com_revoke", tr->cand_pid); rv; rv = trace_next_of(tr, rv, "com_revoke",
-                                                                                          tr->cand_pid))
-        if (atl_cookie(rv, &rc) && rc == c)
-            return rv;
-    return NULL;
 }
 
 static const trace_ev *atl_quit_on(const trace *tr, long long tid, double from, long long before_seq)
@@ -137,19 +116,19 @@ static const trace_ev *atl_judge_revokes(const trace *tr, verdict *v, const trac
     for (reg = first_reg; reg; reg = trace_next_of(tr, reg, "com_register", tr->cand_pid)) {
         if (!trace_reg_ok(reg))
             continue;
-        if (!atl_cookie(reg, &c)) {
+        if (!trace_word(reg, "cookie", &c)) {
             verdict_event(v, reg, "clsid", "cookie", "result", NULL);
             verdict_raise(v, VERDICT_ERROR, "The cookie of the registration at seq %lld is not visible, so its "
                           "revocation could not be followed.", reg->seq);
             continue;
         }
-        rv = atl_revoke_of(tr, reg);
+        rv = trace_revoke_of(tr, reg);
         if (!rv || rv->seq > stopped->e->seq) {
             verdict_event(v, reg, "clsid", "cookie", NULL);
             verdict_event(v, rv, "cookie", "result", NULL);
             verdict_raise(v, VERDICT_FAIL, "The class object %s (cookie 0x%llx) was %s: the message loop's cleanup "
                           "must revoke the class objects before STOPPED (seq %lld).",
-                          json_string_value(json_object_get(reg->obj, "clsid")), c,
+                          trace_clsid(reg), c,
                           rv ? "revoked only after STOPPED" : "never revoked", stopped->e->seq);
         } else if (!last || rv->seq > last->seq) {
             last = rv;
@@ -158,7 +137,8 @@ static const trace_ev *atl_judge_revokes(const trace *tr, verdict *v, const trac
     return last;
 }
 
-void rules_atl_quit_on_stop(const trace *tr, const config *cfg, verdict *v)
+/* atl.quit.on-stop — STOP ends the message loop and cleanup precedes STOPPED. */
+void judge_atl_quit_on_stop(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *first_reg, *req, *last_rv, *quit, *any_quit;
     const trace_status *stopped, *running;
@@ -169,7 +149,7 @@ void rules_atl_quit_on_stop(const trace *tr, const config *cfg, verdict *v)
     if (!atl_need_com_service(tr, v, &first_reg))
         return;
     stopped = trace_first_state(tr, TRACE_STOPPED);
-    req = trace_stop_request(tr, stopped);
+    req = trace_stop_request(tr, -INFINITY, stopped);
     if (!req) {
         verdict_event(v, stopped ? stopped->e : NULL, "state", "win32_exit", NULL);
         verdict_say(v, VERDICT_NA, "No STOP was sent to the service in this run, so its stop path was not exercised.");
@@ -214,7 +194,8 @@ static int atl_sd(const trace_ev *e, unsigned long long *sd)
     return trace_parse_hex(json_string_value(json_object_get(e->obj, "sd")), sd);
 }
 
-void rules_atl_null_descriptor(const trace *tr, const config *cfg, verdict *v)
+/* sec.com.null-descriptor — CoInitializeSecurity without a descriptor opens the server to all. */
+void judge_sec_com_null_descriptor(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *sec, *reg;
     unsigned long long sd;

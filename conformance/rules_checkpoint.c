@@ -3,7 +3,8 @@
 
 #include <stdio.h>
 
-void rules_checkpoint_monotonic(const trace *tr, const config *cfg, verdict *v)
+/* svc.checkpoint.monotonic — Checkpoints rise within a pending phase. */
+void judge_svc_checkpoint_monotonic(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *first = NULL, *last = NULL;
     size_t i, steps = 0;
@@ -101,7 +102,8 @@ static int checkpoint_find_ticker(const trace *tr, verdict *v, long long init_ti
     return 0;
 }
 
-void rules_checkpoint_progress_only(const trace *tr, const config *cfg, verdict *v)
+/* svc.checkpoint.progress-only — Checkpoints rise only while initialization progresses. */
+void judge_svc_checkpoint_progress_only(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *sm;
     const trace_status *from, *to, *end, *r, *other = NULL;

@@ -1,10 +1,11 @@
 /* What several rules need alike: shape, ServiceMain and hook preconditions, and where the watch ended. */
 #include "rules.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* How a run that drove an EXE server drove it, as a phrase for messages. */
-const char *rules_shape_phrase(const trace *tr)
+static const char *common_shape_phrase(const trace *tr)
 {
     return tr->shape == TRACE_SHAPE_USER ? "the user shape: the harness started it directly, as a user would" :
            "the embedding shape: COM launched it with -Embedding for an activation";
@@ -17,7 +18,7 @@ int rules_need_service_run(const trace *tr, verdict *v, const char *what)
     if (tr->shape == TRACE_SHAPE_SERVICE)
         return 1;
     verdict_say(v, VERDICT_NA, "This run drove an EXE COM server (%s), not a service under the SCM, so %s does not "
-                "apply.", rules_shape_phrase(tr), what);
+                "apply.", common_shape_phrase(tr), what);
     return 0;
 }
 
@@ -49,11 +50,35 @@ const trace_ev *rules_last_seen(const trace *tr)
     return tr->nevs ? &tr->evs[tr->nevs - 1] : NULL;
 }
 
+/* The one test of every rule for an observation it waited for and never saw: is the absence the candidate's fault
+ * (fail) or the run's (error)? As LTP tells TFAIL (the product broke) from TBROK (the test could not run), an
+ * absence is the candidate's only when the candidate had its whole chance to make the observation and the trace
+ * would show it:
+ *   - for a rule with a time limit, the watch outlasted it (waited_ms > limit_ms): what was due is late whatever
+ *     came after (the evidence calls the measure a lower bound); else
+ *   - no part of the log is lost (no log_truncated, log_lost, bad_ctl_record or controller_failed: the
+ *     observation could be in what was lost), and
+ *   - its process ended by itself (an exit or a crash, not a kill): nothing more could come; or, for a rule
+ *     without a time limit (limit_ms < 0), the harness played its whole scenario, its shutdown included
+ *     (tr->complete). A scenario that ended before a rule's limit did not give the candidate its time.
+ * Everything else is the run's: the trace cut at the harness's deadline, on a harness error, without an end line,
+ * with part of the log lost, or the process killed before the point the rule waited for. */
+int rules_absence_is_fault(const trace *tr, double waited_ms, double limit_ms)
+{
+    if (limit_ms >= 0 && waited_ms > limit_ms)
+        return 1;
+    if (tr->trouble)
+        return 0;
+    return tr->proc_end_natural || (limit_ms < 0 && tr->complete);
+}
+
 /* How the watch on the candidate ended, as a phrase for messages. */
 const char *rules_why_ended(const trace *tr)
 {
     const json_t *action = tr->trouble ? json_object_get(tr->trouble->obj, "action") : NULL;
 
+    if (tr->proc_end && tr->proc_end_natural && tr->trouble)
+        return "the process ended, but part of the log was lost";
     if (tr->proc_end)
         return tr->proc_end_natural ? "the process ended" : "the process was killed by the harness or the SCM";
     if (!strcmp(tr->end_reason, "deadline"))
@@ -73,7 +98,7 @@ const trace_status *rules_next_status(const trace *tr, const trace_status *s)
 }
 
 /* A pass over many reports cites the first and the last it looked at. */
-void rules_cite_reports(verdict *v, const trace_status *first, const trace_status *last)
+static void common_cite_reports(verdict *v, const trace_status *first, const trace_status *last)
 {
     verdict_event(v, first ? first->e : NULL, "state", "controls", "checkpoint", "wait_hint", NULL);
     if (last != first)
@@ -82,7 +107,7 @@ void rules_cite_reports(verdict *v, const trace_status *first, const trace_statu
 
 /* Hands every report in a state `pick` accepts to `check` and returns how many there were; when
  * none of them raised a verdict, the first and last are cited as the evidence of a pass. */
-size_t rules_each_report(const trace *tr, const config *cfg, verdict *v, rules_pick pick, rules_check check)
+static size_t common_each_report(const trace *tr, const config *cfg, verdict *v, rules_pick pick, rules_check check)
 {
     const trace_status *first = NULL, *last = NULL;
     size_t i, n = 0;
@@ -98,8 +123,43 @@ size_t rules_each_report(const trace *tr, const config *cfg, verdict *v, rules_p
         check(tr, cfg, v, s);
     }
     if (n && !v->set)
-        rules_cite_reports(v, first, last);
+        common_cite_reports(v, first, last);
     return n;
+}
+
+/* The whole of a rule that judges every report of some states alike: n/a without such a report, else the worst
+ * finding of `check`, else a pass that counts them. */
+void rules_judge_each_report(const trace *tr, const config *cfg, verdict *v, const rules_each *each)
+{
+    size_t n;
+
+    if (!rules_need_main(tr, v))
+        return;
+    n = common_each_report(tr, cfg, v, each->pick, each->check);
+    if (!n)
+        verdict_say(v, VERDICT_NA, "%s", each->none);
+    else if (!v->set)
+        verdict_say(v, VERDICT_PASS, "%s (%zu in all) %s", each->every, n, each->holds);
+}
+
+/* A report in a state that must accept no control, which did: kind says how bad, why says what it breaks. */
+void rules_raise_controls(verdict *v, const trace_status *s, int kind, const char *why)
+{
+    if (!s->controls)
+        return;
+    verdict_event(v, s->e, "state", "controls", NULL);
+    verdict_raise(v, kind, "The %s report at seq %lld accepts controls 0x%llx; %s", trace_state_name(s->state),
+                  s->e->seq, (unsigned long long)s->controls, why);
+}
+
+/* A rule whose point never came: n/a when that is the candidate's doing (the rule was not exercised, and the
+ * message says which rule judges the absence), error when the run was cut before it (rules_absence_is_fault). */
+void rules_unexercised(const trace *tr, verdict *v, const char *na, const char *point, const char *what)
+{
+    if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
+        verdict_say(v, VERDICT_NA, "%s", na);
+    else
+        verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before %s, so %s.", rules_why_ended(tr), point, what);
 }
 
 static const char *common_hook_what(unsigned bit)
@@ -149,4 +209,32 @@ int rules_need_candidate(const trace *tr, verdict *v)
     verdict_say(v, VERDICT_ERROR, "The candidate's process could not be identified (%s), so this rule could not be "
                 "judged.", tr->cand_why);
     return 0;
+}
+
+/* The clause a message adds when the trace's source declares the limit `key`: "; the source says: <sentence>",
+ * or "" when it declares none, so that a message states only what the trace shows. */
+static const char *common_limit_clause(const trace *tr, const char *key, char *buf, size_t len)
+{
+    const char *sentence = trace_limit(tr, key);
+
+    if (!sentence)
+        return "";
+    snprintf(buf, len, "; the source says: %s", sentence);
+    return buf;
+}
+
+/* Notes on e's evidence that a call the rule relies on failed, so part of the rule was not exercised: the HRESULT
+ * the trace shows, and the source's own word on why when its header declares the limit `key`. */
+void rules_note_failed_call(const trace *tr, verdict *v, const trace_ev *e, const char *call, const char *key,
+                            const char *consequence)
+{
+    unsigned long long hr;
+    char hrtext[32] = "", clause[512];
+
+    if (trace_word(e, "hr", &hr))
+        snprintf(hrtext, sizeof hrtext, "hr 0x%08llx", hr);
+    else
+        snprintf(hrtext, sizeof hrtext, "hr not visible");
+    verdict_note(verdict_event(v, e, "lock", "ok", "hr", NULL), "%s failed (%s%s): %s", call, hrtext,
+                 common_limit_clause(tr, key, clause, sizeof clause), consequence);
 }

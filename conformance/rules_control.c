@@ -83,7 +83,7 @@ static int control_judge_one(const trace *tr, const config *cfg, verdict *v, con
         verdict_raise(v, VERDICT_FAIL, "The %s control (seq %lld) was first answered by %s at seq %lld, %.7g ms after "
                       "it was sent; the answer must come within %.7g ms (a pending report with a wait hint will do).",
                       name, c->seq, trace_state_name(answer->state), answer->e->seq, d, limit);
-    } else if (d > limit) {
+    } else if (rules_absence_is_fault(tr, d, limit)) {
         verdict_note(verdict_timing(v, "control sent to the end of the watch, with no answer", d, limit, c, until),
                      "a lower bound: no answer ever came");
         verdict_raise(v, VERDICT_FAIL, "The %s control (seq %lld) was never answered by a %s or %s report in the "
@@ -97,7 +97,8 @@ static int control_judge_one(const trace *tr, const config *cfg, verdict *v, con
     return 0;
 }
 
-void rules_control_reported(const trace *tr, const config *cfg, verdict *v)
+/* svc.control.reported — Every accepted control is answered by a status report. */
+void judge_svc_control_reported(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *tight = NULL;
     const trace_status *tight_answer = NULL;
@@ -136,7 +137,8 @@ void rules_control_reported(const trace *tr, const config *cfg, verdict *v)
                 "state within %.7g ms; the slowest took %.7g ms.", n, cfg->init_threshold_ms, tight_d);
 }
 
-void rules_control_handler_returns(const trace *tr, const config *cfg, verdict *v)
+/* svc.handler.returns — The control handler returns promptly. */
+void judge_svc_handler_returns(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *slowest = NULL;
     double limit = cfg->handler_return_ms;

@@ -28,7 +28,8 @@ static const trace_ev *init_find(const trace *tr, const trace_ev *after, const c
     return NULL;
 }
 
-void rules_init_dispatcher(const trace *tr, const config *cfg, verdict *v)
+/* svc.dispatcher — The process connects to the service control dispatcher. */
+void judge_svc_dispatcher(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *nodisp = init_find(tr, NULL, "harness", "action", "no_dispatcher", NULL, NULL);
     const trace_ev *start = init_find(tr, NULL, "ctl_start", NULL, NULL, NULL, NULL);
@@ -47,7 +48,7 @@ void rules_init_dispatcher(const trace *tr, const config *cfg, verdict *v)
     if (tr->dispatcher) {
         verdict_event(v, tr->dispatcher, "table", "count", NULL);
         verdict_event(v, last, "reason", "code", "how", NULL);
-        if (tr->complete || tr->proc_end_natural)
+        if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
             verdict_say(v, VERDICT_FAIL, "The process called StartServiceCtrlDispatcher (seq %lld) but ServiceMain "
                         "never ran; the dispatch table must name the installed service so the dispatcher can start it.",
                         tr->dispatcher->seq);
@@ -73,16 +74,17 @@ void rules_init_dispatcher(const trace *tr, const config *cfg, verdict *v)
                         "whether the process connects to the dispatcher is unknown.", trace_int(start, "error", 0));
         return;
     }
-    if (tr->proc_end_natural) {
-        verdict_event(v, tr->proc_end, "code", "how", NULL);
-        verdict_say(v, VERDICT_FAIL, "The process ended (seq %lld) without ever calling StartServiceCtrlDispatcher; "
-                    "a service process must connect to the dispatcher so that ServiceMain runs.", tr->proc_end->seq);
-        return;
-    }
-    if (tr->complete) {
-        verdict_event(v, tr->end, "reason", NULL);
-        verdict_say(v, VERDICT_FAIL, "The run completed but the process never called StartServiceCtrlDispatcher; a "
-                    "service process must connect to the dispatcher so that ServiceMain runs.");
+    if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT)) {
+        if (tr->proc_end_natural) {
+            verdict_event(v, tr->proc_end, "code", "how", NULL);
+            verdict_say(v, VERDICT_FAIL, "The process ended (seq %lld) without ever calling "
+                        "StartServiceCtrlDispatcher; a service process must connect to the dispatcher so that "
+                        "ServiceMain runs.", tr->proc_end->seq);
+        } else {
+            verdict_event(v, tr->end, "reason", NULL);
+            verdict_say(v, VERDICT_FAIL, "The run completed but the process never called StartServiceCtrlDispatcher; "
+                        "a service process must connect to the dispatcher so that ServiceMain runs.");
+        }
         return;
     }
     verdict_event(v, last, "reason", "code", "how", NULL);
@@ -91,7 +93,8 @@ void rules_init_dispatcher(const trace *tr, const config *cfg, verdict *v)
                 tr->cand_pid ? "" : tr->cand_why);
 }
 
-void rules_init_handler_immediate(const trace *tr, const config *cfg, verdict *v)
+/* svc.handler.immediate — ServiceMain registers its control handler first and at once. */
+void judge_svc_handler_immediate(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *sm, *first = NULL, *elsewhere = NULL, *last;
     double limit = cfg->handler_register_ms, d;
@@ -145,7 +148,7 @@ void rules_init_handler_immediate(const trace *tr, const config *cfg, verdict *v
     last = rules_last_seen(tr);
     d = last->t - sm->t;
     verdict_event(v, last, "reason", "code", "how", NULL);
-    if (d > limit) {
+    if (rules_absence_is_fault(tr, d, limit)) {
         verdict_note(verdict_timing(v, "ServiceMain start to the end of the watch, with no registration", d, limit, sm,
                                     last), "a lower bound: the registration never came");
         verdict_say(v, VERDICT_FAIL, "ServiceMain never registered a control handler in the %.7g ms the trace watched "
@@ -185,7 +188,8 @@ static void init_first_report_pass(verdict *v, const trace_status *q, double d, 
                     "(limit %.7g ms).", trace_state_name(q->state), q->wait_hint, d, limit);
 }
 
-void rules_init_first_report(const trace *tr, const config *cfg, verdict *v)
+/* svc.init.first-report — Within one second the SCM knows where the start stands. */
+void judge_svc_init_first_report(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *sm, *last;
     const trace_status *q = NULL, *weak = NULL;
@@ -223,7 +227,7 @@ void rules_init_first_report(const trace *tr, const config *cfg, verdict *v)
     last = rules_last_seen(tr);
     d = last->t - sm->t;
     verdict_event(v, last, "reason", "code", "how", NULL);
-    if (d > limit) {
+    if (rules_absence_is_fault(tr, d, limit)) {
         verdict_note(verdict_timing(v, "ServiceMain start to the end of the watch, with no report that counts", d,
                                     limit, sm, last), "a lower bound: no report that counts ever came");
         verdict_say(v, VERDICT_FAIL, "In the %.7g ms the trace watched after ServiceMain began, the service never "
@@ -235,7 +239,8 @@ void rules_init_first_report(const trace *tr, const config *cfg, verdict *v)
     }
 }
 
-void rules_init_running_controls(const trace *tr, const config *cfg, verdict *v)
+/* svc.running.controls — Initialization ends with RUNNING and its controls. */
+void judge_svc_running_controls(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *zero = NULL, *decisive = NULL, *stopped = NULL;
     const trace_ev *gave_up;
@@ -298,7 +303,7 @@ void rules_init_running_controls(const trace *tr, const config *cfg, verdict *v)
         return;
     }
     verdict_event(v, rules_last_seen(tr), "reason", "code", "how", NULL);
-    if (zero && tr->complete && !tr->proc_end)
+    if (zero && rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
         verdict_say(v, VERDICT_FAIL, "The service reported RUNNING with no controls (seq %lld) and, by the end of the "
                     "run, never reported RUNNING with its controls; it must once its initialization is done.",
                     zero->e->seq);

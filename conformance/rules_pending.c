@@ -15,24 +15,17 @@ static void pending_check_controls(const trace *tr, const config *cfg, verdict *
 {
     (void)tr;
     (void)cfg;
-    if (!s->controls)
-        return;
-    verdict_event(v, s->e, "state", "controls", NULL);
-    verdict_raise(v, VERDICT_FAIL, "The START_PENDING report at seq %lld accepts controls 0x%llx; while "
-                  "starting, a service must accept none.", s->e->seq, (unsigned long long)s->controls);
+    rules_raise_controls(v, s, VERDICT_FAIL, "while starting, a service must accept none.");
 }
 
-void rules_pending_no_controls(const trace *tr, const config *cfg, verdict *v)
+/* svc.pending.no-controls — START_PENDING accepts no controls. */
+void judge_svc_pending_no_controls(const trace *tr, const config *cfg, verdict *v)
 {
-    size_t n;
+    static const rules_each each = { pending_is_start, pending_check_controls,
+                                     "The service never reported START_PENDING.", "No START_PENDING report",
+                                     "accepts a control." };
 
-    if (!rules_need_main(tr, v))
-        return;
-    n = rules_each_report(tr, cfg, v, pending_is_start, pending_check_controls);
-    if (!n)
-        verdict_say(v, VERDICT_NA, "The service never reported START_PENDING.");
-    else if (!v->set)
-        verdict_say(v, VERDICT_PASS, "No START_PENDING report (%zu in all) accepts a control.", n);
+    rules_judge_each_report(tr, cfg, v, &each);
 }
 
 /* A zero hint: how long the state then lasted decides between warn and fail. */
@@ -51,7 +44,7 @@ static void pending_zero_hint(const trace *tr, const config *cfg, verdict *v, co
         verdict_raise(v, VERDICT_FAIL, "The %s report at seq %lld has a zero wait hint and the state then lasted "
                       "%.7g ms%s, more than the %.7g ms slack: a controller would judge the service stalled at once.",
                       state, s->e->seq, d, next ? "" : " at least", slack);
-    else if (next || tr->proc_end_natural)
+    else if (next || rules_absence_is_fault(tr, d, slack))
         verdict_raise(v, VERDICT_WARN, "The %s report at seq %lld has a zero wait hint; the next state followed within "
                       "%.7g ms (slack %.7g ms), but every pending report should carry a non-zero hint.", state,
                       s->e->seq, d, slack);
@@ -67,18 +60,14 @@ static void pending_check_hint(const trace *tr, const config *cfg, verdict *v, c
         pending_zero_hint(tr, cfg, v, s);
 }
 
-void rules_pending_wait_hint(const trace *tr, const config *cfg, verdict *v)
+/* svc.pending.wait-hint — Start and stop pending reports carry a wait hint. */
+void judge_svc_pending_wait_hint(const trace *tr, const config *cfg, verdict *v)
 {
-    size_t n;
+    static const rules_each each = { pending_is_start_or_stop, pending_check_hint,
+                                     "The service never reported START_PENDING or STOP_PENDING.",
+                                     "Every START_PENDING and STOP_PENDING report", "carries a non-zero wait hint." };
 
-    if (!rules_need_main(tr, v))
-        return;
-    n = rules_each_report(tr, cfg, v, pending_is_start_or_stop, pending_check_hint);
-    if (!n)
-        verdict_say(v, VERDICT_NA, "The service never reported START_PENDING or STOP_PENDING.");
-    else if (!v->set)
-        verdict_say(v, VERDICT_PASS, "Every START_PENDING and STOP_PENDING report (%zu in all) carries a non-zero wait "
-                    "hint.", n);
+    rules_judge_each_report(tr, cfg, v, &each);
 }
 
 /* The report that ends the wait of s: a new state, or the same state with a higher checkpoint. */
@@ -102,7 +91,8 @@ static const trace_status *pending_last(const trace *tr)
     return NULL;
 }
 
-void rules_pending_deadline(const trace *tr, const config *cfg, verdict *v)
+/* svc.pending.deadline — While pending, progress comes before the wait hint runs out. */
+void judge_svc_pending_deadline(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *tight = NULL, *tight_next = NULL;
     double tight_margin = 0;
@@ -127,7 +117,7 @@ void rules_pending_deadline(const trace *tr, const config *cfg, verdict *v)
                 tight = s;
                 tight_next = next;
                 tight_margin = limit - d;
-            } else if (!next && !tr->proc_end_natural) {
+            } else if (!next && !rules_absence_is_fault(tr, d, limit)) {
                 verdict_event(v, s->e, "state", "checkpoint", "wait_hint", NULL);
                 verdict_event(v, until, "reason", "code", "how", NULL);
                 verdict_raise(v, VERDICT_ERROR, "The %s report at seq %lld (wait hint %lld ms) was the last one, and "

@@ -4,13 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *register_clsid(const trace_ev *e)
-{
-    const char *s = json_string_value(json_object_get(e->obj, "clsid"));
-
-    return s ? s : "?";
-}
-
 /* The candidate's first registration of clsid after from. */
 static const trace_ev *register_find(const trace *tr, const trace_ev *from, const char *clsid)
 {
@@ -18,7 +11,7 @@ static const trace_ev *register_find(const trace *tr, const trace_ev *from, cons
 
     for (reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid); reg;
          reg = trace_next_of(tr, reg, "com_register", tr->cand_pid))
-        if (reg->seq > from->seq && !strcasecmp(register_clsid(reg), clsid))
+        if (reg->seq > from->seq && !strcasecmp(trace_clsid(reg), clsid))
             return reg;
     return NULL;
 }
@@ -27,7 +20,7 @@ static const trace_ev *register_find(const trace *tr, const trace_ev *from, cons
 static void register_judge_activation(const trace *tr, const config *cfg, verdict *v, const trace_ev *start,
                                       const trace_ev *act)
 {
-    const char *clsid = register_clsid(act);
+    const char *clsid = trace_clsid(act);
     const trace_ev *reg = register_find(tr, start, clsid), *ready, *last;
     double limit = cfg->activation_timeout_ms, d;
 
@@ -35,7 +28,7 @@ static void register_judge_activation(const trace *tr, const config *cfg, verdic
     if (!reg) {
         last = rules_last_seen(tr);
         d = last->t - start->t;
-        if (d > limit || tr->proc_end_natural) {
+        if (rules_absence_is_fault(tr, d, limit)) {
             verdict_note(verdict_timing(v, "start to the end of the watch, without a registration", d, limit, start,
                                         last), "a lower bound: the class was never registered");
             verdict_raise(v, VERDICT_FAIL, "The server never registered the requested class %s (watched for %.7g ms "
@@ -131,7 +124,8 @@ static const trace_ev *register_launch(const trace *tr, verdict *v)
     return tr->service_main;
 }
 
-void rules_register_at_start(const trace *tr, const config *cfg, verdict *v)
+/* com.register.at-start — A server launched for activation registers its class object in time. */
+void judge_com_register_at_start(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *first_reg, *act, *start;
 
@@ -163,22 +157,6 @@ void rules_register_at_start(const trace *tr, const config *cfg, verdict *v)
         register_judge_activation(tr, cfg, v, start, act);
 }
 
-/* A stop the controller asked for after t: the service then stopped because it was told to. */
-static const trace_ev *register_stop_asked(const trace *tr, double t, const trace_status *stopped)
-{
-    size_t i;
-
-    for (i = 0; i < tr->nevs; i++) {
-        const trace_ev *e = &tr->evs[i];
-        long long c = trace_int(e, "control", 0);
-
-        if (trace_is(e, "ctl_control") && (c == TRACE_CTL_STOP || c == TRACE_CTL_SHUTDOWN) && trace_flag(e, "ok") &&
-            trace_ctl_sent(e) + TRACE_CLOCK_SLOP_MS >= t && trace_ctl_sent(e) <= stopped->e->t + TRACE_CLOCK_SLOP_MS)
-            return e;
-    }
-    return NULL;
-}
-
 static void register_judge_service(const trace *tr, verdict *v, const trace_ev *failed)
 {
     const trace_status *stopped = NULL;
@@ -192,7 +170,7 @@ static void register_judge_service(const trace *tr, verdict *v, const trace_ev *
         const trace_ev *last = rules_last_seen(tr);
 
         verdict_event(v, last, "code", "how", "reason", NULL);
-        if (!tr->proc_end && (!strcmp(tr->end_reason, "truncated") || !strcmp(tr->end_reason, "error")))
+        if (!rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
             verdict_say(v, VERDICT_ERROR, "The watch ended (%s) without STOPPED after the failed registration, so "
                         "whether the service would have reported it is unknown.", rules_why_ended(tr));
         else
@@ -202,7 +180,7 @@ static void register_judge_service(const trace *tr, verdict *v, const trace_ev *
         return;
     }
     verdict_event(v, stopped->e, "state", "win32_exit", "specific_exit", NULL);
-    asked = register_stop_asked(tr, failed->t, stopped);
+    asked = trace_stop_request(tr, failed->t, stopped);
     if (asked) {
         verdict_event(v, asked, "control", "ok", NULL);
         verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the service idled until the "
@@ -243,8 +221,8 @@ static void register_judge_exe(const trace *tr, verdict *v, const trace_ev *fail
     } else if (end && tr->proc_end_natural) {
         verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the server crashed instead of "
                     "exiting with an error code.", failed->seq);
-    } else if (!end && (!strcmp(tr->end_reason, "truncated") || !strcmp(tr->end_reason, "error"))) {
-        verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before the server exited, so whether it would have "
+    } else if (!rules_absence_is_fault(tr, 0, RULES_NO_LIMIT)) {
+        verdict_say(v, VERDICT_ERROR, "The watch was cut (%s) before the server exited, so whether it would have "
                     "reported the failed registration is unknown.", rules_why_ended(tr));
     } else {
         verdict_say(v, VERDICT_FAIL, "After its class registration failed (seq %lld), the server carried on as if "
@@ -253,7 +231,8 @@ static void register_judge_exe(const trace *tr, verdict *v, const trace_ev *fail
     }
 }
 
-void rules_register_runas_identity(const trace *tr, const config *cfg, verdict *v)
+/* com.runas.identity — A failed class registration is reported, not ignored. */
+void judge_com_runas_identity(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *reg, *failed = NULL, *unseen = NULL;
 
@@ -276,7 +255,11 @@ void rules_register_runas_identity(const trace *tr, const config *cfg, verdict *
         return;
     }
     if (!failed) {
-        verdict_say(v, VERDICT_NA, "No class registration failed in this run.");
+        if (trace_limit(tr, TRACE_LIMIT_RUNAS))
+            verdict_say(v, VERDICT_NA, "No class registration failed in this run (the source says: %s): the failure "
+                        "a wrong RunAs identity causes was not exercised.", trace_limit(tr, TRACE_LIMIT_RUNAS));
+        else
+            verdict_say(v, VERDICT_NA, "No class registration failed in this run.");
         return;
     }
     verdict_event(v, failed, "clsid", "context", "flags", "result", NULL);

@@ -62,7 +62,8 @@ static int registry_judge_appid(const trace *tr, verdict *v, const json_t *app, 
     return 1;
 }
 
-void rules_registry_localservice(const trace *tr, const config *cfg, verdict *v)
+/* com.localservice.install — A COM service's AppID and service installation agree. */
+void judge_com_localservice_install(const trace *tr, const config *cfg, verdict *v)
 {
     const json_t *appids, *app;
     const char *exe = trace_exe_name(tr);
@@ -98,7 +99,7 @@ void rules_registry_localservice(const trace *tr, const config *cfg, verdict *v)
             verdict_say(v, VERDICT_FAIL, "The service registers class objects (%s, seq %lld), but no AppID in its "
                         "registration has a LocalService value naming it, so COM would launch the executable as a "
                         "plain server instead of reaching the service.",
-                        json_string_value(json_object_get(reg->obj, "clsid")), reg->seq);
+                        trace_clsid(reg), reg->seq);
         } else {
             verdict_say(v, VERDICT_NA, "No AppID in the candidate's registration has a LocalService value, and %s.",
                         tr->shape == TRACE_SHAPE_SERVICE ? "the service registers no class objects: it is not a "
@@ -120,7 +121,7 @@ static int registry_is_mine(const trace *tr, const json_t *cls, const char *exe)
         return 1;
     for (reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid); reg && clsid;
          reg = trace_next_of(tr, reg, "com_register", tr->cand_pid))
-        if (!strcasecmp(json_string_value(json_object_get(reg->obj, "clsid")), clsid))
+        if (!strcasecmp(trace_clsid(reg), clsid))
             return 1;
     return 0;
 }
@@ -173,7 +174,8 @@ static int registry_rot_allowed(const trace *tr, const char *exe, char *why, siz
     return 0;
 }
 
-void rules_registry_allow_any_client(const trace *tr, const config *cfg, verdict *v)
+/* rot.allow-any-client — ROTFLAGS_ALLOWANYCLIENT only for a properly registered server. */
+void judge_rot_allow_any_client(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *rot, *first = NULL;
     const char *exe = trace_exe_name(tr);
@@ -202,6 +204,10 @@ void rules_registry_allow_any_client(const trace *tr, const config *cfg, verdict
                     "be looked for.");
         return;
     }
+    /* a source that lets every such registration through shows nothing by its answer: the registry decides */
+    if (trace_limit(tr, TRACE_LIMIT_ROT_ALLOW_ANY_CLIENT))
+        verdict_note(verdict_fact(v), "the source says: %s; the call is judged against the registry the candidate "
+                     "left, not by the source's answer", trace_limit(tr, TRACE_LIMIT_ROT_ALLOW_ANY_CLIENT));
     if (registry_rot_allowed(tr, exe, why, sizeof why, registry_fact(v, tr)))
         verdict_say(v, VERDICT_PASS, "The candidate registered %d object%s with ROTFLAGS_ALLOWANYCLIENT, and its "
                     "AppID has LocalService or RunAs and is named by HKCR\\AppID\\%s.", n, n == 1 ? "" : "s", exe);

@@ -4,13 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *revoke_clsid(const trace_ev *e)
-{
-    const char *s = e ? json_string_value(json_object_get(e->obj, "clsid")) : NULL;
-
-    return s ? s : "?";
-}
-
 static const trace_ev *revoke_first_ok_reg(const trace *tr)
 {
     const trace_ev *reg;
@@ -27,21 +20,6 @@ static const trace_ev *revoke_next_ok_reg(const trace *tr, const trace_ev *reg)
     while ((reg = trace_next_of(tr, reg, "com_register", tr->cand_pid)))
         if (trace_reg_ok(reg))
             return reg;
-    return NULL;
-}
-
-/* The first revocation of reg's cookie after it; NULL also when the cookie is not visible. */
-static const trace_ev *revoke_of(const trace *tr, const trace_ev *reg)
-{
-    unsigned long long c, rc;
-    const trace_ev *rv;
-
-    if (!trace_word(reg, "cookie", &c))
-        return NULL;
-    for (rv = trace_next_of(tr, reg, "com_revoke", tr->cand_pid); rv;
-         rv = trace_next_of(tr, rv, "com_revoke", tr->cand_pid))
-        if (trace_word(rv, "cookie", &rc) && rc == c)
-            return rv;
     return NULL;
 }
 
@@ -94,7 +72,7 @@ static const trace_ev *revoke_instance_held(const trace *tr, const char *clsid, 
     for (i = 0; i < tr->nevs && tr->evs[i].t < t - TRACE_CLOCK_SLOP_MS; i++) {
         const trace_ev *e = &tr->evs[i];
 
-        if (trace_is(e, "cli_activate") && trace_flag(e, "ok") && !strcasecmp(revoke_clsid(e), clsid))
+        if (trace_is(e, "cli_activate") && trace_flag(e, "ok") && !strcasecmp(trace_clsid(e), clsid))
             held = e;
     }
     for (i = held ? (size_t)(held - tr->evs) + 1 : tr->nevs; i < tr->nevs && tr->evs[i].t <= t + TRACE_CLOCK_SLOP_MS;
@@ -130,15 +108,16 @@ static int revoke_lock_note(const trace *tr, verdict *v)
             failed = lk;
     }
     if (failed)
-        verdict_note(verdict_event(v, failed, "lock", "ok", "hr", NULL), "LockServer(TRUE) failed (Wine 8's "
-                     "proxy returns E_NOTIMPL): the lock half of this rule was not exercised");
+        rules_note_failed_call(tr, v, failed, "LockServer(TRUE)", TRACE_LIMIT_LOCKSERVER,
+                               "the lock half of this rule was not exercised");
     else
         verdict_note(verdict_fact(v), "the client made no LockServer(TRUE) call: the lock half of this rule was not "
                      "exercised");
     return 0;
 }
 
-void rules_revoke_not_early(const trace *tr, const config *cfg, verdict *v)
+/* com.revoke.not-early — No revocation while instances or locks are alive. */
+void judge_com_revoke_not_early(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *act, *rv, *reg, *held, *lock;
     int lock_checked, n = 0;
@@ -162,13 +141,13 @@ void rules_revoke_not_early(const trace *tr, const config *cfg, verdict *v)
     for (rv = trace_next_of(tr, NULL, "com_revoke", tr->cand_pid); rv;
          rv = trace_next_of(tr, rv, "com_revoke", tr->cand_pid)) {
         reg = revoke_reg_of(tr, rv);
-        held = reg ? revoke_instance_held(tr, revoke_clsid(reg), rv->t) : NULL;
+        held = reg ? revoke_instance_held(tr, trace_clsid(reg), rv->t) : NULL;
         lock = revoke_lock_held(tr, rv->t);
         n++;
         if (held) {
             verdict_event(v, rv, "cookie", "result", NULL);
             verdict_raise(v, VERDICT_FAIL, "The class object %s was revoked (seq %lld) while the client still held an "
-                          "instance of it (activated at seq %lld, not yet released).", revoke_clsid(reg), rv->seq,
+                          "instance of it (activated at seq %lld, not yet released).", trace_clsid(reg), rv->seq,
                           held->seq);
         } else if (lock) {
             verdict_event(v, rv, "cookie", "result", NULL);
@@ -190,7 +169,7 @@ void rules_revoke_not_early(const trace *tr, const config *cfg, verdict *v)
 static void revoke_judge_idle_reg(const trace *tr, verdict *v, const trace_ev *idle, const trace_ev *reg,
                                   double limit, double *worst)
 {
-    const trace_ev *rv = revoke_of(tr, reg), *last = rules_last_seen(tr);
+    const trace_ev *rv = trace_revoke_of(tr, reg), *last = rules_last_seen(tr);
     double d;
 
     if (rv) {
@@ -202,7 +181,7 @@ static void revoke_judge_idle_reg(const trace *tr, verdict *v, const trace_ev *i
         }
         if (!verdict_within(d, limit))
             verdict_raise(v, VERDICT_FAIL, "The class object %s was revoked %.7g ms after the client released "
-                          "everything; an idle server must revoke within %.7g ms.", revoke_clsid(reg), d, limit);
+                          "everything; an idle server must revoke within %.7g ms.", trace_clsid(reg), d, limit);
         return;
     }
     verdict_event(v, reg, "clsid", "cookie", NULL);
@@ -212,15 +191,15 @@ static void revoke_judge_idle_reg(const trace *tr, verdict *v, const trace_ev *i
         return;
     }
     d = last->t - idle->t;
-    if (d > limit || tr->proc_end_natural) {
+    if (rules_absence_is_fault(tr, d, limit)) {
         verdict_note(verdict_timing(v, "last release to the end of the watch, without a revocation", d, limit, idle,
                                     last), "a lower bound: the class object was never revoked");
         verdict_raise(v, VERDICT_FAIL, "The class object %s was never revoked after the client released everything "
-                      "(%s %.7g ms later); an idle server must revoke within %.7g ms.", revoke_clsid(reg),
+                      "(%s %.7g ms later); an idle server must revoke within %.7g ms.", trace_clsid(reg),
                       rules_why_ended(tr), d, limit);
     } else {
         verdict_raise(v, VERDICT_ERROR, "The watch ended %.7g ms after the last release (%s), before %s was revoked "
-                      "and before the %.7g ms limit.", d, rules_why_ended(tr), revoke_clsid(reg), limit);
+                      "and before the %.7g ms limit.", d, rules_why_ended(tr), trace_clsid(reg), limit);
     }
 }
 
@@ -236,7 +215,7 @@ static void revoke_judge_idle_exit(const trace *tr, verdict *v, const trace_ev *
         if (!verdict_within(d, limit))
             verdict_raise(v, VERDICT_FAIL, "The server launched for activation exited %.7g ms after the client "
                           "released everything; the limit is %.7g ms.", d, limit);
-    } else if (d > limit) {
+    } else if (rules_absence_is_fault(tr, d, limit)) {
         verdict_note(verdict_timing(v, "last release to the end of the watch, the process still there", d, limit,
                                     idle, last), "a lower bound: the process never exited by itself");
         verdict_raise(v, VERDICT_FAIL, "The server launched for activation had not exited %.7g ms after the client "
@@ -247,7 +226,8 @@ static void revoke_judge_idle_exit(const trace *tr, verdict *v, const trace_ev *
     }
 }
 
-void rules_revoke_when_idle(const trace *tr, const config *cfg, verdict *v)
+/* com.revoke.when-idle — An idle server revokes its class objects. */
+void judge_com_revoke_when_idle(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *reg, *idle;
     const char *why;
@@ -275,6 +255,9 @@ void rules_revoke_when_idle(const trace *tr, const config *cfg, verdict *v)
         return;
     }
     verdict_event(v, idle, "instance", "remaining", NULL);
+    if (trace_limit(tr, TRACE_LIMIT_CLASS_SUSPEND))
+        verdict_note(verdict_fact(v), "the source says: %s; whether COM stopped new activations from reaching this "
+                     "server once it was idle was not exercised", trace_limit(tr, TRACE_LIMIT_CLASS_SUSPEND));
     for (; reg; reg = revoke_next_ok_reg(tr, reg))
         revoke_judge_idle_reg(tr, v, idle, reg, cfg->revoke_after_idle_ms, &worst);
     revoke_judge_idle_exit(tr, v, idle, cfg->revoke_after_idle_ms);
@@ -310,7 +293,8 @@ static const trace_ev *revoke_watch_end(const trace *tr, const trace_ev *idle)
     return &tr->evs[tr->nevs - 1];
 }
 
-void rules_revoke_user_control(const trace *tr, const config *cfg, verdict *v)
+/* com.revoke.user-control — A server under user control stays when clients leave. */
+void judge_com_revoke_user_control(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *win, *idle, *watch_end, *rv, *ex;
     double limit = cfg->revoke_after_idle_ms, d;
@@ -386,7 +370,8 @@ void rules_revoke_user_control(const trace *tr, const config *cfg, verdict *v)
                     limit);
 }
 
-void rules_revoke_all(const trace *tr, const config *cfg, verdict *v)
+/* com.revoke.all — Every registration cookie is revoked before a normal exit. */
+void judge_com_revoke_all(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *reg, *rv, *end, *last_rv = NULL;
     const char *how;
@@ -402,11 +387,8 @@ void rules_revoke_all(const trace *tr, const config *cfg, verdict *v)
     end = tr->proc_end;
     how = end ? json_string_value(json_object_get(end->obj, "how")) : NULL;
     if (!end) {
-        if (tr->complete)
-            verdict_say(v, VERDICT_NA, "The process did not exit during the run, so no exit was there to judge.");
-        else
-            verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before the process exited, so the rule could not be "
-                        "judged.", rules_why_ended(tr));
+        rules_unexercised(tr, v, "The process did not exit during the run, so no exit was there to judge.",
+                          "the process exited", "the rule could not be judged");
         return;
     }
     verdict_event(v, end, "code", "how", "detail", NULL);
@@ -422,7 +404,7 @@ void rules_revoke_all(const trace *tr, const config *cfg, verdict *v)
     }
     for (; reg; reg = revoke_next_ok_reg(tr, reg)) {
         n++;
-        rv = revoke_of(tr, reg);
+        rv = trace_revoke_of(tr, reg);
         if (!trace_has(reg, "cookie")) {
             verdict_event(v, reg, "clsid", "cookie", NULL);
             verdict_raise(v, VERDICT_ERROR, "The cookie of the registration at seq %lld is not visible, so its "
@@ -430,7 +412,7 @@ void rules_revoke_all(const trace *tr, const config *cfg, verdict *v)
         } else if (!rv || rv->t > end->t + TRACE_CLOCK_SLOP_MS) {
             verdict_event(v, reg, "clsid", "cookie", NULL);
             verdict_raise(v, VERDICT_FAIL, "The class object %s (registered at seq %lld) was never revoked before the "
-                          "process exited (seq %lld).", revoke_clsid(reg), reg->seq, end->seq);
+                          "process exited (seq %lld).", trace_clsid(reg), reg->seq, end->seq);
         } else if (!last_rv || rv->seq > last_rv->seq) {
             last_rv = rv;
         }

@@ -34,7 +34,8 @@ static void status_judge_handle(verdict *v, const trace_status *s, const trace_e
     }
 }
 
-void rules_status_handle(const trace *tr, const config *cfg, verdict *v)
+/* svc.status.handle — Every status report uses the registration's handle. */
+void judge_svc_status_handle(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *first = NULL, *s = tr->st;
     const trace_ev *reg = NULL;
@@ -74,7 +75,8 @@ void rules_status_handle(const trace *tr, const config *cfg, verdict *v)
     }
 }
 
-void rules_status_type(const trace *tr, const config *cfg, verdict *v)
+/* svc.status.type — Every status report gives the installed service type. */
+void judge_svc_status_type(const trace *tr, const config *cfg, verdict *v)
 {
     long long want;
     size_t i;
@@ -129,16 +131,13 @@ static void status_check_idle(const trace *tr, const config *cfg, verdict *v, co
     }
 }
 
-void rules_status_idle_zero(const trace *tr, const config *cfg, verdict *v)
+/* svc.idle.checkpoint-zero — Outside pending states, checkpoint and wait hint are 0. */
+void judge_svc_idle_checkpoint_zero(const trace *tr, const config *cfg, verdict *v)
 {
-    size_t n;
+    static const rules_each each = { status_is_settled, status_check_idle,
+                                     "The service made no report in RUNNING, PAUSED or STOPPED.",
+                                     "Every report in RUNNING, PAUSED or STOPPED",
+                                     "has checkpoint 0 and wait hint 0." };
 
-    if (!rules_need_main(tr, v))
-        return;
-    n = rules_each_report(tr, cfg, v, status_is_settled, status_check_idle);
-    if (!n)
-        verdict_say(v, VERDICT_NA, "The service made no report in RUNNING, PAUSED or STOPPED.");
-    else if (!v->set)
-        verdict_say(v, VERDICT_PASS, "Every report in RUNNING, PAUSED or STOPPED (%zu in all) has checkpoint 0 and "
-                    "wait hint 0.", n);
+    rules_judge_each_report(tr, cfg, v, &each);
 }

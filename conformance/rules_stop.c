@@ -1,6 +1,8 @@
 /* The rules about stopping: STOP_PENDING for long stops, honest exit codes, no controls, STOPPED last. */
 #include "rules.h"
 
+#include <math.h>
+
 static const trace_status *stop_first_pending(const trace *tr, double from, const trace_status *before)
 {
     size_t i;
@@ -41,7 +43,8 @@ static void stop_pending_unrequested(const trace *tr, verdict *v, const trace_st
                     stopped->e->seq);
 }
 
-void rules_stop_pending(const trace *tr, const config *cfg, verdict *v)
+/* svc.stop.pending — A long stop reports STOP_PENDING first. */
+void judge_svc_stop_pending(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *stopped, *sp;
     const trace_ev *req, *last;
@@ -50,7 +53,7 @@ void rules_stop_pending(const trace *tr, const config *cfg, verdict *v)
     if (!rules_need_main(tr, v))
         return;
     stopped = trace_first_state(tr, TRACE_STOPPED);
-    req = trace_stop_request(tr, stopped);
+    req = trace_stop_request(tr, -INFINITY, stopped);
     if (!req) {
         stop_pending_unrequested(tr, v, stopped);
         return;
@@ -77,7 +80,7 @@ void rules_stop_pending(const trace *tr, const config *cfg, verdict *v)
         verdict_say(v, VERDICT_FAIL, "The stop took %s%.7g ms, but STOP_PENDING came only %.7g ms after the request; a "
                     "stop longer than %.7g ms must report STOP_PENDING within that time.", stopped ? "" : "at least ",
                     d, dsp, limit);
-    } else if (d > limit) {
+    } else if (rules_absence_is_fault(tr, d, limit)) {
         json_t *o = verdict_timing(v, stopped ? "stop request to STOPPED" : "stop request to the end of the watch", d,
                                    limit, req, last);
 
@@ -103,7 +106,8 @@ static const trace_status *stop_earlier_error(const trace *tr, double sent)
     return NULL;
 }
 
-void rules_stop_exit_code(const trace *tr, const config *cfg, verdict *v)
+/* svc.stopped.exit-code — STOPPED carries exit codes that say why. */
+void judge_svc_stopped_exit_code(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *stopped, *earlier;
     const trace_ev *req;
@@ -115,20 +119,21 @@ void rules_stop_exit_code(const trace *tr, const config *cfg, verdict *v)
     stopped = trace_first_state(tr, TRACE_STOPPED);
     if (!stopped) {
         verdict_event(v, rules_last_seen(tr), "reason", "code", "how", NULL);
-        if (tr->proc_end_natural)
+        if (!rules_absence_is_fault(tr, 0, RULES_NO_LIMIT))
+            verdict_say(v, VERDICT_ERROR, "The watch ended (%s) before the service stopped, so its exit codes could "
+                        "not be judged.", rules_why_ended(tr));
+        else if (tr->proc_end_natural)
             verdict_say(v, VERDICT_FAIL, "The process ended (seq %lld) without reporting STOPPED; a service must "
                         "report STOPPED, with exit codes that say why, before its process ends.", tr->proc_end->seq);
+        /* STOPPED is owed at the process's own end; a kill took that end away */
         else if (tr->proc_end)
             verdict_say(v, VERDICT_ERROR, "The process was killed by the harness or the SCM before it reported "
                         "STOPPED, so its exit codes could not be judged.");
-        else if (tr->complete)
-            verdict_say(v, VERDICT_NA, "The service was not stopped in this run.");
         else
-            verdict_say(v, VERDICT_ERROR, "The watch ended before the service stopped (%s), so its exit codes could "
-                        "not be judged.", rules_why_ended(tr));
+            verdict_say(v, VERDICT_NA, "The service was not stopped in this run.");
         return;
     }
-    req = trace_stop_request(tr, stopped);
+    req = trace_stop_request(tr, -INFINITY, stopped);
     w = stopped->win32_exit;
     sx = stopped->specific_exit;
     verdict_event(v, stopped->e, "state", "win32_exit", "specific_exit", NULL);
@@ -167,25 +172,18 @@ static void stop_check_controls(const trace *tr, const config *cfg, verdict *v, 
 {
     (void)tr;
     (void)cfg;
-    if (!s->controls)
-        return;
-    verdict_event(v, s->e, "state", "controls", NULL);
-    verdict_raise(v, VERDICT_WARN, "The %s report at seq %lld accepts controls 0x%llx; a stopping or stopped "
-                  "service should accept none, or a controller would offer a stop it cannot honour.",
-                  trace_state_name(s->state), s->e->seq, (unsigned long long)s->controls);
+    rules_raise_controls(v, s, VERDICT_WARN, "a stopping or stopped service should accept none, or a controller "
+                         "would offer a stop it cannot honour.");
 }
 
-void rules_stop_no_controls(const trace *tr, const config *cfg, verdict *v)
+/* svc.stopped.no-controls — Stopping and stopped reports accept no controls. */
+void judge_svc_stopped_no_controls(const trace *tr, const config *cfg, verdict *v)
 {
-    size_t n;
+    static const rules_each each = { stop_is_stopping, stop_check_controls,
+                                     "The service never reported STOP_PENDING or STOPPED.",
+                                     "No STOP_PENDING or STOPPED report", "accepts a control." };
 
-    if (!rules_need_main(tr, v))
-        return;
-    n = rules_each_report(tr, cfg, v, stop_is_stopping, stop_check_controls);
-    if (!n)
-        verdict_say(v, VERDICT_NA, "The service never reported STOP_PENDING or STOPPED.");
-    else if (!v->set)
-        verdict_say(v, VERDICT_PASS, "No STOP_PENDING or STOPPED report (%zu in all) accepts a control.", n);
+    rules_judge_each_report(tr, cfg, v, &each);
 }
 
 static int stop_is_service_call(const trace_ev *e)
@@ -210,7 +208,7 @@ static void stop_judge_exit(const trace *tr, const config *cfg, verdict *v, cons
         verdict_timing(v, "STOPPED to the process's exit", d, limit, stopped->e, last);
         verdict_raise(v, VERDICT_FAIL, "The process exited %.7g ms after STOPPED; an own-process service's process "
                       "must exit within %.7g ms of it.", d, limit);
-    } else if (d > limit) {
+    } else if (rules_absence_is_fault(tr, d, limit)) {
         verdict_note(verdict_timing(v, "STOPPED to the end of the watch, with the process still there", d, limit,
                                     stopped->e, last), "a lower bound: the process never exited by itself");
         verdict_raise(v, VERDICT_FAIL, "The process had not exited %.7g ms after STOPPED, when %s; an own-process "
@@ -222,7 +220,8 @@ static void stop_judge_exit(const trace *tr, const config *cfg, verdict *v, cons
     }
 }
 
-void rules_stop_last(const trace *tr, const config *cfg, verdict *v)
+/* svc.stopped.last — STOPPED is the last word, and the process exits soon after. */
+void judge_svc_stopped_last(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_status *stopped;
     long long type;
@@ -232,12 +231,9 @@ void rules_stop_last(const trace *tr, const config *cfg, verdict *v)
         return;
     stopped = trace_first_state(tr, TRACE_STOPPED);
     if (!stopped) {
-        if (tr->complete || tr->proc_end_natural)
-            verdict_say(v, VERDICT_NA, "The service never reported STOPPED, so nothing could follow it "
-                        "(svc.stopped.exit-code judges a missing STOPPED).");
-        else
-            verdict_say(v, VERDICT_ERROR, "The watch ended before the service reported STOPPED (%s), so the rule "
-                        "could not be judged.", rules_why_ended(tr));
+        rules_unexercised(tr, v, "The service never reported STOPPED, so nothing could follow it "
+                          "(svc.stopped.exit-code judges a missing STOPPED).", "the service reported STOPPED",
+                          "the rule could not be judged");
         return;
     }
     verdict_event(v, stopped->e, "state", NULL);

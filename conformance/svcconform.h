@@ -29,7 +29,8 @@ SC_API char *sc_judge_text(const char *trace_jsonl, const char *config_json, cha
 SC_API char *sc_judge_files(const char *const *trace_paths, size_t n, const char *config_json, char *err,
                             size_t errlen);
 
-/* [{"id","title","kind":"must"|"should","source":"004","seed":...,"implemented":bool}] in RULES.md order. */
+/* [{"id","title","kind":"must"|"should","source":<documentation page title>,"url":<its address>,"implemented":bool}]
+ * in the order of docs/rules.md. */
 SC_API char *sc_rules_json(void);
 
 /* The thresholds in force under config_json (NULL or "" for the defaults), defaults merged, as a JSON

@@ -30,6 +30,15 @@ enum { TRACE_SHAPE_SERVICE, TRACE_SHAPE_EMBEDDING, TRACE_SHAPE_USER };
 /* Traces written before hooks existed recorded exactly these families. */
 #define TRACE_HOOKS_LEGACY (TRACE_HOOK_SERVICE | TRACE_HOOK_WAITS | TRACE_HOOK_DEBUGSTR | TRACE_HOOK_CONTROLLER)
 
+/* Keys of the header's limits: what a trace's source is known not to do. lockserver: its class-factory proxy does
+ * not forward LockServer to the server; runas: RunAs identity is not enforced; rot_allow_any_client:
+ * ROTFLAGS_ALLOWANYCLIENT is not policed; class_suspend: class objects are not suspended when
+ * CoReleaseServerProcess reaches zero. */
+#define TRACE_LIMIT_LOCKSERVER "lockserver"
+#define TRACE_LIMIT_RUNAS "runas"
+#define TRACE_LIMIT_ROT_ALLOW_ANY_CLIENT "rot_allow_any_client"
+#define TRACE_LIMIT_CLASS_SUSPEND "class_suspend"
+
 /* COM constants the rules test bits of */
 #define TRACE_CLSCTX_LOCAL_SERVER 0x4
 #define TRACE_REGCLS_SUSPENDED 0x4
@@ -83,45 +92,55 @@ typedef struct trace {
     const trace_ev *registry;   /* the last com_registry, or NULL */
 } trace;
 
-/* trace_load.c */
-void trace_load_text(trace *tr, const char *text);
-void trace_load_file(trace *tr, const char *path);
-void trace_free(trace *tr);
-int trace_parse_hex(const char *s, unsigned long long *out);
+/* The files below form layers, each calling only those above it: names, fields, query, model, load. */
 
-/* trace_model.c */
-void trace_model_build(trace *tr);
-int trace_is(const trace_ev *e, const char *ev);
-long long trace_int(const trace_ev *e, const char *key, long long dflt);
-double trace_num(const trace_ev *e, const char *key, double dflt);
-int trace_has(const trace_ev *e, const char *key);
-int trace_flag(const trace_ev *e, const char *key);
-int trace_names_service(const trace *tr, const trace_ev *e);
+/* trace_names.c: the vocabulary */
+unsigned trace_hook_bit(const char *name);
+const char *trace_hook_name(unsigned bit);
+const char *trace_shape_name(int shape);
+int trace_shape_parse(const char *name);
+const char *trace_shape_list(char *buf, size_t len);
 int trace_is_pending(long long state);
 const char *trace_state_name(long long state);
 const char *trace_control_name(long long control);
-double trace_ctl_sent(const trace_ev *e);
-const trace_status *trace_first_state(const trace *tr, long long state);
-const trace_ev *trace_stop_request(const trace *tr, const trace_status *stopped);
-int trace_controls_at(const trace *tr, double t, long long *controls);
-int trace_installed_type(const trace *tr, long long *type);
 
-/* trace_com.c */
-unsigned trace_hook_bit(const char *name);
-const char *trace_hook_name(unsigned bit);
+/* trace_fields.c: one event's fields */
+int trace_is(const trace_ev *e, const char *ev);
+long long trace_int(const trace_ev *e, const char *key, long long dflt);
+double trace_num(const trace_ev *e, const char *key, double dflt);
+int trace_flag(const trace_ev *e, const char *key);
+int trace_has(const trace_ev *e, const char *key);
+int trace_parse_hex(const char *s, unsigned long long *out);
 int trace_word(const trace_ev *e, const char *key, unsigned long long *out);
 int trace_hr_ok(const trace_ev *e, const char *key);
-const trace_ev *trace_next_of(const trace *tr, const trace_ev *after, const char *ev, long long pid);
 int trace_reg_ok(const trace_ev *reg);
+double trace_ctl_sent(const trace_ev *e);
+const char *trace_reg_str(const json_t *item, const char *key);
+const char *trace_clsid(const trace_ev *e);
+
+/* trace_query.c: questions over a built trace */
+const trace_ev *trace_next_of(const trace *tr, const trace_ev *after, const char *ev, long long pid);
 int trace_is_embedding(const trace *tr);
 const char *trace_exe_name(const trace *tr);
 int trace_names_exe(const char *path, const char *exe);
 const json_t *trace_reg_find(const trace *tr, const char *list, const char *key, const char *value);
-const char *trace_reg_str(const json_t *item, const char *key);
-const char *trace_shape_name(int shape);
-int trace_shape_parse(const char *name);
 int trace_names_cand(const trace *tr, const trace_ev *e, const char *key);
 int trace_is_kill(const trace *tr, const trace_ev *e);
 const trace_ev *trace_harness_closed(const trace *tr, const trace_ev *after);
+int trace_names_service(const trace *tr, const trace_ev *e);
+const trace_status *trace_first_state(const trace *tr, long long state);
+const trace_ev *trace_stop_request(const trace *tr, double from, const trace_status *stopped);
+int trace_controls_at(const trace *tr, double t, long long *controls);
+int trace_installed_type(const trace *tr, long long *type);
+const trace_ev *trace_revoke_of(const trace *tr, const trace_ev *reg);
+const char *trace_limit(const trace *tr, const char *key);
+
+/* trace_model.c: the candidate found, its reports and its end indexed */
+void trace_model_build(trace *tr);
+
+/* trace_load.c: text and files in */
+void trace_load_text(trace *tr, const char *text);
+void trace_load_file(trace *tr, const char *path);
+void trace_free(trace *tr);
 
 #endif

@@ -12,6 +12,7 @@ enum { LOAD_INT = 1, LOAD_NUM, LOAD_STR, LOAD_FLAG, LOAD_OBJ, LOAD_HEX, LOAD_WOR
 #define LOAD_NULL 0x100     /* the field may be null */
 #define LOAD_OPT 0x200      /* the field may be absent */
 #define LOAD_TYPE 0xff
+#define LOAD_CHUNK 65536  /* bytes a file read asks for at least */
 
 typedef struct load_field {
     const char *name;
@@ -20,9 +21,11 @@ typedef struct load_field {
 
 /* The events the rules read and the fields they rely on; other event types are skipped unread,
  * as the format asks, so a newer harness can add events without breaking old engines. */
+#define LOAD_MAX_FIELDS 8   /* the most any event needs checked (status) */
+
 typedef struct load_spec {
     const char *ev;
-    load_field fields[9];
+    load_field fields[LOAD_MAX_FIELDS + 1];     /* ended by an empty name */
 } load_spec;
 
 static const load_spec load_specs[] = {
@@ -100,21 +103,6 @@ static void load_fail(trace *tr, const char *fmt, ...)
     va_end(ap);
 }
 
-int trace_parse_hex(const char *s, unsigned long long *out)
-{
-    char *end;
-
-    if (!s)
-        return 0;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        s += 2;
-    if (!isxdigit((unsigned char)*s))
-        return 0;
-    errno = 0;
-    *out = strtoull(s, &end, 16);
-    return !*end && !errno;
-}
-
 static const char *load_type_name(int type)
 {
     switch (type & LOAD_TYPE) {
@@ -175,20 +163,41 @@ static const load_spec *load_find_spec(const char *ev)
     return NULL;
 }
 
+static int load_is_array(const json_t *v)
+{
+    return json_is_array(v);
+}
+
+static int load_is_object(const json_t *v)
+{
+    return json_is_object(v);
+}
+
+/* A header field the format lets a source leave out; present, it must be of its kind (is_kind), or the trace is
+ * unusable, since a misread header would judge the run as the wrong kind of run. Returns 0 only for a bad field;
+ * *field is NULL when it is absent. */
+static int load_optional(trace *tr, const json_t *o, const char *key, int (*is_kind)(const json_t *),
+                         const char *must, const json_t **field)
+{
+    *field = json_object_get(o, key);
+    if (!*field || is_kind(*field))
+        return 1;
+    load_fail(tr, "the header's %s must be %s", key, must);
+    return 0;
+}
+
 /* A header without hooks comes from a source older than the COM events, which recorded the legacy families;
  * names this engine does not know are ignored, as the format grows by adding. */
 static int load_hooks(trace *tr, const json_t *o)
 {
-    const json_t *hooks = json_object_get(o, "hooks"), *h;
+    const json_t *hooks, *h;
     size_t i;
 
     tr->hooks = TRACE_HOOKS_LEGACY;
+    if (!load_optional(tr, o, "hooks", load_is_array, "an array of event family names", &hooks))
+        return 0;
     if (!hooks)
         return 1;
-    if (!json_is_array(hooks)) {
-        load_fail(tr, "the header's hooks must be an array of event family names");
-        return 0;
-    }
     tr->hooks = 0;
     tr->hooks_given = 1;
     json_array_foreach(hooks, i, h) {
@@ -206,26 +215,45 @@ static int load_hooks(trace *tr, const json_t *o)
  * kind of run, so it makes the trace unusable, as a bad hooks does. Other keys of run are free. */
 static int load_run(trace *tr, const json_t *o)
 {
-    const json_t *run = json_object_get(o, "run"), *shape;
+    const json_t *run, *shape;
+    char names[128];
 
     tr->shape = TRACE_SHAPE_SERVICE;
+    if (!load_optional(tr, o, "run", load_is_object, "an object", &run))
+        return 0;
     if (!run)
         return 1;
-    if (!json_is_object(run)) {
-        load_fail(tr, "the header's run must be an object");
-        return 0;
-    }
     shape = json_object_get(run, "shape");
     if (!shape)
         return 1;
     if (!json_is_string(shape) || trace_shape_parse(json_string_value(shape)) < 0) {
-        load_fail(tr, "the header's run.shape must be \"service\", \"embedding\" or \"user\"%s%s%s",
+        load_fail(tr, "the header's run.shape must be %s%s%s%s", trace_shape_list(names, sizeof names),
                   json_is_string(shape) ? " (it is \"" : " (it is not a string)",
                   json_is_string(shape) ? json_string_value(shape) : "", json_is_string(shape) ? "\")" : "");
         return 0;
     }
     tr->shape = trace_shape_parse(json_string_value(shape));
     tr->shape_given = 1;
+    return 1;
+}
+
+/* The limits object names what the trace's source is known not to do, a sentence each, for the rules to quote
+ * when they could not exercise something; keys this engine does not know are kept unread, as the format grows. */
+static int load_limits(trace *tr, const json_t *o)
+{
+    const json_t *limits, *sentence;
+    const char *key;
+
+    if (!load_optional(tr, o, "limits", load_is_object, "an object of sentences", &limits))
+        return 0;
+    if (!limits)
+        return 1;
+    json_object_foreach((json_t *)limits, key, sentence) {
+        if (!json_is_string(sentence)) {
+            load_fail(tr, "the header's limits must be an object of sentences (\"%s\" is not a string)", key);
+            return 0;
+        }
+    }
     return 1;
 }
 
@@ -252,7 +280,7 @@ static int load_check_header(trace *tr, json_t *o)
                   "(it reads svccert-trace/1)", schema);
         return 0;
     }
-    if (!load_hooks(tr, o) || !load_run(tr, o))
+    if (!load_hooks(tr, o) || !load_run(tr, o) || !load_limits(tr, o))
         return 0;
     cand = json_object_get(o, "candidate");
     if (json_is_string(json_object_get(cand, "service_name")))
@@ -397,12 +425,20 @@ void trace_load_file(trace *tr, const char *path)
 
     if (f) {
         for (;;) {
-            if (len + 65536 + 1 > cap) {
-                char *t = realloc(text, cap = (len + 65536 + 1) * 2);
+            if (len + LOAD_CHUNK + 1 > cap) {
+                size_t ncap = (len + LOAD_CHUNK + 1) * 2;
+                char *t = realloc(text, ncap);
 
-                if (!t)
-                    break;
+                /* a trace cut where memory ran out would read as a run that stopped there: refuse it */
+                if (!t) {
+                    memset(tr, 0, sizeof *tr);
+                    load_fail(tr, "out of memory reading the trace file %s (after %zu bytes)", path, len);
+                    fclose(f);
+                    free(text);
+                    return;
+                }
                 text = t;
+                cap = ncap;
             }
             n = fread(text + len, 1, cap - len - 1, f);
             len += n;

@@ -10,70 +10,6 @@
 
 #define MODEL_MAX_PIDS 8
 
-int trace_is(const trace_ev *e, const char *ev)
-{
-    return e && !strcmp(e->ev, ev);
-}
-
-long long trace_int(const trace_ev *e, const char *key, long long dflt)
-{
-    const json_t *v = json_object_get(e->obj, key);
-
-    return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
-}
-
-double trace_num(const trace_ev *e, const char *key, double dflt)
-{
-    const json_t *v = json_object_get(e->obj, key);
-
-    return json_is_number(v) ? json_number_value(v) : dflt;
-}
-
-/* Flags such as "ok" may be written as true/false or as 1/0. */
-int trace_flag(const trace_ev *e, const char *key)
-{
-    const json_t *v = json_object_get(e->obj, key);
-
-    return json_is_true(v) || (json_is_integer(v) && json_integer_value(v) != 0);
-}
-
-int trace_has(const trace_ev *e, const char *key)
-{
-    const json_t *v = json_object_get(e->obj, key);
-
-    return v && !json_is_null(v);
-}
-
-int trace_is_pending(long long state)
-{
-    return state == TRACE_START_PENDING || state == TRACE_STOP_PENDING || state == TRACE_CONTINUE_PENDING ||
-           state == TRACE_PAUSE_PENDING;
-}
-
-const char *trace_state_name(long long state)
-{
-    static const char *const names[] = { "STOPPED", "START_PENDING", "STOP_PENDING", "RUNNING",
-                                         "CONTINUE_PENDING", "PAUSE_PENDING", "PAUSED" };
-
-    return state >= 1 && state <= 7 ? names[state - 1] : "an unknown state";
-}
-
-const char *trace_control_name(long long control)
-{
-    static const char *const names[] = { "STOP", "PAUSE", "CONTINUE", "INTERROGATE", "SHUTDOWN" };
-
-    return control >= 1 && control <= 5 ? names[control - 1] : "a control";
-}
-
-/* The controller writes its record once ControlService has returned, so the call began
- * elapsed_ms before the record's time. */
-double trace_ctl_sent(const trace_ev *e)
-{
-    if (trace_is(e, "ctl_control"))
-        return e->t - trace_num(e, "elapsed_ms", 0);
-    return e->t;
-}
-
 static int model_is_ctl(const trace_ev *e)
 {
     return !strncmp(e->ev, "ctl_", 4);
@@ -233,15 +169,6 @@ static void model_find_candidate(trace *tr)
         snprintf(tr->cand_why, sizeof tr->cand_why, "no event in the trace shows which process is the candidate");
 }
 
-/* Whether e (service_main, handler_register) is about the candidate's service; an event or a header
- * that names no service is taken to be. */
-int trace_names_service(const trace *tr, const trace_ev *e)
-{
-    const json_t *svc = json_object_get(e->obj, "service");
-
-    return !tr->service_name || !json_is_string(svc) || !strcasecmp(json_string_value(svc), tr->service_name);
-}
-
 /* The signs that the candidate's process ended: its process_exit; the controller's ctl_exit, or its watch
  * that saw the server exit (ctl_watch outcome "exited"), or its kill (ctl_kill, unless it failed). A
  * controller record that names no process is taken to be about the candidate: it tracks only that one. */
@@ -350,74 +277,4 @@ void trace_model_build(trace *tr)
     model_find_candidate(tr);
     if (tr->cand_pid)
         model_index_candidate(tr);
-}
-
-const trace_status *trace_first_state(const trace *tr, long long state)
-{
-    size_t i;
-
-    for (i = 0; i < tr->nst; i++)
-        if (tr->st[i].state == state)
-            return &tr->st[i];
-    return NULL;
-}
-
-static int model_is_stop_control(long long control)
-{
-    return control == TRACE_CTL_STOP || control == TRACE_CTL_SHUTDOWN;
-}
-
-/* A stop is asked for when the controller's STOP or SHUTDOWN was accepted before STOPPED, or, in a
- * trace without controller records, when the dispatcher received one before STOPPED. */
-const trace_ev *trace_stop_request(const trace *tr, const trace_status *stopped)
-{
-    double limit_t = stopped ? stopped->e->t : INFINITY;
-    long long limit_seq = stopped ? stopped->e->seq : LLONG_MAX;
-    size_t i;
-
-    for (i = 0; i < tr->nevs; i++) {
-        const trace_ev *e = &tr->evs[i];
-
-        if (trace_is(e, "ctl_control") && model_is_stop_control(trace_int(e, "control", 0)) &&
-            trace_flag(e, "ok") && trace_ctl_sent(e) <= limit_t + TRACE_CLOCK_SLOP_MS)
-            return e;
-    }
-    for (i = 0; i < tr->nevs; i++) {
-        const trace_ev *e = &tr->evs[i];
-
-        if (e->pid == tr->cand_pid && trace_is(e, "control_in") && model_is_stop_control(trace_int(e, "control", 0)) &&
-            e->seq < limit_seq)
-            return e;
-    }
-    return NULL;
-}
-
-/* The controls the service accepted at time t; returns 0 when it had reported nothing by then. Reports
- * within the clock slop of t may fall either side of it, so their controls count too. */
-int trace_controls_at(const trace *tr, double t, long long *controls)
-{
-    long long before = 0, around = 0;
-    size_t i;
-    int found = 0;
-
-    for (i = 0; i < tr->nst; i++) {
-        const trace_status *s = &tr->st[i];
-
-        if (s->e->t <= t - TRACE_CLOCK_SLOP_MS)
-            before = s->controls;
-        else if (s->e->t <= t + TRACE_CLOCK_SLOP_MS)
-            around |= s->controls;
-        else
-            continue;
-        found = 1;
-    }
-    *controls = before | around;
-    return found;
-}
-
-int trace_installed_type(const trace *tr, long long *type)
-{
-    if (tr->has_service_type)
-        *type = tr->service_type;
-    return tr->has_service_type;
 }

@@ -63,8 +63,11 @@ static json_t *verdict_slot(verdict *v)
         v->omitted++;
         return NULL;
     }
-    o = json_object();
-    json_array_append_new(v->evidence, o);
+    /* json_array_append_new frees o when it fails */
+    if (!v->evidence || !(o = json_object()) || json_array_append_new(v->evidence, o)) {
+        v->lost = 1;
+        return NULL;
+    }
     return o;
 }
 

@@ -17,6 +17,7 @@ typedef struct verdict {
     char message[1024];
     json_t *evidence;
     size_t omitted;     /* evidence entries dropped past VERDICT_MAX_EVIDENCE */
+    int lost;           /* evidence could not be allocated: the verdict may not be given as if complete */
 } verdict;
 
 void verdict_init(verdict *v);

@@ -7,7 +7,6 @@ seq of the event it expects the evidence to name afterwards.
 import ctypes
 import json
 import pathlib
-import re
 import subprocess
 
 from catalog import catalog_ids
@@ -215,6 +214,32 @@ class Trace:
         res, err = judge_text(self.text(), config)
         assert res is not None, err
         return res
+
+
+def cut_at_deadline(tr, t):
+    """Ends the story with the harness's deadline at t: everything killed, the end line says so."""
+    tr.harness(t, "deadline", "the run's deadline passed")
+    tr.end(t + 10, reason="deadline")
+    return tr
+
+
+def end_by_itself(tr, t, end_after=10, **exit_fields):
+    """Ends the story with the candidate's own exit at t (process_exit's fields: code, how) and a complete run."""
+    tr.process_exit(t, **exit_fields)
+    tr.end(t + end_after)
+    return tr
+
+
+def booted(t=10, register=True, cls=None):
+    """A Trace (or cls) whose service has booted at t (Trace.boot)."""
+    tr = (cls or Trace)()
+    tr.boot(t, register=register)
+    return tr
+
+
+def judged(tr, rule_id, config=None):
+    """The verdict of one rule on the story told so far."""
+    return rule(tr.judge(config), rule_id)
 
 
 def good_service():

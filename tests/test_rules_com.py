@@ -2,10 +2,9 @@
 COM service and for a plain EXE server."""
 import pytest
 
-from rules_util import (ACCEPT_SHUTDOWN, ACCEPT_STOP, ALL_HOOKS, APPID, CLSID, CO_E_WRONG_SERVER_IDENTITY,
-                        EOAC_APPID, EOAC_ACCESS_CONTROL, REGCLS_SUSPENDED, ROTFLAGS_ALLOWANYCLIENT, RUNNING,
-                        START_PENDING, STOP, STOPPED, ComTrace, com_exe, com_service, evidence_seqs, rule,
-                        rules_md_ids, timing)
+from rules_util import (ACCEPT_STOP, ALL_HOOKS, APPID, CLSID, CO_E_WRONG_SERVER_IDENTITY, EOAC_APPID,
+                        EOAC_ACCESS_CONTROL, REGCLS_SUSPENDED, ROTFLAGS_ALLOWANYCLIENT, RUNNING, START_PENDING, STOPPED,
+                        ComTrace, com_exe, com_service, rule, rules_md_ids, timing)
 
 COM_IDS = [i for i in rules_md_ids() if not i.startswith("svc.")]
 LEGACY = ["service", "waits", "debugstr", "controller"]
@@ -294,11 +293,25 @@ def test_not_early_fails_when_revoked_while_an_instance_is_held():
 
 
 def test_not_early_says_the_lock_half_was_not_exercised_when_lockserver_fails():
+    """Without a declared limit the note states only what the trace shows: the call and its HRESULT."""
     tr = com_exe()
     tr.cli_lock(150, lock=1, ok=False, hr=0x80004001)
     r = verdict(tr, "com.revoke.not-early")
     assert r["verdict"] == "pass" and "lock half was not exercised" in r["message"]
-    assert any("E_NOTIMPL" in e.get("note", "") for e in r["evidence"])
+    notes = [e["note"] for e in r["evidence"] if "note" in e]
+    assert "LockServer(TRUE) failed (hr 0x80004001): the lock half of this rule was not exercised" in notes
+    assert not any("source says" in n or "Wine" in n for n in notes)
+
+
+def test_not_early_quotes_the_sources_lockserver_limit():
+    sentence = "The class-factory proxy does not forward LockServer to the server."
+    tr = com_exe()
+    tr.header["limits"] = {"lockserver": sentence}
+    tr.cli_lock(150, lock=1, ok=False, hr=0x80004001)
+    r = verdict(tr, "com.revoke.not-early")
+    assert r["verdict"] == "pass"
+    assert any(e.get("note") == f"LockServer(TRUE) failed (hr 0x80004001; the source says: {sentence}): the lock "
+               "half of this rule was not exercised" for e in r["evidence"])
 
 
 def test_not_early_fails_when_revoked_under_a_lock():

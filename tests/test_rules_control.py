@@ -1,11 +1,11 @@
 """Controls: svc.control.reported and svc.handler.returns."""
-from rules_util import (ACCEPT_PAUSE_CONTINUE, ACCEPT_STOP, CONTINUE, INTERROGATE, MAIN, PAUSE, PAUSE_PENDING,
-                        PAUSED, RUNNING, STOP, STOP_PENDING, STOPPED, Trace, evidence_seqs, good_service, rule, timing)
+from rules_util import (ACCEPT_PAUSE_CONTINUE, ACCEPT_STOP, CONTINUE, INTERROGATE, MAIN, PAUSE, PAUSED, PAUSE_PENDING,
+                        RUNNING, STOP, STOPPED, STOP_PENDING, booted, end_by_itself, evidence_seqs, good_service,
+                        judged, rule, timing)
 
 
 def _running(controls=ACCEPT_STOP):
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     tr.status(20, RUNNING, controls=controls)
     return tr
 
@@ -26,7 +26,7 @@ def _stop_answered_after(delay, pending_hint=None):
 
 def test_reported_pass_for_the_good_service():
     tr = good_service()
-    r = rule(tr.judge(), "svc.control.reported")
+    r = judged(tr, "svc.control.reported")
     assert r["verdict"] == "pass"
     t = timing(r)
     assert (t["measured_ms"], t["threshold_ms"], t["margin_ms"]) == (2, 1000, 998)
@@ -35,7 +35,7 @@ def test_reported_pass_for_the_good_service():
 
 def test_reported_stopped_exactly_at_the_threshold_passes():
     tr, ctl, stopped = _stop_answered_after(1000)
-    r = rule(tr.judge(), "svc.control.reported")
+    r = judged(tr, "svc.control.reported")
     assert r["verdict"] == "pass"
     t = timing(r)
     assert (t["measured_ms"], t["margin_ms"]) == (1000, 0)
@@ -44,7 +44,7 @@ def test_reported_stopped_exactly_at_the_threshold_passes():
 
 def test_reported_stopped_one_ms_late_fails():
     tr, ctl, stopped = _stop_answered_after(1001)
-    r = rule(tr.judge(), "svc.control.reported")
+    r = judged(tr, "svc.control.reported")
     assert r["verdict"] == "fail"
     t = timing(r)
     assert (t["measured_ms"], t["margin_ms"]) == (1001, -1)
@@ -53,14 +53,14 @@ def test_reported_stopped_one_ms_late_fails():
 
 def test_reported_a_pending_answer_with_a_hint_is_enough():
     tr, ctl, _ = _stop_answered_after(5000, pending_hint=6000)
-    r = rule(tr.judge(), "svc.control.reported")
+    r = judged(tr, "svc.control.reported")
     assert r["verdict"] == "pass"
     assert timing(r)["measured_ms"] == 2
 
 
 def test_reported_a_pending_answer_without_a_hint_does_not_count():
     tr, ctl, stopped = _stop_answered_after(1500, pending_hint=0)
-    r = rule(tr.judge(), "svc.control.reported")
+    r = judged(tr, "svc.control.reported")
     assert r["verdict"] == "fail"
     assert timing(r)["to_seq"] == stopped["seq"]
     assert timing(r)["measured_ms"] == 1500
@@ -70,9 +70,8 @@ def test_reported_a_synchronous_stop_inside_the_handler_counts():
     tr = _running()
     tr.status(2000, STOPPED)                      # reported inside the handler, on a tick clock
     ctl = tr.ctl_control(2000.4, STOP, elapsed_ms=0.6, delivered=False)    # the record's 2001 less 0.6 ms
-    tr.process_exit(2010)
-    tr.end(2020)
-    r = rule(tr.judge(), "svc.control.reported")
+    end_by_itself(tr, 2010)
+    r = judged(tr, "svc.control.reported")
     assert r["verdict"] == "pass"
     assert timing(r)["measured_ms"] == 0
     assert timing(r)["from_seq"] == ctl["seq"]
@@ -86,7 +85,7 @@ def test_reported_pause_and_continue():
     tr.ctl_control(2000, CONTINUE)
     tr.status(2500, RUNNING, controls=ACCEPT_STOP | ACCEPT_PAUSE_CONTINUE)
     tr.stop_cleanly(3000)
-    r = rule(tr.judge(), "svc.control.reported")
+    r = judged(tr, "svc.control.reported")
     assert r["verdict"] == "pass"
     assert timing(r)["measured_ms"] == 500        # the slowest: CONTINUE
     assert "3 in all" in r["message"]
@@ -97,9 +96,8 @@ def test_reported_continue_is_not_answered_by_the_old_running():
     tr.ctl_control(1000, PAUSE)
     tr.status(1001, PAUSED, controls=ACCEPT_STOP | ACCEPT_PAUSE_CONTINUE)
     cont = tr.ctl_control(2000, CONTINUE)
-    tr.process_exit(4000)
-    tr.end(4010)
-    r = rule(tr.judge(), "svc.control.reported")
+    end_by_itself(tr, 4000)
+    r = judged(tr, "svc.control.reported")
     assert r["verdict"] == "fail"
     assert cont["seq"] in evidence_seqs(r)
     assert "lower bound" in timing(r)["note"]
@@ -110,7 +108,7 @@ def test_reported_no_answer_before_an_early_cut_is_an_error():
     tr = _running()
     tr.ctl_control(2000, STOP)
     tr.end(2500, reason="deadline")
-    r = rule(tr.judge(), "svc.control.reported")
+    r = judged(tr, "svc.control.reported")
     assert r["verdict"] == "error"
 
 
@@ -119,7 +117,7 @@ def test_reported_not_applicable_without_accepted_controls():
     tr.ctl_control(1000, STOP, ok=False, error=1061, delivered=False)
     tr.ctl_control(1100, INTERROGATE)
     tr.end(2000)
-    assert rule(tr.judge(), "svc.control.reported")["verdict"] == "n/a"
+    assert judged(tr, "svc.control.reported")["verdict"] == "n/a"
 
 
 def test_reported_threshold_follows_the_config():
@@ -149,7 +147,7 @@ def test_returns_pass_for_the_good_service():
 
 def test_returns_exactly_at_the_threshold_passes():
     tr, ctl = _stop_returning_after(1000)
-    r = rule(tr.judge(), "svc.handler.returns")
+    r = judged(tr, "svc.handler.returns")
     assert r["verdict"] == "pass"
     assert (timing(r)["measured_ms"], timing(r)["margin_ms"]) == (1000, 0)
     assert timing(r)["from_seq"] == ctl["seq"]
@@ -157,7 +155,7 @@ def test_returns_exactly_at_the_threshold_passes():
 
 def test_returns_one_ms_late_fails():
     tr, ctl = _stop_returning_after(1001)
-    r = rule(tr.judge(), "svc.handler.returns")
+    r = judged(tr, "svc.handler.returns")
     assert r["verdict"] == "fail"
     assert (timing(r)["measured_ms"], timing(r)["threshold_ms"], timing(r)["margin_ms"]) == (1001, 1000, -1)
     assert evidence_seqs(r) == [ctl["seq"]]
@@ -165,7 +163,7 @@ def test_returns_one_ms_late_fails():
 
 def test_returns_a_blocked_handler_seen_as_1053_fails():
     tr, ctl = _stop_returning_after(30000, ok=False, error=1053)
-    r = rule(tr.judge(), "svc.handler.returns")
+    r = judged(tr, "svc.handler.returns")
     assert r["verdict"] == "fail"
     assert r["evidence"][0]["error"] == 1053
 
@@ -173,17 +171,15 @@ def test_returns_a_blocked_handler_seen_as_1053_fails():
 def test_returns_ignores_controls_not_accepted_at_the_time():
     tr = _running(ACCEPT_STOP)
     tr.ctl_control(1000, PAUSE, elapsed_ms=5000, ok=False, error=1052, delivered=False)
-    tr.process_exit(7000)
-    tr.end(7010)
-    assert rule(tr.judge(), "svc.handler.returns")["verdict"] == "n/a"
+    end_by_itself(tr, 7000)
+    assert judged(tr, "svc.handler.returns")["verdict"] == "n/a"
 
 
 def test_returns_interrogate_is_always_judged():
     tr = _running(ACCEPT_STOP)
     ctl = tr.ctl_control(1000, INTERROGATE, elapsed_ms=1500)
-    tr.process_exit(7000)
-    tr.end(7010)
-    r = rule(tr.judge(), "svc.handler.returns")
+    end_by_itself(tr, 7000)
+    r = judged(tr, "svc.handler.returns")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [ctl["seq"]]
 
@@ -193,9 +189,8 @@ def test_returns_unknown_duration_is_an_error():
     ctl = tr.ctl_control(1000, STOP, elapsed_ms=1)
     ctl["elapsed_ms"] = None
     tr.status(1001, STOPPED)
-    tr.process_exit(1010)
-    tr.end(1020)
-    assert rule(tr.judge(), "svc.handler.returns")["verdict"] == "error"
+    end_by_itself(tr, 1010)
+    assert judged(tr, "svc.handler.returns")["verdict"] == "error"
 
 
 def test_returns_threshold_follows_the_config():
@@ -207,6 +202,5 @@ def test_returns_threshold_follows_the_config():
 
 def test_returns_not_applicable_without_controls():
     tr = _running()
-    tr.process_exit(1000)
-    tr.end(1010)
-    assert rule(tr.judge(), "svc.handler.returns")["verdict"] == "n/a"
+    end_by_itself(tr, 1000)
+    assert judged(tr, "svc.handler.returns")["verdict"] == "n/a"

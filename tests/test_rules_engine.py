@@ -1,11 +1,11 @@
-"""The engine as a whole: the rule list against RULES.md, the result's shape, configuration, bad traces."""
+"""The engine as a whole: the rule list against docs/rules.md, the result's shape, configuration, bad traces."""
 import ctypes
 import json
 
 import pytest
 
-from rules_util import (ALL_HOOKS, CTL, LIB, RUNNING, START_PENDING, STOPPED, WORKER, Trace, good_service, judge_file, judge_text,
-                        rule, rules_json, rules_md_ids)
+from rules_util import (ALL_HOOKS, CTL, LIB, RUNNING, START_PENDING, STOPPED, WORKER, Trace, booted, good_service,
+                        judge_file, judge_text, judged, rule, rules_json, rules_md_ids)
 
 SVC_IDS = [i for i in rules_md_ids() if i.startswith("svc.")]
 DEFAULTS = {"handler_register_ms": 100, "init_threshold_ms": 1000, "wait_hint_slack_ms": 250,
@@ -34,7 +34,9 @@ def test_rules_json_lists_every_rule_once_in_order_with_kind_and_source():
     kinds = {r["id"]: r["kind"] for r in table}
     assert kinds["svc.status.type"] == "should" and kinds["svc.stopped.no-controls"] == "should"
     assert kinds["svc.dispatcher"] == "must"
-    assert {r["id"]: r["source"] for r in table}["svc.init.first-report"] == "004"
+    assert {r["id"]: r["source"] for r in table}["svc.init.first-report"] == "ServiceMain callback function"
+    assert all(r["url"].startswith("https://learn.microsoft.com/") for r in table)
+    assert all("seed" not in r for r in table)
 
 
 # COM rules that never apply to a service run: n/a by the run's shape, before any hook is asked for
@@ -299,15 +301,14 @@ def test_a_trace_without_candidate_is_an_error_for_every_rule_but_the_dispatcher
 
 def test_an_estimated_time_is_read_as_the_next_printed_time():
     """Wine prints a process's exit without a time; an idle process is printed late, so t_next counts."""
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     tr.status(20, RUNNING, controls=1)
     tr.ctl_control(2000, 1, elapsed_ms=1)
     stopped = tr.status(2010, STOPPED)
     ex = tr.process_exit(2011, how="exit")
     ex.update(t_est=True, t_next=10011)
     tr.end(10020)
-    r = rule(tr.judge(), "svc.stopped.last")
+    r = judged(tr, "svc.stopped.last")
     assert r["verdict"] == "fail"
     t = [e for e in r["evidence"] if "measured_ms" in e][0]
     assert (t["from_seq"], t["to_seq"], t["measured_ms"]) == (stopped["seq"], ex["seq"], 8001)
@@ -319,7 +320,7 @@ def test_a_failed_controller_makes_the_run_incomplete():
     tr = Trace()
     tr.harness(0, "controller_failed", "the controller ended with status 1")
     tr.end(0, reason="complete")
-    r = rule(tr.judge(), "svc.dispatcher")
+    r = judged(tr, "svc.dispatcher")
     assert r["verdict"] == "error"
     assert "controller failed" in r["message"]
 

@@ -1,8 +1,8 @@
 """Starting: svc.dispatcher, svc.handler.immediate, svc.init.first-report, svc.running.controls."""
 import pytest
 
-from rules_util import (ACCEPT_SHUTDOWN, ACCEPT_STOP, CAND, CTL, RUNNING, SM, START_PENDING, STOPPED, WORKER,
-                        Trace, evidence_seqs, good_service, rule, rules_md_ids, timing)
+from rules_util import (ACCEPT_SHUTDOWN, ACCEPT_STOP, CAND, CTL, RUNNING, SM, START_PENDING, STOPPED, WORKER, Trace,
+                        booted, end_by_itself, evidence_seqs, good_service, judged, rule, rules_md_ids, timing)
 
 LATER_RULES = [i for i in rules_md_ids() if i.startswith("svc.") and i != "svc.dispatcher"]
 
@@ -64,7 +64,7 @@ def test_dispatcher_is_an_error_when_the_controller_could_not_start_it():
     tr = Trace()
     tr.ctl_start(10, ok=False, error=1058)     # disabled: the harness's problem, not the candidate's
     tr.end(20)
-    r = rule(tr.judge(), "svc.dispatcher")
+    r = judged(tr, "svc.dispatcher")
     assert r["verdict"] == "error"
     assert "1058" in r["message"]
 
@@ -73,7 +73,7 @@ def test_dispatcher_is_an_error_when_the_harness_deadline_cut_the_run():
     tr = Trace()
     tr.add("debugstr", 5, text="starting")
     tr.end(100, reason="deadline")
-    r = rule(tr.judge(), "svc.dispatcher")
+    r = judged(tr, "svc.dispatcher")
     assert r["verdict"] == "error"
     assert "deadline" in r["message"]
 
@@ -82,7 +82,7 @@ def test_dispatcher_fails_when_a_complete_run_never_saw_it():
     tr = Trace()
     tr.ctl_start(10, ok=True)
     end = tr.end(5000, reason="complete")
-    r = rule(tr.judge(), "svc.dispatcher")
+    r = judged(tr, "svc.dispatcher")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [end["seq"]]
 
@@ -92,7 +92,7 @@ def test_dispatcher_a_lost_log_is_not_a_complete_run():
     tr.ctl_start(10, ok=True)
     tr.harness(4000, "log_truncated", "the raw log ended early")
     tr.end(5000, reason="complete")
-    r = rule(tr.judge(), "svc.dispatcher")
+    r = judged(tr, "svc.dispatcher")
     assert r["verdict"] == "error"
     assert "lost" in r["message"]
 
@@ -100,8 +100,7 @@ def test_dispatcher_a_lost_log_is_not_a_complete_run():
 def test_dispatcher_connected_but_servicemain_never_ran():
     tr = Trace()
     tr.dispatcher(10)
-    tr.process_exit(40)
-    tr.end(50)
+    end_by_itself(tr, 40)
     res = tr.judge()
     r = rule(res, "svc.dispatcher")
     assert r["verdict"] == "fail"
@@ -115,7 +114,7 @@ def test_dispatcher_connected_then_the_trace_was_cut():
     tr = Trace()
     tr.dispatcher(10)
     tr.end(50, reason="deadline")
-    assert rule(tr.judge(), "svc.dispatcher")["verdict"] == "error"
+    assert judged(tr, "svc.dispatcher")["verdict"] == "error"
 
 
 def test_without_servicemain_no_later_rule_passes():
@@ -139,7 +138,7 @@ def _boot_registering_at(delay, **kw):
 
 def test_handler_registered_exactly_at_the_limit_passes():
     tr, reg = _boot_registering_at(100)
-    r = rule(tr.judge(), "svc.handler.immediate")
+    r = judged(tr, "svc.handler.immediate")
     assert r["verdict"] == "pass"
     t = timing(r)
     assert (t["measured_ms"], t["threshold_ms"], t["margin_ms"]) == (100, 100, 0)
@@ -148,7 +147,7 @@ def test_handler_registered_exactly_at_the_limit_passes():
 
 def test_handler_registered_one_ms_late_fails():
     tr, reg = _boot_registering_at(101)
-    r = rule(tr.judge(), "svc.handler.immediate")
+    r = judged(tr, "svc.handler.immediate")
     assert r["verdict"] == "fail"
     t = timing(r)
     assert (t["measured_ms"], t["threshold_ms"], t["margin_ms"]) == (101, 100, -1)
@@ -164,54 +163,50 @@ def test_handler_limit_follows_the_configured_threshold():
 
 def test_handler_fractional_times_are_kept():
     tr, _ = _boot_registering_at(99.5)
-    r = rule(tr.judge(), "svc.handler.immediate")
+    r = judged(tr, "svc.handler.immediate")
     assert r["verdict"] == "pass"
     assert timing(r)["measured_ms"] == 99.5
     assert timing(r)["margin_ms"] == 0.5
 
 
 def test_status_before_registration_on_the_servicemain_thread_fails():
-    tr = Trace()
-    tr.boot(10, register=False)
+    tr = booted(register=False)
     st = tr.status(16, START_PENDING, checkpoint=1, wait_hint=1000)
     tr.register(17)
     tr.stop_cleanly(2000)
-    r = rule(tr.judge(), "svc.handler.immediate")
+    r = judged(tr, "svc.handler.immediate")
     assert r["verdict"] == "fail"
     assert st["seq"] in evidence_seqs(r)
     assert "SetServiceStatus" in r["message"]
 
 
 def test_a_wait_before_registration_fails():
-    tr = Trace()
-    tr.boot(10, register=False)
+    tr = booted(register=False)
     w = tr.wait(16, 18, timeout_ms=2, result="timeout")
     tr.register(19)
     tr.status(20, RUNNING, controls=ACCEPT_STOP)
     tr.stop_cleanly(2000)
-    r = rule(tr.judge(), "svc.handler.immediate")
+    r = judged(tr, "svc.handler.immediate")
     assert r["verdict"] == "fail"
     assert w["seq"] in evidence_seqs(r)
     assert [e for e in r["evidence"] if e.get("seq") == w["seq"]][0]["timeout_ms"] == 2
 
 
 def test_a_wait_on_another_thread_does_not_matter():
-    tr = Trace()
-    tr.boot(10, register=False)
+    tr = booted(register=False)
     tr.wait(16, 18, tid=WORKER)
     tr.register(19)
     tr.status(20, RUNNING, controls=ACCEPT_STOP)
     tr.stop_cleanly(2000)
-    assert rule(tr.judge(), "svc.handler.immediate")["verdict"] == "pass"
+    assert judged(tr, "svc.handler.immediate")["verdict"] == "pass"
 
 
 def test_registration_on_another_thread_fails():
-    tr = Trace()
-    tr.boot(10, register=False)
+    tr = booted(register=False)
     reg = tr.register(17, tid=WORKER)
     tr.status(20, RUNNING, controls=ACCEPT_STOP, tid=WORKER)
     tr.stop_cleanly(2000)
-    r = rule(tr.judge(), "svc.handler.immediate")
+    r = judged(tr, "svc.handler.immediate")
     assert r["verdict"] == "fail"
     assert reg["seq"] in evidence_seqs(r)
     assert f"thread {WORKER}" in r["message"]
@@ -222,7 +217,7 @@ def test_no_registration_in_a_long_watch_fails():
     sm = tr.boot(10, register=False)
     tr.process_exit(515)
     tr.end(520)
-    r = rule(tr.judge(), "svc.handler.immediate")
+    r = judged(tr, "svc.handler.immediate")
     assert r["verdict"] == "fail"
     t = timing(r)
     assert (t["measured_ms"], t["margin_ms"]) == (500, -400)
@@ -230,10 +225,9 @@ def test_no_registration_in_a_long_watch_fails():
 
 
 def test_no_registration_before_an_early_cut_is_an_error():
-    tr = Trace()
-    tr.boot(10, register=False)
+    tr = booted(register=False)
     tr.end(60, reason="deadline")
-    r = rule(tr.judge(), "svc.handler.immediate")
+    r = judged(tr, "svc.handler.immediate")
     assert r["verdict"] == "error"
     assert "45 ms" in r["message"]
 
@@ -252,7 +246,7 @@ def _first_report_at(delay, state=START_PENDING, wait_hint=3000, controls=0):
 
 def test_first_report_exactly_at_one_second_passes():
     tr, sm, q = _first_report_at(1000)
-    r = rule(tr.judge(), "svc.init.first-report")
+    r = judged(tr, "svc.init.first-report")
     assert r["verdict"] == "pass"
     t = timing(r)
     assert (t["measured_ms"], t["threshold_ms"], t["margin_ms"]) == (1000, 1000, 0)
@@ -261,7 +255,7 @@ def test_first_report_exactly_at_one_second_passes():
 
 def test_first_report_one_ms_late_fails():
     tr, sm, q = _first_report_at(1001)
-    r = rule(tr.judge(), "svc.init.first-report")
+    r = judged(tr, "svc.init.first-report")
     assert r["verdict"] == "fail"
     t = timing(r)
     assert (t["measured_ms"], t["threshold_ms"], t["margin_ms"]) == (1001, 1000, -1)
@@ -270,19 +264,18 @@ def test_first_report_one_ms_late_fails():
 
 def test_running_without_controls_counts_as_a_first_report():
     tr, _, q = _first_report_at(400, state=RUNNING, controls=0)
-    r = rule(tr.judge(), "svc.init.first-report")
+    r = judged(tr, "svc.init.first-report")
     assert r["verdict"] == "pass"
     assert "no controls" in r["message"]
     assert timing(r)["to_seq"] == q["seq"]
 
 
 def test_start_pending_with_a_zero_hint_does_not_count():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     weak = tr.status(20, START_PENDING, checkpoint=1, wait_hint=0)
     late = tr.status(1500, RUNNING, controls=ACCEPT_STOP)
     tr.stop_cleanly(5000)
-    r = rule(tr.judge(), "svc.init.first-report")
+    r = judged(tr, "svc.init.first-report")
     assert r["verdict"] == "fail"
     assert timing(r)["to_seq"] == late["seq"]
     assert timing(r)["measured_ms"] == 1485
@@ -291,10 +284,9 @@ def test_start_pending_with_a_zero_hint_does_not_count():
 
 
 def test_no_report_at_all_in_a_long_watch_fails():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     tr.end(3015, reason="deadline")
-    r = rule(tr.judge(), "svc.init.first-report")
+    r = judged(tr, "svc.init.first-report")
     assert r["verdict"] == "fail"
     assert timing(r)["measured_ms"] == 3000
     assert "lower bound" in timing(r)["note"]
@@ -308,18 +300,18 @@ def test_a_hang_killed_late_is_a_late_first_report():
     ex.update(t_est=True, t_next=10015)
     tr.ctl_start(10015, ok=False, error=1053, elapsed_ms=10000)
     tr.end(10020)
-    r = rule(tr.judge(), "svc.init.first-report")
+    r = judged(tr, "svc.init.first-report")
     assert r["verdict"] == "fail"
     assert (timing(r)["from_seq"], timing(r)["measured_ms"]) == (sm["seq"], 10000)
 
 
-def test_a_crash_before_the_one_second_point_is_an_error():
-    tr = Trace()
-    tr.boot(10)
+def test_a_crash_before_the_one_second_point_fails():
+    """The process ended by itself without telling the SCM where the start stood: its fault, not the run's."""
+    tr = booted()
     tr.process_exit(300, code=0xC0000005, how="crash")
     tr.end(320)
-    r = rule(tr.judge(), "svc.init.first-report")
-    assert r["verdict"] == "error"
+    r = judged(tr, "svc.init.first-report")
+    assert r["verdict"] == "fail"
     assert "285 ms" in r["message"]
 
 
@@ -333,24 +325,21 @@ def test_running_with_stop_passes():
 
 
 def test_running_without_controls_then_with_them_passes():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     zero = tr.status(20, RUNNING, controls=0)
     full = tr.status(3000, RUNNING, controls=ACCEPT_STOP)
     tr.stop_cleanly(5000)
-    r = rule(tr.judge(), "svc.running.controls")
+    r = judged(tr, "svc.running.controls")
     assert r["verdict"] == "pass"
     assert evidence_seqs(r) == [zero["seq"], full["seq"]]
 
 
 def test_running_without_stop_fails():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     bad = tr.status(20, RUNNING, controls=ACCEPT_SHUTDOWN)
     tr.status(3000, RUNNING, controls=ACCEPT_STOP | ACCEPT_SHUTDOWN)   # too late: init ended at seq of bad
-    tr.process_exit(5000)
-    tr.end(5010)
-    r = rule(tr.judge(), "svc.running.controls")
+    end_by_itself(tr, 5000)
+    r = judged(tr, "svc.running.controls")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [bad["seq"]]
     assert "0x4" in r["message"]
@@ -363,55 +352,47 @@ def test_expected_controls_come_from_the_config():
 
 
 def test_running_without_controls_forever_fails_when_the_controller_gives_up():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     zero = tr.status(20, RUNNING, controls=0)
     gave_up = tr.add("ctl_wait", 30000, pid=CTL, tid=1, what="running", outcome="timeout", elapsed_ms=29970)
-    tr.process_exit(31000, how="killed")
-    tr.end(31010)
-    r = rule(tr.judge(), "svc.running.controls")
+    end_by_itself(tr, 31000, how="killed")
+    r = judged(tr, "svc.running.controls")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [zero["seq"], gave_up["seq"]]
 
 
 def test_running_without_controls_then_a_cut_is_an_error():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     tr.status(20, RUNNING, controls=0)
     tr.end(5000, reason="deadline")
-    assert rule(tr.judge(), "svc.running.controls")["verdict"] == "error"
+    assert judged(tr, "svc.running.controls")["verdict"] == "error"
 
 
 def test_running_without_controls_then_an_error_stop_fails():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     zero = tr.status(20, RUNNING, controls=0)
     stopped = tr.status(1520, STOPPED, win32_exit=1066, specific_exit=5)
-    tr.process_exit(1530)
-    tr.end(1540)
-    r = rule(tr.judge(), "svc.running.controls")
+    end_by_itself(tr, 1530)
+    r = judged(tr, "svc.running.controls")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [zero["seq"], stopped["seq"]]
 
 
 def test_a_service_that_fails_to_start_is_not_applicable():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     tr.status(20, START_PENDING, checkpoint=1, wait_hint=1000)
     stopped = tr.status(200, STOPPED, win32_exit=2)
-    tr.process_exit(220)
-    tr.end(230)
-    r = rule(tr.judge(), "svc.running.controls")
+    end_by_itself(tr, 220)
+    r = judged(tr, "svc.running.controls")
     assert r["verdict"] == "n/a"
     assert evidence_seqs(r) == [stopped["seq"]]
 
 
 def test_never_running_before_a_cut_is_an_error():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     tr.status(20, START_PENDING, checkpoint=1, wait_hint=100000)
     tr.end(5000, reason="deadline")
-    assert rule(tr.judge(), "svc.running.controls")["verdict"] == "error"
+    assert judged(tr, "svc.running.controls")["verdict"] == "error"
 
 
 @pytest.mark.parametrize("rid", ["svc.handler.immediate", "svc.init.first-report", "svc.running.controls"])

@@ -2,7 +2,7 @@
 is read, how the candidate is found in an EXE server's run, and the controller's records of those runs."""
 import pytest
 
-from rules_util import (APPID, CAND, CTL, RUNNING, STOP, ComTrace, com_exe, com_service, judge_text, rule,
+from rules_util import (APPID, CAND, CTL, RUNNING, STOP, ComTrace, com_exe, com_service, judge_text, judged, rule,
                         rules_md_ids, timing)
 
 SVC_IDS = [i for i in rules_md_ids() if i.startswith("svc.")]
@@ -168,7 +168,7 @@ def test_atl_rules_judge_a_service_run_that_never_reached_servicemain():
     assert rule(res, "atl.run.order")["verdict"] == "fail"
     assert rule(res, "atl.quit.on-stop")["verdict"] == "n/a"
     tr.ctl_control(50, STOP)
-    assert rule(tr.judge(), "atl.quit.on-stop")["verdict"] == "error"
+    assert judged(tr, "atl.quit.on-stop")["verdict"] == "error"
 
 
 # com.register.at-start

@@ -1,6 +1,6 @@
 """Every report: svc.status.handle, svc.status.type, svc.idle.checkpoint-zero."""
-from rules_util import (ACCEPT_STOP, PAUSED, RUNNING, START_PENDING, STOPPED, WORKER, Trace, evidence_seqs,
-                        good_service, rule)
+from rules_util import (ACCEPT_STOP, PAUSED, RUNNING, START_PENDING, STOPPED, WORKER, Trace, booted, end_by_itself,
+                        evidence_seqs, good_service, judged, rule)
 
 
 def _service(reg_handle=None, handles=("0x5a5a", "0x5a5a", "0x5a5a"), **trace_kw):
@@ -12,8 +12,7 @@ def _service(reg_handle=None, handles=("0x5a5a", "0x5a5a", "0x5a5a"), **trace_kw
            tr.status(300, RUNNING, controls=ACCEPT_STOP, handle=handles[1])]
     tr.ctl_control(1000, 1)
     sts.append(tr.status(1001, STOPPED, handle=handles[2]))
-    tr.process_exit(1050)
-    tr.end(1060)
+    end_by_itself(tr, 1050)
     return tr, sts
 
 
@@ -21,7 +20,7 @@ def _service(reg_handle=None, handles=("0x5a5a", "0x5a5a", "0x5a5a"), **trace_kw
 
 def test_handle_pass_when_registration_handle_is_not_observable():
     tr, sts = _service()
-    r = rule(tr.judge(), "svc.status.handle")
+    r = judged(tr, "svc.status.handle")
     assert r["verdict"] == "pass"
     assert "not observable" in r["evidence"][0]["note"]
     assert r["evidence"][0]["ev"] == "handler_register"
@@ -31,14 +30,14 @@ def test_handle_pass_when_registration_handle_is_not_observable():
 
 def test_handle_pass_when_reports_use_the_registered_handle():
     tr, _ = _service(reg_handle="0x5A5A")
-    r = rule(tr.judge(), "svc.status.handle")
+    r = judged(tr, "svc.status.handle")
     assert r["verdict"] == "pass"
     assert "0x5a5a" in r["message"] and "returned" in r["message"]
 
 
 def test_handle_fail_when_a_report_uses_another_handle_than_registration_returned():
     tr, sts = _service(reg_handle="0x1234")
-    r = rule(tr.judge(), "svc.status.handle")
+    r = judged(tr, "svc.status.handle")
     assert r["verdict"] == "fail"
     assert sts[0]["seq"] in evidence_seqs(r)
     assert "0x1234" in r["message"]
@@ -46,7 +45,7 @@ def test_handle_fail_when_a_report_uses_another_handle_than_registration_returne
 
 def test_handle_fail_on_a_null_handle():
     tr, sts = _service(handles=("0x5a5a", None, "0x5a5a"))
-    r = rule(tr.judge(), "svc.status.handle")
+    r = judged(tr, "svc.status.handle")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [sts[1]["seq"]]
     assert "NULL" in r["message"]
@@ -54,7 +53,7 @@ def test_handle_fail_on_a_null_handle():
 
 def test_handle_fail_on_a_zero_handle():
     tr, sts = _service(handles=("0x0", "0x5a5a", "0x5a5a"))
-    r = rule(tr.judge(), "svc.status.handle")
+    r = judged(tr, "svc.status.handle")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [sts[0]["seq"]]
     assert "NULL" in r["message"]
@@ -62,31 +61,28 @@ def test_handle_fail_on_a_zero_handle():
 
 def test_handle_fail_when_reports_use_two_handles():
     tr, sts = _service(handles=("0x5a5a", "0x5a5a", "0x7777"))
-    r = rule(tr.judge(), "svc.status.handle")
+    r = judged(tr, "svc.status.handle")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [sts[0]["seq"], sts[2]["seq"]]
     assert "two handle values" in r["message"]
 
 
 def test_handle_fail_when_status_comes_before_registration():
-    tr = Trace()
-    tr.boot(10, register=False)
+    tr = booted(register=False)
     early = tr.status(12 + 5, START_PENDING, tid=WORKER, checkpoint=1, wait_hint=1000)
     tr.register(18)
     tr.status(300, RUNNING, controls=ACCEPT_STOP)
     tr.stop_cleanly(1000)
-    r = rule(tr.judge(), "svc.status.handle")
+    r = judged(tr, "svc.status.handle")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [early["seq"]]
     assert "before any RegisterServiceCtrlHandler" in r["message"]
 
 
 def test_handle_not_applicable_without_reports():
-    tr = Trace()
-    tr.boot(10)
-    tr.process_exit(100)
-    tr.end(110)
-    assert rule(tr.judge(), "svc.status.handle")["verdict"] == "n/a"
+    tr = booted()
+    end_by_itself(tr, 100)
+    assert judged(tr, "svc.status.handle")["verdict"] == "n/a"
 
 
 # svc.status.type
@@ -102,7 +98,7 @@ def test_type_warn_for_share_process_in_an_own_process_service():
     tr = good_service()
     odd = [e for e in tr.events if e["ev"] == "status"][2]
     odd["type"] = 0x20
-    r = rule(tr.judge(), "svc.status.type")
+    r = judged(tr, "svc.status.type")
     assert r["verdict"] == "warn"
     assert evidence_seqs(r) == [odd["seq"]]
     assert "0x20" in r["message"] and "0x10" in r["message"]
@@ -113,35 +109,33 @@ def test_type_interactive_only_if_installed_so():
     for e in tr.events:
         if e["ev"] == "status":
             e["type"] = 0x110
-    assert rule(tr.judge(), "svc.status.type")["verdict"] == "pass"
+    assert judged(tr, "svc.status.type")["verdict"] == "pass"
     tr, sts = _service()
     sts[0]["type"] = 0x110
-    assert rule(tr.judge(), "svc.status.type")["verdict"] == "warn"
+    assert judged(tr, "svc.status.type")["verdict"] == "warn"
 
 
 def test_type_falls_back_to_the_install_record():
     tr, _ = _service(service_type=None)
-    r = rule(tr.judge(), "svc.status.type")       # boot() records ctl_install with type 0x10
+    r = judged(tr, "svc.status.type")       # boot() records ctl_install with type 0x10
     assert r["verdict"] == "pass"
     tr.events = [e for e in tr.events if e["ev"] != "ctl_install"]
-    r = rule(tr.judge(), "svc.status.type")
+    r = judged(tr, "svc.status.type")
     assert r["verdict"] == "error"
     assert "installed" in r["message"]
 
 
 def test_type_not_applicable_without_reports():
-    tr = Trace()
-    tr.boot(10)
-    tr.process_exit(100)
-    tr.end(110)
-    assert rule(tr.judge(), "svc.status.type")["verdict"] == "n/a"
+    tr = booted()
+    end_by_itself(tr, 100)
+    assert judged(tr, "svc.status.type")["verdict"] == "n/a"
 
 
 # svc.idle.checkpoint-zero
 
 def test_idle_pass_cites_the_idle_reports():
     tr = good_service()
-    r = rule(tr.judge(), "svc.idle.checkpoint-zero")
+    r = judged(tr, "svc.idle.checkpoint-zero")
     assert r["verdict"] == "pass"
     idle = [e["seq"] for e in tr.events if e["ev"] == "status" and e["state"] in (RUNNING, STOPPED)]
     assert evidence_seqs(r) == [idle[0], idle[-1]]
@@ -151,7 +145,7 @@ def test_idle_fail_on_a_running_checkpoint():
     tr = good_service()
     running = [e for e in tr.events if e["ev"] == "status" and e["state"] == RUNNING][0]
     running["checkpoint"] = 3
-    r = rule(tr.judge(), "svc.idle.checkpoint-zero")
+    r = judged(tr, "svc.idle.checkpoint-zero")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [running["seq"]]
     assert r["evidence"][0]["checkpoint"] == 3
@@ -161,7 +155,7 @@ def test_idle_warn_on_a_stopped_wait_hint():
     tr = good_service()
     stopped = [e for e in tr.events if e["ev"] == "status" and e["state"] == STOPPED][0]
     stopped["wait_hint"] = 1000
-    r = rule(tr.judge(), "svc.idle.checkpoint-zero")
+    r = judged(tr, "svc.idle.checkpoint-zero")
     assert r["verdict"] == "warn"
     assert evidence_seqs(r) == [stopped["seq"]]
 
@@ -170,16 +164,14 @@ def test_idle_paused_counts_and_fail_outranks_warn():
     tr = good_service()
     tr.status(1500, PAUSED, wait_hint=10)
     tr.status(1600, RUNNING, controls=ACCEPT_STOP, checkpoint=1)
-    r = rule(tr.judge(), "svc.idle.checkpoint-zero")
+    r = judged(tr, "svc.idle.checkpoint-zero")
     assert r["verdict"] == "fail"
     assert len(evidence_seqs(r)) == 2
     assert "checkpoint 1" in r["message"]
 
 
 def test_idle_not_applicable_with_only_pending_reports():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     tr.status(20, START_PENDING, checkpoint=1, wait_hint=1000)
-    tr.process_exit(100, how="crash")
-    tr.end(110)
-    assert rule(tr.judge(), "svc.idle.checkpoint-zero")["verdict"] == "n/a"
+    end_by_itself(tr, 100, how="crash")
+    assert judged(tr, "svc.idle.checkpoint-zero")["verdict"] == "n/a"

@@ -1,11 +1,10 @@
 """Stopping: svc.stop.pending, svc.stopped.exit-code, svc.stopped.no-controls, svc.stopped.last."""
-from rules_util import (ACCEPT_STOP, MAIN, RUNNING, SHUTDOWN, STOP, STOP_PENDING, STOPPED, WORKER, Trace,
-                        evidence_seqs, good_service, rule, timing)
+from rules_util import (ACCEPT_STOP, MAIN, RUNNING, SHUTDOWN, STOP, STOPPED, STOP_PENDING, WORKER, Trace, booted,
+                        end_by_itself, evidence_seqs, good_service, judged, rule, timing)
 
 
 def _running():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     tr.status(20, RUNNING, controls=ACCEPT_STOP)
     return tr
 
@@ -32,7 +31,7 @@ def test_stop_pending_not_needed_for_a_short_stop():
 
 def test_stop_pending_not_needed_exactly_at_the_threshold():
     tr, req, stopped = _stop(1000)
-    r = rule(tr.judge(), "svc.stop.pending")
+    r = judged(tr, "svc.stop.pending")
     assert r["verdict"] == "pass"
     assert (timing(r)["measured_ms"], timing(r)["margin_ms"]) == (1000, 0)
     assert (timing(r)["from_seq"], timing(r)["to_seq"]) == (req["seq"], stopped["seq"])
@@ -40,7 +39,7 @@ def test_stop_pending_not_needed_exactly_at_the_threshold():
 
 def test_stop_pending_missing_one_ms_past_the_threshold_fails():
     tr, req, stopped = _stop(1001)
-    r = rule(tr.judge(), "svc.stop.pending")
+    r = judged(tr, "svc.stop.pending")
     assert r["verdict"] == "fail"
     assert (timing(r)["measured_ms"], timing(r)["margin_ms"]) == (1001, -1)
     assert evidence_seqs(r) == [req["seq"], stopped["seq"]]
@@ -48,7 +47,7 @@ def test_stop_pending_missing_one_ms_past_the_threshold_fails():
 
 def test_stop_pending_reported_in_time_for_a_long_stop_passes():
     tr, req, _ = _stop(3000, pending_after=2)
-    r = rule(tr.judge(), "svc.stop.pending")
+    r = judged(tr, "svc.stop.pending")
     assert r["verdict"] == "pass"
     assert timing(r)["what"] == "stop request to STOP_PENDING"
     assert timing(r)["measured_ms"] == 2
@@ -56,23 +55,22 @@ def test_stop_pending_reported_in_time_for_a_long_stop_passes():
 
 def test_stop_pending_reported_late_fails():
     tr, _, _ = _stop(3000, pending_after=1500)
-    r = rule(tr.judge(), "svc.stop.pending")
+    r = judged(tr, "svc.stop.pending")
     assert r["verdict"] == "fail"
     assert (timing(r)["measured_ms"], timing(r)["margin_ms"]) == (1500, -500)
 
 
 def test_stop_pending_shutdown_counts_as_a_stop():
     tr, _, _ = _stop(3000, control=SHUTDOWN)
-    assert rule(tr.judge(), "svc.stop.pending")["verdict"] == "fail"
+    assert judged(tr, "svc.stop.pending")["verdict"] == "fail"
 
 
 def test_stop_pending_an_error_stop_with_stop_pending_passes():
     tr = _running()
     sp = tr.status(1000, STOP_PENDING, checkpoint=1, wait_hint=5000, win32_exit=5)
     tr.status(4000, STOPPED, win32_exit=5)
-    tr.process_exit(4010)
-    tr.end(4020)
-    r = rule(tr.judge(), "svc.stop.pending")
+    end_by_itself(tr, 4010)
+    r = judged(tr, "svc.stop.pending")
     assert r["verdict"] == "pass"
     assert evidence_seqs(r)[0] == sp["seq"]
 
@@ -80,9 +78,8 @@ def test_stop_pending_an_error_stop_with_stop_pending_passes():
 def test_stop_pending_an_error_stop_without_it_is_not_applicable():
     tr = _running()
     tr.status(4000, STOPPED, win32_exit=5)
-    tr.process_exit(4010)
-    tr.end(4020)
-    r = rule(tr.judge(), "svc.stop.pending")
+    end_by_itself(tr, 4010)
+    r = judged(tr, "svc.stop.pending")
     assert r["verdict"] == "n/a"
     assert "not visible" in r["message"]
 
@@ -90,15 +87,14 @@ def test_stop_pending_an_error_stop_without_it_is_not_applicable():
 def test_stop_pending_not_applicable_without_a_stop():
     tr = _running()
     tr.end(3000)
-    assert rule(tr.judge(), "svc.stop.pending")["verdict"] == "n/a"
+    assert judged(tr, "svc.stop.pending")["verdict"] == "n/a"
 
 
 def test_stop_pending_stop_never_ending_fails():
     tr = _running()
     tr.ctl_control(2000, STOP, elapsed_ms=1)
-    tr.process_exit(6000, how="killed")
-    tr.end(6010)
-    r = rule(tr.judge(), "svc.stop.pending")
+    end_by_itself(tr, 6000, how="killed")
+    r = judged(tr, "svc.stop.pending")
     assert r["verdict"] == "fail"
     assert timing(r)["measured_ms"] == 4000
     assert "lower bound" in timing(r)["note"]
@@ -107,9 +103,8 @@ def test_stop_pending_stop_never_ending_fails():
 def test_stop_pending_quick_process_end_after_the_request_passes():
     tr = _running()
     tr.ctl_control(2000, STOP, elapsed_ms=1)
-    tr.process_exit(2500)
-    tr.end(2510)
-    r = rule(tr.judge(), "svc.stop.pending")
+    end_by_itself(tr, 2500)
+    r = judged(tr, "svc.stop.pending")
     assert r["verdict"] == "pass"
     assert timing(r)["measured_ms"] == 500
 
@@ -118,14 +113,14 @@ def test_stop_pending_cut_soon_after_the_request_is_an_error():
     tr = _running()
     tr.ctl_control(2000, STOP, elapsed_ms=1)
     tr.end(2500, reason="deadline")
-    assert rule(tr.judge(), "svc.stop.pending")["verdict"] == "error"
+    assert judged(tr, "svc.stop.pending")["verdict"] == "error"
 
 
 # svc.stopped.exit-code
 
 def test_exit_code_requested_and_zero_passes():
     tr = good_service()
-    r = rule(tr.judge(), "svc.stopped.exit-code")
+    r = judged(tr, "svc.stopped.exit-code")
     assert r["verdict"] == "pass"
     assert r["evidence"][0]["win32_exit"] == 0
     assert r["evidence"][1]["ev"] == "ctl_control"
@@ -134,9 +129,8 @@ def test_exit_code_requested_and_zero_passes():
 def test_exit_code_unrequested_with_zero_fails():
     tr = _running()
     stopped = tr.status(3000, STOPPED)
-    tr.process_exit(3010)
-    tr.end(3020)
-    r = rule(tr.judge(), "svc.stopped.exit-code")
+    end_by_itself(tr, 3010)
+    r = judged(tr, "svc.stopped.exit-code")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [stopped["seq"]]
     assert "nobody asked" in r["message"]
@@ -145,49 +139,44 @@ def test_exit_code_unrequested_with_zero_fails():
 def test_exit_code_unrequested_with_an_error_passes():
     tr = _running()
     tr.status(3000, STOPPED, win32_exit=5)
-    tr.process_exit(3010)
-    tr.end(3020)
-    assert rule(tr.judge(), "svc.stopped.exit-code")["verdict"] == "pass"
+    end_by_itself(tr, 3010)
+    assert judged(tr, "svc.stopped.exit-code")["verdict"] == "pass"
 
 
 def test_exit_code_service_specific_without_a_specific_code_fails():
     tr = _running()
     tr.status(3000, STOPPED, win32_exit=1066, specific_exit=0)
-    tr.process_exit(3010)
-    tr.end(3020)
-    r = rule(tr.judge(), "svc.stopped.exit-code")
+    end_by_itself(tr, 3010)
+    r = judged(tr, "svc.stopped.exit-code")
     assert r["verdict"] == "fail"
     assert "1066" in r["message"]
     tr, _, _ = _stop(100, win32_exit=1066, specific_exit=0)
-    assert rule(tr.judge(), "svc.stopped.exit-code")["verdict"] == "fail"
+    assert judged(tr, "svc.stopped.exit-code")["verdict"] == "fail"
 
 
 def test_exit_code_service_specific_with_a_code_passes():
     tr = _running()
     tr.status(3000, STOPPED, win32_exit=1066, specific_exit=42)
-    tr.process_exit(3010)
-    tr.end(3020)
-    r = rule(tr.judge(), "svc.stopped.exit-code")
+    end_by_itself(tr, 3010)
+    r = judged(tr, "svc.stopped.exit-code")
     assert r["verdict"] == "pass"
     assert r["evidence"][0]["specific_exit"] == 42
 
 
 def test_exit_code_requested_but_non_zero_is_a_warn():
     tr, req, stopped = _stop(100, win32_exit=5)
-    r = rule(tr.judge(), "svc.stopped.exit-code")
+    r = judged(tr, "svc.stopped.exit-code")
     assert r["verdict"] == "warn"
     assert evidence_seqs(r) == [stopped["seq"], req["seq"]]
 
 
 def test_exit_code_requested_non_zero_repeating_an_earlier_error_passes():
-    tr = Trace()
-    tr.boot(10)
+    tr = booted()
     earlier = tr.status(20, RUNNING, controls=ACCEPT_STOP, win32_exit=5)
     tr.ctl_control(2000, STOP, elapsed_ms=1)
     tr.status(2100, STOPPED, win32_exit=5)
-    tr.process_exit(2110)
-    tr.end(2120)
-    r = rule(tr.judge(), "svc.stopped.exit-code")
+    end_by_itself(tr, 2110)
+    r = judged(tr, "svc.stopped.exit-code")
     assert r["verdict"] == "pass"
     assert earlier["seq"] in evidence_seqs(r)
 
@@ -198,9 +187,8 @@ def test_exit_code_a_stop_answered_inside_the_handler_is_a_request():
     tr = _running()
     tr.status(2000, STOPPED)
     req = tr.ctl_control(2000.4, STOP, elapsed_ms=0.6, delivered=False)
-    tr.process_exit(2010)
-    tr.end(2020)
-    r = rule(tr.judge(), "svc.stopped.exit-code")
+    end_by_itself(tr, 2010)
+    r = judged(tr, "svc.stopped.exit-code")
     assert r["verdict"] == "pass"
     assert evidence_seqs(r)[1] == req["seq"]
 
@@ -209,18 +197,16 @@ def test_exit_code_a_stop_sent_after_stopped_is_not_a_request():
     tr = _running()
     tr.status(1000, STOPPED)
     tr.ctl_control(1500, STOP, elapsed_ms=1, delivered=False)
-    tr.process_exit(1600)
-    tr.end(1610)
-    assert rule(tr.judge(), "svc.stopped.exit-code")["verdict"] == "fail"
+    end_by_itself(tr, 1600)
+    assert judged(tr, "svc.stopped.exit-code")["verdict"] == "fail"
 
 
 def test_exit_code_a_received_stop_is_a_request_without_controller_records():
     tr = _running()
     tr.control_in(1000, STOP)
     tr.status(1001, STOPPED)
-    tr.process_exit(1010)
-    tr.end(1020)
-    r = rule(tr.judge(), "svc.stopped.exit-code")
+    end_by_itself(tr, 1010)
+    r = judged(tr, "svc.stopped.exit-code")
     assert r["verdict"] == "pass"
     assert r["evidence"][1]["ev"] == "control_in"
 
@@ -229,7 +215,7 @@ def test_exit_code_dying_without_stopped_fails():
     tr = _running()
     ex = tr.process_exit(3000, code=0xC0000005, how="crash")
     tr.end(3010)
-    r = rule(tr.judge(), "svc.stopped.exit-code")
+    r = judged(tr, "svc.stopped.exit-code")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [ex["seq"]]
 
@@ -238,35 +224,34 @@ def test_exit_code_seen_only_by_the_controller_still_fails():
     tr = _running()
     ex = tr.ctl_exit(3000, code=1)
     tr.end(3010)
-    r = rule(tr.judge(), "svc.stopped.exit-code")
+    r = judged(tr, "svc.stopped.exit-code")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r) == [ex["seq"]]
 
 
 def test_exit_code_killed_by_the_harness_is_an_error():
     tr = _running()
-    tr.process_exit(3000, how="killed")
-    tr.end(3010)
-    assert rule(tr.judge(), "svc.stopped.exit-code")["verdict"] == "error"
+    end_by_itself(tr, 3000, how="killed")
+    assert judged(tr, "svc.stopped.exit-code")["verdict"] == "error"
 
 
 def test_exit_code_not_applicable_when_never_stopped():
     tr = _running()
     tr.end(3000)
-    assert rule(tr.judge(), "svc.stopped.exit-code")["verdict"] == "n/a"
+    assert judged(tr, "svc.stopped.exit-code")["verdict"] == "n/a"
 
 
 def test_exit_code_cut_before_the_stop_is_an_error():
     tr = _running()
     tr.end(3000, reason="deadline")
-    assert rule(tr.judge(), "svc.stopped.exit-code")["verdict"] == "error"
+    assert judged(tr, "svc.stopped.exit-code")["verdict"] == "error"
 
 
 # svc.stopped.no-controls
 
 def test_no_controls_pass_cites_the_stop_reports():
     tr = good_service()
-    r = rule(tr.judge(), "svc.stopped.no-controls")
+    r = judged(tr, "svc.stopped.no-controls")
     assert r["verdict"] == "pass"
     assert [e["state"] for e in r["evidence"]] == [STOP_PENDING, STOPPED]
 
@@ -275,7 +260,7 @@ def test_no_controls_warn_when_stopped_accepts_stop():
     tr = good_service()
     stopped = [e for e in tr.events if e["ev"] == "status" and e["state"] == STOPPED][0]
     stopped["controls"] = ACCEPT_STOP
-    r = rule(tr.judge(), "svc.stopped.no-controls")
+    r = judged(tr, "svc.stopped.no-controls")
     assert r["verdict"] == "warn"
     assert evidence_seqs(r) == [stopped["seq"]]
 
@@ -284,13 +269,13 @@ def test_no_controls_warn_when_stop_pending_accepts_stop():
     tr = good_service()
     sp = [e for e in tr.events if e["ev"] == "status" and e["state"] == STOP_PENDING][0]
     sp["controls"] = ACCEPT_STOP
-    assert rule(tr.judge(), "svc.stopped.no-controls")["verdict"] == "warn"
+    assert judged(tr, "svc.stopped.no-controls")["verdict"] == "warn"
 
 
 def test_no_controls_not_applicable_without_stop_reports():
     tr = _running()
     tr.end(3000)
-    assert rule(tr.judge(), "svc.stopped.no-controls")["verdict"] == "n/a"
+    assert judged(tr, "svc.stopped.no-controls")["verdict"] == "n/a"
 
 
 # svc.stopped.last
@@ -303,7 +288,7 @@ def test_last_pass_for_the_good_service():
 
 def test_last_exit_exactly_at_the_threshold_passes():
     tr, _, stopped = _stop(100, exit_after=5000)
-    r = rule(tr.judge(), "svc.stopped.last")
+    r = judged(tr, "svc.stopped.last")
     assert r["verdict"] == "pass"
     assert (timing(r)["measured_ms"], timing(r)["margin_ms"]) == (5000, 0)
     assert timing(r)["from_seq"] == stopped["seq"]
@@ -311,7 +296,7 @@ def test_last_exit_exactly_at_the_threshold_passes():
 
 def test_last_exit_one_ms_late_fails():
     tr, _, stopped = _stop(100, exit_after=5001)
-    r = rule(tr.judge(), "svc.stopped.last")
+    r = judged(tr, "svc.stopped.last")
     assert r["verdict"] == "fail"
     assert (timing(r)["measured_ms"], timing(r)["margin_ms"]) == (5001, -1)
 
@@ -319,7 +304,7 @@ def test_last_exit_one_ms_late_fails():
 def test_last_a_report_after_stopped_fails():
     tr, _, stopped = _stop(100)
     again = tr.status(2101, STOPPED)
-    r = rule(tr.judge(), "svc.stopped.last")
+    r = judged(tr, "svc.stopped.last")
     assert r["verdict"] == "fail"
     assert evidence_seqs(r)[:2] == [stopped["seq"], again["seq"]]
     assert "still made a service call" in r["message"]
@@ -328,7 +313,7 @@ def test_last_a_report_after_stopped_fails():
 def test_last_a_registration_from_another_thread_after_stopped_fails():
     tr, _, _ = _stop(100)
     late = tr.register(2105, tid=WORKER)
-    r = rule(tr.judge(), "svc.stopped.last")
+    r = judged(tr, "svc.stopped.last")
     assert r["verdict"] == "fail"
     assert late["seq"] in evidence_seqs(r)
 
@@ -336,16 +321,15 @@ def test_last_a_registration_from_another_thread_after_stopped_fails():
 def test_last_a_wait_after_stopped_is_fine():
     tr, _, _ = _stop(100)
     tr.wait(2101, 2110, tid=MAIN)
-    assert rule(tr.judge(), "svc.stopped.last")["verdict"] == "pass"
+    assert judged(tr, "svc.stopped.last")["verdict"] == "pass"
 
 
 def test_last_killed_long_after_stopped_fails():
     tr = _running()
     tr.ctl_control(2000, STOP, elapsed_ms=1)
     tr.status(2010, STOPPED)
-    tr.process_exit(10010, how="killed")
-    tr.end(10020)
-    r = rule(tr.judge(), "svc.stopped.last")
+    end_by_itself(tr, 10010, how="killed")
+    r = judged(tr, "svc.stopped.last")
     assert r["verdict"] == "fail"
     assert timing(r)["measured_ms"] == 8000
     assert "lower bound" in timing(r)["note"]
@@ -355,9 +339,8 @@ def test_last_killed_soon_after_stopped_is_an_error():
     tr = _running()
     tr.ctl_control(2000, STOP, elapsed_ms=1)
     tr.status(2010, STOPPED)
-    tr.process_exit(3010, how="killed")
-    tr.end(3020)
-    assert rule(tr.judge(), "svc.stopped.last")["verdict"] == "error"
+    end_by_itself(tr, 3010, how="killed")
+    assert judged(tr, "svc.stopped.last")["verdict"] == "error"
 
 
 def test_last_no_exit_before_the_trace_ends():
@@ -365,9 +348,9 @@ def test_last_no_exit_before_the_trace_ends():
     tr.ctl_control(2000, STOP, elapsed_ms=1)
     tr.status(2010, STOPPED)
     tr.end(8010, reason="deadline")
-    assert rule(tr.judge(), "svc.stopped.last")["verdict"] == "fail"
+    assert judged(tr, "svc.stopped.last")["verdict"] == "fail"
     tr.events[-1]["t"] = 3010
-    assert rule(tr.judge(), "svc.stopped.last")["verdict"] == "error"
+    assert judged(tr, "svc.stopped.last")["verdict"] == "error"
 
 
 def test_last_the_controller_seeing_the_exit_is_enough():
@@ -376,7 +359,7 @@ def test_last_the_controller_seeing_the_exit_is_enough():
     tr.status(2010, STOPPED)
     ex = tr.ctl_exit(2100)
     tr.end(2110)
-    r = rule(tr.judge(), "svc.stopped.last")
+    r = judged(tr, "svc.stopped.last")
     assert r["verdict"] == "pass"
     assert timing(r)["to_seq"] == ex["seq"]
 
@@ -391,13 +374,12 @@ def test_last_a_shared_process_need_not_exit():
     tr.ctl_control(2000, STOP, elapsed_ms=1)
     tr.status(2010, STOPPED, type=0x20)
     tr.end(10000)
-    r = rule(tr.judge(), "svc.stopped.last")
+    r = judged(tr, "svc.stopped.last")
     assert r["verdict"] == "pass"
     assert "shares its process" in r["message"]
 
 
 def test_last_not_applicable_without_stopped():
     tr = _running()
-    tr.process_exit(3000, how="crash")
-    tr.end(3010)
-    assert rule(tr.judge(), "svc.stopped.last")["verdict"] == "n/a"
+    end_by_itself(tr, 3000, how="crash")
+    assert judged(tr, "svc.stopped.last")["verdict"] == "n/a"
