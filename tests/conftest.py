@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from catalog import catalog_ids
+from paths import BUILD, WIN
 
 REPO = Path(__file__).resolve().parent.parent
-BUILD = REPO / "build"
 SVCCERT = BUILD / "svccert"
-SVCREF = BUILD / "win" / "svcref.exe"
+SVCREF = WIN / "svcref.exe"
 
 
 def spec_rule_ids():

@@ -4,10 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
+from paths import BUILD
 
 REPO = Path(__file__).resolve().parent.parent
-LIB = REPO / "build" / "libsvctrace.so"
-SVCPARSE = REPO / "build" / "svcparse"
+LIB = BUILD / "libsvctrace.so"
+SVCPARSE = BUILD / "svcparse"
 DATA = REPO / "tests" / "data"
 
 _lib = None

@@ -10,9 +10,10 @@ import pathlib
 import subprocess
 
 from catalog import catalog_ids
+from paths import BUILD, NINJA_FILE
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-LIB_PATH = ROOT / "build" / "libsvcconform.so"
+LIB_PATH = BUILD / "libsvcconform.so"
 
 CAND = 1000      # the candidate's pid
 CTL = 2000       # the controller's pid
@@ -28,7 +29,7 @@ OWN_PROCESS = 0x10
 
 
 def _build_lib():
-    run = subprocess.run(["ninja", "-C", str(ROOT), "build/libsvcconform.so"], capture_output=True, text=True)
+    run = subprocess.run(["ninja", "-C", str(ROOT), "-f", NINJA_FILE, str(LIB_PATH.relative_to(ROOT))], capture_output=True, text=True)
     if run.returncode:
         raise RuntimeError("cannot build libsvcconform.so:\n" + run.stdout + run.stderr)
     lib = ctypes.CDLL(str(LIB_PATH))

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from broken_manifest import manifest
-from conftest import BUILD, REPO, SVCCERT, SVCREF, ref_run_opts, ref_runs, run_env, spec_rule_ids
+from conftest import BUILD, WIN, REPO, SVCCERT, SVCREF, ref_run_opts, ref_runs, run_env, spec_rule_ids
 
 BASE = ["--start-timeout", "10000", "--stop-timeout", "5000", "--pause-timeout", "2000",
         "--exit-timeout", "4000", "--timeout", "90"]
@@ -44,7 +44,7 @@ def test_reference_passes_every_svc_rule(tmp_path, built, config):
 @pytest.mark.wine
 @pytest.mark.parametrize("name, opts, expected, what", manifest(), ids=[m[0] for m in manifest()])
 def test_broken_service_fails_its_rule_and_only_it(tmp_path, built, name, opts, expected, what):
-    r, report, out = check(tmp_path, BUILD / "win" / "broken" / f"{name}.exe", *opts)
+    r, report, out = check(tmp_path, WIN / "broken" / f"{name}.exe", *opts)
     got = all_verdicts(report)
     expected = dict(expected)
     patterns = {k[:-1]: expected.pop(k) for k in list(expected) if k.endswith("*")}

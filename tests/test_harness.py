@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from conftest import BUILD, SVCCERT, SVCREF, run_trace, runs_dir
+from conftest import BUILD, WIN, SVCCERT, SVCREF, run_trace, runs_dir
 from trace_util import of
 
-BROKEN = BUILD / "win" / "broken"
+BROKEN = WIN / "broken"
 SHORT = ["--start-timeout", "3000", "--stop-timeout", "3000", "--pause-timeout", "1000",
          "--exit-timeout", "2000", "--timeout", "60"]
 

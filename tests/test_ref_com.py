@@ -6,11 +6,12 @@ import pytest
 
 from parser_util import REPO, parse_file
 from wine_util import WINE, Prefix
+from paths import WIN
 
 pytestmark = pytest.mark.wine
 
-SVCREF = REPO / "build" / "win" / "svcref.exe"
-COMCLIENT = REPO / "build" / "win" / "comclient.exe"
+SVCREF = WIN / "svcref.exe"
+COMCLIENT = WIN / "comclient.exe"
 CLSID = "{1DF5B9B1-88A6-4370-A9BD-DB5066A3B378}"
 APPID = "{0ABF6263-6CC4-4F9A-A5E7-9862512810BE}"
 DEBUG = "+timestamp,+pid,+service,+ole,warn+debugstr,+msg,+process"

@@ -1,12 +1,12 @@
 """The reference outside the harness: its own install/uninstall, and its answer when run from a console."""
 import pytest
 
-from conftest import BUILD, SVCREF, run_trace
+from conftest import BUILD, WIN, SVCREF, run_trace
 from wine_util import Prefix
 
 pytestmark = pytest.mark.wine
 
-SVCCTL = BUILD / "win" / "svcctl.exe"
+SVCCTL = WIN / "svcctl.exe"
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,8 @@ import sys
 import textwrap
 
 from rules_util import ROOT
+import pytest
+from paths import SANITIZED
 
 CHILD = textwrap.dedent("""
     import json, resource, sys
@@ -18,6 +20,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.skipif(SANITIZED, reason="AddressSanitizer's shadow memory cannot live under RLIMIT_AS")
 def test_a_trace_file_too_big_for_memory_is_unusable_not_truncated(tmp_path):
     path = tmp_path / "huge.jsonl"
     with open(path, "wb") as f:

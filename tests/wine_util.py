@@ -7,8 +7,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from paths import BUILD
 
-SVCCERT = Path(__file__).resolve().parent.parent / "build" / "svccert"
+SVCCERT = BUILD / "svccert"
 WINE = Path(os.environ.get("SVCCERT_WINE_DIR", "/usr/lib/wine"))
 
 

@@ -181,6 +181,30 @@ static SC_HANDLE ctl_install(SC_HANDLE scm, struct ctl_opts *o, const struct ctl
 /* Wine hands a starting service process the control pipe of whichever service the SCM is starting
  * at that moment, so a candidate started while the prefix's own services still start can end up
  * running as one of them. Wait until no service has been pending for half a second. */
+/* On Windows, COM's RPC service (RpcSs) is an automatic service that runs before any other service
+ * starts; Wine starts it on demand, when the first COM call of some process needs it, so a candidate's
+ * first COM call would wait seconds for it, or not, depending on what ran before. Start it first, so
+ * every candidate meets it running, as on Windows. */
+static void ctl_start_rpcss(SC_HANDLE scm)
+{
+    SC_HANDLE rpcss = OpenServiceW(scm, L"RpcSs", SERVICE_START | SERVICE_QUERY_STATUS);
+    SERVICE_STATUS ss = { 0 };
+    LARGE_INTEGER t;
+    BOOL ok;
+
+    if (!rpcss) {
+        rec_line("ctl_note what=rpcss ok=0 error=%lu", GetLastError());
+        return;
+    }
+    QueryPerformanceCounter(&t);
+    ok = StartServiceW(rpcss, 0, NULL) || GetLastError() == ERROR_SERVICE_ALREADY_RUNNING;
+    while (ok && rec_ms_since(&t) < 15000 && QueryServiceStatus(rpcss, &ss) && ss.dwCurrentState != SERVICE_RUNNING)
+        Sleep(25);
+    rec_line("ctl_note what=rpcss ok=%d state=%lu elapsed_ms=%.3f", ss.dwCurrentState == SERVICE_RUNNING ? 1 : 0,
+             ss.dwCurrentState, rec_ms_since(&t));
+    CloseServiceHandle(rpcss);
+}
+
 static void ctl_settle(SC_HANDLE scm)
 {
     static BYTE buf[256 * 1024];
@@ -188,6 +212,7 @@ static void ctl_settle(SC_HANDLE scm)
     DWORD need, count, resume, i;
     BOOL pending;
 
+    ctl_start_rpcss(scm);
     QueryPerformanceCounter(&t);
     quiet = t;
     while (rec_ms_since(&t) < 15000) {
