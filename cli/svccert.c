@@ -36,6 +36,12 @@ static void cli_usage(FILE *to)
           "  --watch-ms MS      how long an idle EXE server is watched to leave, or to stay (default 12000;\n"
           "                     check: at least the revoke_after_idle_ms threshold in force plus 2000)\n"
           "  --keep-prefix      leave the run's Wine prefix on disk (debugging)\n"
+          "sandbox (every run is in one; its settings go into the trace and the report):\n"
+          "  --memory-limit MIB the run's processes' memory (default 4096)   --pids-limit N  processes (default 512)\n"
+          "  --disk-limit MIB   what the run may write into its prefix (default 2048)\n"
+          "  --log-limit MIB    the raw log; a flood is cut there (default 256)\n"
+          "  --network          keep the host's network (default: none, not even the host's loopback)\n"
+          "  --no-sandbox       run unconfined: the candidate can reach the host's files, network and processes\n"
           "exit status: 0 every rule passed; 1 a rule failed (fail, or warn under --strict); 2 bad usage or\n"
           "             input (a missing file, not a PE, a 32-bit PE, a bad --config); 3 no rule failed but\n"
           "             one could not be judged (error), or the run itself could not be made\n",
@@ -45,7 +51,7 @@ static void cli_usage(FILE *to)
 enum { OPT_IMAGE_ARG = 256, OPT_ARG, OPT_NAME, OPT_TIMEOUT, OPT_START_TO, OPT_STOP_TO, OPT_PAUSE_TO, OPT_EXIT_TO,
        OPT_DWELL, OPT_NO_PAUSE, OPT_NO_STOP, OPT_KEEP, OPT_OUT, OPT_CONFIG, OPT_STRICT, OPT_HELP,
        OPT_SHAPE, OPT_REGISTER, OPT_REGISTER_CMD, OPT_REG, OPT_CLSID, OPT_ACTIVATE, OPT_INSTANCES, OPT_HOLD, OPT_GAP,
-       OPT_WATCH };
+       OPT_WATCH, OPT_MEM_LIMIT, OPT_PIDS_LIMIT, OPT_DISK_LIMIT, OPT_LOG_LIMIT, OPT_NETWORK, OPT_NO_SANDBOX };
 
 static int cli_int(const char *s, int min, int max, int *out)
 {
@@ -85,7 +91,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         { "reg", required_argument, 0, OPT_REG }, { "clsid", required_argument, 0, OPT_CLSID },
         { "activate", no_argument, 0, OPT_ACTIVATE }, { "instances", required_argument, 0, OPT_INSTANCES },
         { "hold-ms", required_argument, 0, OPT_HOLD }, { "gap-ms", required_argument, 0, OPT_GAP },
-        { "watch-ms", required_argument, 0, OPT_WATCH }, { 0, 0, 0, 0 }
+        { "watch-ms", required_argument, 0, OPT_WATCH },
+        { "memory-limit", required_argument, 0, OPT_MEM_LIMIT }, { "pids-limit", required_argument, 0, OPT_PIDS_LIMIT },
+        { "disk-limit", required_argument, 0, OPT_DISK_LIMIT }, { "log-limit", required_argument, 0, OPT_LOG_LIMIT },
+        { "network", no_argument, 0, OPT_NETWORK }, { "no-sandbox", no_argument, 0, OPT_NO_SANDBOX }, { 0, 0, 0, 0 }
     };
     int c, bad = 0, li = -1;
 
@@ -129,6 +138,13 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
             bad |= cli_int(optarg, 0, 3600000, &o->run.watch_ms);
             o->watch_given = 1;
             break;
+        /* Wine itself needs a few hundred MiB and some dozens of processes: less would fail every run */
+        case OPT_MEM_LIMIT: bad |= cli_int(optarg, 256, 1 << 20, &o->run.lim.memory_mib); break;
+        case OPT_PIDS_LIMIT: bad |= cli_int(optarg, 32, 1 << 20, &o->run.lim.pids); break;
+        case OPT_DISK_LIMIT: bad |= cli_int(optarg, 16, 1 << 20, &o->run.lim.disk_mib); break;
+        case OPT_LOG_LIMIT: bad |= cli_int(optarg, 1, 1 << 20, &o->run.lim.log_mib); break;
+        case OPT_NETWORK: o->run.network = 1; break;
+        case OPT_NO_SANDBOX: o->run.no_sandbox = 1; break;
         case 'o': o->trace_out = optarg; break;
         case OPT_OUT: o->out_dir = optarg; break;
         case OPT_CONFIG: o->config = optarg; break;

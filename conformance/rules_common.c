@@ -56,8 +56,8 @@ const trace_ev *rules_last_seen(const trace *tr)
  * would show it:
  *   - for a rule with a time limit, the watch outlasted it (waited_ms > limit_ms): what was due is late whatever
  *     came after (the evidence calls the measure a lower bound); else
- *   - no part of the log is lost (no log_truncated, log_lost, bad_ctl_record or controller_failed: the
- *     observation could be in what was lost), and
+ *   - no part of the log is lost and no limit of the run cut it short (no log_truncated, log_lost,
+ *     bad_ctl_record, controller_failed or limit: the observation could be in what was lost or cut), and
  *   - its process ended by itself (an exit or a crash, not a kill): nothing more could come; or, for a rule
  *     without a time limit (limit_ms < 0), the harness played its whole scenario, its shutdown included
  *     (tr->complete). A scenario that ended before a rule's limit did not give the candidate its time.
@@ -87,6 +87,10 @@ const char *rules_why_ended(const trace *tr)
         return "the trace ended on a harness error";
     if (!strcmp(tr->end_reason, "truncated"))
         return "the trace ends without an end line (it was cut short)";
+    if (!strcmp(tr->end_reason, "limit"))
+        return "the run was ended when it reached one of its limits (its `limit` event says which)";
+    if (action && !strcmp(json_string_value(action), "limit"))
+        return "the run was ended when it reached one of its limits";
     if (action && !strcmp(json_string_value(action), "controller_failed"))
         return "the trace ended after the controller failed";
     return action ? "the trace ended with part of the log lost" : "the trace ended";

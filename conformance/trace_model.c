@@ -244,7 +244,7 @@ static void model_index_candidate(trace *tr)
 /* Harness actions after which the trace no longer shows the whole run. */
 static int model_is_trouble(const char *action)
 {
-    static const char *const trouble[] = { "log_truncated", "log_lost", "bad_ctl_record", "controller_failed" };
+    static const char *const trouble[] = { "log_truncated", "log_lost", "bad_ctl_record", "controller_failed", "limit" };
     size_t i;
 
     for (i = 0; i < sizeof trouble / sizeof trouble[0]; i++)

@@ -131,8 +131,9 @@ class FakeWine:
         return [p.read_text().splitlines() for p in sorted(self.argv_dir.glob("argv.*")) if p.suffix != ".tmp"]
 
     def run(self, *argv, timeout=60, **kw):
-        return subprocess.run([str(SVCCERT), *argv], capture_output=True, text=True, timeout=timeout,
-                              env=kw.pop("env", self.env), **kw)
+        """svccert unconfined: the stand-in lives in the test's directory, which no sandbox shows."""
+        return subprocess.run([str(SVCCERT), argv[0], "--no-sandbox", *argv[1:]], capture_output=True, text=True,
+                              timeout=timeout, env=kw.pop("env", self.env), **kw)
 
 
 @pytest.fixture

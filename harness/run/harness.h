@@ -8,6 +8,17 @@
 #define HR_MAX_CLSIDS 8    /* classes a client activates */
 #define HR_MAX_RUNS 8      /* runs of one candidate side by side (one per shape, or the reference's) */
 
+/* What a run may use; a run that reaches one ends at once, and says which. */
+struct hr_limits {
+    int memory_mib;   /* memory of the run's processes (a cgroup's memory controller) */
+    int pids;         /* processes and threads of the run at once (the pids controller) */
+    int disk_mib;     /* what the run may write into its prefix (a tmpfs under the overlay) */
+    int log_mib;      /* the raw log; a flood is cut there */
+};
+enum { HR_LIMIT_NONE, HR_LIMIT_MEMORY, HR_LIMIT_PIDS, HR_LIMIT_DISK, HR_LIMIT_RAW_LOG };
+/* "memory", "pids", "disk", "raw_log": the names a trace's `limit` events use. */
+const char *hr_limit_name(int limit);
+
 struct hr_run {
     const char *candidate;              /* host path of the .exe */
     const char *image_args[HR_MAX_ARGS];/* words appended to the service's image path */
@@ -28,6 +39,9 @@ struct hr_run {
     int no_pause, no_stop;
     const char *trace_path;             /* output; the raw log and controller log go beside it (hr_side_path) */
     int keep_prefix;                    /* debugging: leave the run's prefix on disk */
+    int no_sandbox;                     /* run unconfined (asked for with --no-sandbox, said in the report) */
+    int network;                        /* the box keeps the host's network (--network) */
+    struct hr_limits lim;               /* what the run's processes may use */
 };
 
 /* Exit statuses shared with the command line: a bad candidate or option is the caller's (2); a run that
@@ -67,6 +81,7 @@ void hr_repo_dir(char *out, size_t cap);
 
 /* prefix.c */
 int hr_prefix_template(char *out, size_t cap, char *err, size_t errlen);
+/* A full copy of the template, for an unconfined run. */
 int hr_prefix_clone(const char *tpl, const char *dst, char *err, size_t errlen);
 void hr_prefix_remove(const char *dir);
 /* mkdir -p. */

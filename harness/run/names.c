@@ -71,3 +71,10 @@ void hr_repo_dir(char *out, size_t cap)
     names_self_dir(dir, sizeof dir);
     snprintf(out, cap, "%s", dirname(dir));
 }
+
+const char *hr_limit_name(int limit)
+{
+    static const char *const names[] = { "none", "memory", "pids", "disk", "raw_log" };
+
+    return limit >= 0 && limit < (int)(sizeof names / sizeof names[0]) ? names[limit] : "unknown";
+}

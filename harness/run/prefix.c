@@ -174,13 +174,6 @@ int hr_prefix_template(char *out, size_t cap, char *err, size_t errlen)
 static const char *pfx_src, *pfx_dst;
 static size_t pfx_srclen;
 
-static int pfx_is_registry(const char *rel)
-{
-    size_t n = strlen(rel);
-
-    return !strchr(rel + 1, '/') && n > 4 && !strcmp(rel + n - 4, ".reg");
-}
-
 int hr_copy_file(const char *from, const char *to)
 {
     char buf[65536];
@@ -206,8 +199,9 @@ int hr_copy_file(const char *from, const char *to)
     return n < 0 ? -1 : 0;
 }
 
-/* Directories are made, files hard-linked, links recreated; the registry files are real copies
- * because the wineserver rewrites them. */
+/* Directories are made, files copied, links recreated. Only an unconfined run (--no-sandbox) copies the
+ * template; a sandboxed one lays an overlay over it. Never hard links: a write through one would change
+ * the template every later run starts from. */
 static int pfx_clone_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
     char dst[4096], target[4096];
@@ -230,9 +224,7 @@ static int pfx_clone_one(const char *path, const struct stat *sb, int type, stru
     }
     if (type != FTW_F)
         return 0;
-    if (pfx_is_registry(rel))
-        return hr_copy_file(path, dst);
-    return link(path, dst) ? hr_copy_file(path, dst) : 0;
+    return hr_copy_file(path, dst);
 }
 
 int hr_prefix_clone(const char *tpl, const char *dst, char *err, size_t errlen)

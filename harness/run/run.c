@@ -1,5 +1,6 @@
 /* run.c: one harness run: a private prefix and wineserver, the controller, a deadline, the trace. */
 #include "harness.h"
+#include "box.h"
 #include "../parse/parse.h"
 #include <errno.h>
 #include <jansson.h>
@@ -16,17 +17,21 @@
  * loop's WM_QUIT, +win the windows, +process who started whom (-Embedding). */
 #define RUN_WINEDEBUG "+timestamp,+pid,+service,warn+debugstr,+server,+ole,+relay,+msg,+win,+process"
 #define RUN_MAX_NOTES 16
+/* How long past the deadline a run may take to shut down before everything in it is killed. */
+#define RUN_BACKSTOP_S 30
 
 /* What the harness itself did or saw; these become `harness` events in the trace. */
 struct run_state {
     const struct hr_run *r;
     char dir[256], prefix[300], raw[4200], ctl[4200], tmp_trace[4200];
+    char files[300];                    /* where the run's files are laid: the stage (sandbox) or the prefix */
+    char out[300];                      /* where the inner part writes the raw log, controller log and status */
     char name[128], win_cand[512];
     json_t *header;                     /* made before the run: nothing in it depends on the run */
     struct hr_env *env;
     int server_pid;
     const char *end_reason;
-    struct { const char *action; char detail[256]; } notes[RUN_MAX_NOTES];
+    struct { const char *action, *limit; char detail[256]; } notes[RUN_MAX_NOTES];
     int n_notes;
 };
 
@@ -43,6 +48,11 @@ void hr_defaults(struct hr_run *r)
     r->hold_ms = 500;
     r->gap_ms = 200;
     r->watch_ms = 12000;
+    /* Affordable on a 2-CPU, 24 GiB CI machine running two runs at once. */
+    r->lim.memory_mib = 4096;
+    r->lim.pids = 512;
+    r->lim.disk_mib = 2048;
+    r->lim.log_mib = 256;
 }
 
 static const char *run_shape(const struct hr_run *r)
@@ -87,7 +97,7 @@ static int run_install_one(const struct run_state *s, const char *from, const ch
 {
     char to[4400];
 
-    if ((size_t)snprintf(to, sizeof to, "%s/drive_c/svccert/%s", s->prefix, rel) >= sizeof to ||
+    if ((size_t)snprintf(to, sizeof to, "%s/drive_c/svccert/%s", s->files, rel) >= sizeof to ||
         hr_copy_file(from, to)) {
         snprintf(err, errlen, "cannot install %s %s into the prefix: %s%s", what, from, strerror(errno),
                  strstr(rel, ".exe") && !strchr(rel, '/') ? " (was the build run?)" : "");
@@ -103,7 +113,7 @@ static int run_install_files(struct run_state *s, char *err, size_t errlen)
 
     hr_win_dir(windir, sizeof windir);
     snprintf(base, sizeof base, "%s", b ? b + 1 : s->r->candidate);
-    snprintf(dir, sizeof dir, "%s/drive_c/svccert/candidate", s->prefix);
+    snprintf(dir, sizeof dir, "%s/drive_c/svccert/candidate", s->files);
     if (hr_mkdirs(dir)) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
@@ -122,48 +132,6 @@ static int run_install_files(struct run_state *s, char *err, size_t errlen)
     return 0;
 }
 
-/* Wine clients start a server of their own when none answers yet, so wait for ours to listen. */
-static int run_wait_server_socket(struct run_state *s)
-{
-    char sock[4400];
-    const char *tmpdir;
-    struct stat st;
-    long long end = hr_now_ms() + 10000;
-
-    char base[64] = "", pointer[400];
-    FILE *f;
-
-    if (stat(s->prefix, &st))
-        return -1;
-    /* Debian's Wine keeps its server directory under a random name in TMPDIR (else /tmp) that the
-     * prefix's "wineserver" file records; upstream Wine uses /tmp/.wine-UID. */
-    snprintf(pointer, sizeof pointer, "%s/wineserver", s->prefix);
-    if ((f = fopen(pointer, "r"))) {
-        if (!fgets(base, sizeof base, f))
-            base[0] = 0;
-        base[strcspn(base, "\r\n/")] = 0;
-        fclose(f);
-    }
-    if (!base[0]) {
-        snprintf(base, sizeof base, ".wine-%u", (unsigned)getuid());
-        tmpdir = "/tmp";
-    } else if (!(tmpdir = getenv("TMPDIR")) || !*tmpdir) {
-        tmpdir = "/tmp";
-    }
-    if ((size_t)snprintf(sock, sizeof sock, "%s/%s/server-%llx-%llx/socket", tmpdir, base,
-                         (unsigned long long)st.st_dev, (unsigned long long)st.st_ino) >= sizeof sock)
-        return -1;
-    while (hr_now_ms() < end) {
-        if (!access(sock, F_OK))
-            return 0;
-        /* ended, or beyond waiting for: either way it will not listen */
-        if (hr_wait_until(s->server_pid, hr_now_ms()) != HR_WAIT_TIMEOUT)
-            return -1;
-        usleep(10000);
-    }
-    return -1;
-}
-
 /* The image path the service is installed with; -1 when the words do not fit the controller's buffer. */
 static int run_image_path(const struct run_state *s, char *out, size_t cap)
 {
@@ -176,13 +144,42 @@ static int run_image_path(const struct run_state *s, char *out, size_t cap)
     return n < cap ? 0 : -1;
 }
 
+/* The run's inner part, the same in the sandbox and out of it: the wineserver first (it must start with
+ * the debug settings, or services.exe would not print its part), then, once it listens (a Wine client
+ * starts a server of its own when none answers yet), the controller under the run's deadline, then the
+ * server's shutdown. Debian's Wine keeps its server directory under the name the prefix's "wineserver"
+ * file holds, in TMPDIR (else /tmp); upstream Wine in /tmp/.wine-UID. `status` tells the runner how it
+ * went and when: each phase's time in ms since the epoch. Arguments: OUT SERVER WINE DEADLINE_S ARGV... */
+static const char run_inner[] =
+    "out=$1 server=$2 wine=$3 secs=$4; shift 4\n"
+    "now() { date +%s%3N; }\n"
+    "echo \"t_start $(now)\" > \"$out/status\"\n"
+    "\"$server\" -f -p >>\"$out/raw.log\" 2>&1 &\n"
+    "spid=$!\n"
+    "base=$(head -n 1 \"$WINEPREFIX/wineserver\" 2>/dev/null | cut -d / -f 1 | tr -d '\\r')\n"
+    "if [ -n \"$base\" ]; then dir=\"${TMPDIR:-/tmp}/$base\"; else dir=\"/tmp/.wine-$(id -u)\"; fi\n"
+    "sock=\"$dir/server-$(printf '%x-%x' $(stat -Lc '%d %i' \"$WINEPREFIX\"))/socket\"\n"
+    "i=0\n"
+    "while [ ! -e \"$sock\" ]; do\n"
+    "    if [ $i -ge 1000 ] || ! kill -0 $spid 2>/dev/null; then echo server_failed >> \"$out/status\"; exit 3; fi\n"
+    "    i=$((i + 1)); sleep 0.01\n"
+    "done\n"
+    "echo \"t_server $(now)\" >> \"$out/status\"\n"
+    "timeout -k 2 \"$secs\" \"$wine\" \"$@\" >>\"$out/ctl.log\" 2>>\"$out/raw.log\"\n"
+    "echo \"controller $?\" >> \"$out/status\"\n"
+    "echo \"t_controller $(now)\" >> \"$out/status\"\n"
+    "\"$server\" -k\n"
+    "wait $spid\n"
+    "echo \"t_end $(now)\" >> \"$out/status\"\n";
+
 /* The controller's numeric options; their count sizes its argv. */
 #define RUN_NUMS 9
-/* Every word the controller can be given: the loader and the program, five named values (shape, name,
+/* Every word the inner part can be given: the shell and its script (four words: sh -c SCRIPT NAME), the
+ * out directory, the server, the loader and the deadline, the program, five named values (shape, name,
  * image, candidate, client), the numbers, --register-cmd, --reg-file, each class, three flags, each
  * start argument as a pair, and the final NULL. run_arg checks against it as well, so an option added
  * later without growing this is a failed run, never a write past the array. */
-#define RUN_ARGV_CAP (2 + 2 * 5 + 2 * RUN_NUMS + 2 + 2 + 2 * HR_MAX_CLSIDS + 3 + 2 * HR_MAX_ARGS + 1)
+#define RUN_ARGV_CAP (4 + 4 + 1 + 2 * 5 + 2 * RUN_NUMS + 2 + 2 + 2 * HR_MAX_CLSIDS + 3 + 2 * HR_MAX_ARGS + 1)
 
 struct run_argv {
     char *v[RUN_ARGV_CAP];
@@ -203,12 +200,16 @@ static void run_opt(struct run_argv *a, const char *opt, const char *value)
     run_arg(a, value);
 }
 
-static void run_controller(struct run_state *s, long long deadline)
+/* The words that start the inner part: sh, the script, its arguments, the controller's command line.
+ * The strings the words point to live in `bufs`; -1 when a path or the command line does not fit. */
+struct run_words {
+    char server[512], loader[512], image[2048], secs[16], num[RUN_NUMS][16];
+};
+
+static int run_inner_argv(struct run_state *s, const char *out, struct run_argv *a, struct run_words *w)
 {
-    char loader[512], image[2048], num[RUN_NUMS][16];
-    struct run_argv a = { .n = 0 };
-    int i, pid, st;
     const struct hr_run *r = s->r;
+    int i;
     /* the controller's numeric options, all from the run */
     const struct { const char *opt; int v; } nums[RUN_NUMS] = {
         { "--start-timeout", r->start_timeout_ms }, { "--stop-timeout", r->stop_timeout_ms },
@@ -217,61 +218,151 @@ static void run_controller(struct run_state *s, long long deadline)
         { "--hold-ms", r->hold_ms }, { "--gap-ms", r->gap_ms }, { "--watch-ms", r->watch_ms },
     };
 
-    if (hr_wine_tool("wine64", loader, sizeof loader) || run_image_path(s, image, sizeof image)) {
-        run_note(s, "controller_failed", "the path of Wine or the service's image path is too long");
-        s->end_reason = "error";
-        return;
-    }
-    run_arg(&a, loader);
-    run_arg(&a, "C:\\svccert\\svcctl.exe");
-    run_opt(&a, "--shape", run_shape(r));
-    run_opt(&a, "--name", s->name);
-    run_opt(&a, "--image", image);
-    run_opt(&a, "--cand", s->win_cand);
-    run_opt(&a, "--client", "C:\\svccert\\comclient.exe");
+    if (hr_wine_tool("wineserver64", w->server, sizeof w->server) ||
+        hr_wine_tool("wine64", w->loader, sizeof w->loader) || run_image_path(s, w->image, sizeof w->image))
+        return -1;
+    snprintf(w->secs, sizeof w->secs, "%d", r->timeout_s);
+    run_arg(a, "/bin/sh");
+    run_arg(a, "-c");
+    run_arg(a, run_inner);
+    run_arg(a, "svccert-run");
+    run_arg(a, out);
+    run_arg(a, w->server);
+    run_arg(a, w->loader);
+    run_arg(a, w->secs);
+    run_arg(a, "C:\\svccert\\svcctl.exe");
+    run_opt(a, "--shape", run_shape(r));
+    run_opt(a, "--name", s->name);
+    run_opt(a, "--image", w->image);
+    run_opt(a, "--cand", s->win_cand);
+    run_opt(a, "--client", "C:\\svccert\\comclient.exe");
     for (i = 0; i < RUN_NUMS; i++) {
-        snprintf(num[i], sizeof num[i], "%d", nums[i].v);
-        run_opt(&a, nums[i].opt, num[i]);
+        snprintf(w->num[i], sizeof w->num[i], "%d", nums[i].v);
+        run_opt(a, nums[i].opt, w->num[i]);
     }
     if (r->register_cmd)
-        run_opt(&a, "--register-cmd", r->register_cmd);
+        run_opt(a, "--register-cmd", r->register_cmd);
     if (r->reg_file)
-        run_opt(&a, "--reg-file", "C:\\svccert\\registration.reg");
+        run_opt(a, "--reg-file", "C:\\svccert\\registration.reg");
     for (i = 0; i < r->n_clsids; i++)
-        run_opt(&a, "--clsid", r->clsids[i]);
+        run_opt(a, "--clsid", r->clsids[i]);
     if (r->activate)
-        run_arg(&a, "--activate");
+        run_arg(a, "--activate");
     if (r->no_pause)
-        run_arg(&a, "--no-pause");
+        run_arg(a, "--no-pause");
     if (r->no_stop)
-        run_arg(&a, "--no-stop");
+        run_arg(a, "--no-stop");
     for (i = 0; i < r->n_args; i++)
-        run_opt(&a, "--arg", r->args[i]);
-    a.v[a.n] = NULL;
-    if (a.overflow) {
-        run_note(s, "controller_failed", "the controller's command line has more than %d words", RUN_ARGV_CAP - 1);
-        s->end_reason = "error";
-        return;
-    }
-    pid = hr_spawn(s->env, a.v, s->ctl, s->raw);
-    if (pid < 0) {
-        run_note(s, "controller_failed", "cannot start the controller: %s", strerror(errno));
-        s->end_reason = "error";
-        return;
-    }
-    st = hr_wait_until(pid, deadline);
-    if (st == HR_WAIT_TIMEOUT) {
-        run_note(s, "deadline", "the run's deadline of %d s passed; everything in the prefix was killed",
-                 s->r->timeout_s);
-        s->end_reason = "deadline";
-        kill(pid, SIGKILL);
+        run_opt(a, "--arg", r->args[i]);
+    a->v[a->n] = NULL;
+    return a->overflow ? -1 : 0;
+}
+
+static long long run_file_size(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) ? 0 : (long long)st.st_size;
+}
+
+/* Waits for the inner part while watching the run's limits and a backstop past its deadline (the inner
+ * part keeps the deadline itself, then shuts Wine down; the backstop is for a shutdown that hangs).
+ * Returns the limit reached (HR_LIMIT_*), or HR_LIMIT_NONE; the inner part is over either way. */
+static int run_watch(struct run_state *s, int pid, struct box *b, const char *raw, long long backstop)
+{
+    long long log_max = (long long)s->r->lim.log_mib << 20;
+    char detail[256] = "";
+    int hit = HR_LIMIT_NONE, st;
+
+    for (;;) {
+        st = hr_wait_until(pid, hr_now_ms() + 50);
+        if (st != HR_WAIT_TIMEOUT)
+            break;
+        if (log_max > 0 && run_file_size(raw) > log_max) {
+            hit = HR_LIMIT_RAW_LOG;
+            snprintf(detail, sizeof detail, "the raw log reached its limit of %d MiB; it is cut there",
+                     s->r->lim.log_mib);
+        } else if (b) {
+            hit = box_limit_hit(b, detail, sizeof detail);
+        }
+        if (hit == HR_LIMIT_NONE && hr_now_ms() < backstop)
+            continue;
+        if (hit == HR_LIMIT_NONE) {
+            run_note(s, "deadline", "the run's shutdown hung %d s past its deadline; everything in it was killed",
+                     (int)((hr_now_ms() - backstop) / 1000) + RUN_BACKSTOP_S);
+            s->end_reason = "deadline";
+        } else {
+            run_note(s, "limit", "%s", detail);
+            s->notes[s->n_notes - 1].limit = hr_limit_name(hit);
+            s->end_reason = "limit";
+        }
+        if (b)
+            box_kill(b);
+        else
+            kill(-pid, SIGKILL);
         hr_wait_until(pid, hr_now_ms() + 5000);
-    } else if (st == HR_WAIT_ERROR) {
-        run_note(s, "controller_failed", "cannot wait for the controller: %s", strerror(errno));
-        s->end_reason = "error";
-    } else if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-        run_note(s, "controller_failed", "the controller ended with status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        break;
     }
+    if (st == HR_WAIT_ERROR) {
+        run_note(s, "controller_failed", "cannot wait for the run: %s", strerror(errno));
+        s->end_reason = "error";
+    }
+    return hit;
+}
+
+/* A flood is cut at the limit, at a line's end, so the parser meets whole lines only. */
+static void run_cut_log(const char *raw, long long max)
+{
+    FILE *f = fopen(raw, "r+");
+    long long at = max;
+    int c;
+
+    if (!f)
+        return;
+    while (at > 0 && !fseeko(f, at - 1, SEEK_SET) && (c = fgetc(f)) != EOF && c != '\n')
+        at--;
+    fclose(f);
+    if (truncate(raw, at))
+        return;
+}
+
+/* What the inner part says of itself (its status file): the deadline, a controller that failed, a server
+ * that never listened, and where the time went. */
+static void run_read_status(struct run_state *s, long long *t)
+{
+    char path[400], key[32];
+    long long v;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/status", s->out);
+    if (!(f = fopen(path, "r")))
+        return;
+    while (fscanf(f, "%31s", key) == 1) {
+        if (!strcmp(key, "server_failed")) {
+            run_note(s, "controller_failed", "the wineserver of the run did not start");
+            s->end_reason = "error";
+            continue;
+        }
+        if (fscanf(f, "%lld", &v) != 1)
+            break;
+        if (!strcmp(key, "controller") && v == 124) {
+            run_note(s, "deadline", "the run's deadline of %d s passed; everything in the prefix was killed",
+                     s->r->timeout_s);
+            if (!strcmp(s->end_reason, "complete"))
+                s->end_reason = "deadline";
+        } else if (!strcmp(key, "controller") && v) {
+            run_note(s, "controller_failed", "the controller ended with status %lld", v);
+        } else if (!strcmp(key, "t_start")) {
+            t[0] = v;
+        } else if (!strcmp(key, "t_server")) {
+            t[1] = v;
+        } else if (!strcmp(key, "t_controller")) {
+            t[2] = v;
+        } else if (!strcmp(key, "t_end")) {
+            t[3] = v;
+        }
+    }
+    fclose(f);
 }
 
 /* Ends every process of the run: the prefix's wineserver first, then anything left, by pid. */
@@ -454,9 +545,9 @@ static int run_write_trace(struct run_state *s, char *err, size_t errlen)
     if (ferror(tmp))
         rc = -1;
     for (i = 0; i < s->n_notes; i++, events++)
-        rc |= run_put(json_pack("{s:s, s:I, s:f, s:b, s:i, s:i, s:s, s:s}", "ev", "harness", "seq", ++seq, "t", t,
-                                "t_est", 1, "pid", 0, "tid", 0, "action", s->notes[i].action,
-                                "detail", s->notes[i].detail), out);
+        rc |= run_put(json_pack("{s:s, s:I, s:f, s:b, s:i, s:i, s:s, s:s, s:s*}", "ev", "harness", "seq", ++seq,
+                                "t", t, "t_est", 1, "pid", 0, "tid", 0, "action", s->notes[i].action,
+                                "detail", s->notes[i].detail, "limit", s->notes[i].limit), out);
     if (!endj)
         endj = json_object();
     if (endj) {
@@ -479,14 +570,63 @@ static int run_write_trace(struct run_state *s, char *err, size_t errlen)
     return rc;
 }
 
+/* The whole environment of a sandboxed run: nothing of the caller's (no tokens, no display, no home). */
+static char *const *run_box_env(void)
+{
+    static char server[600], *env[] = { "PATH=/usr/bin:/bin", "HOME=/svccert/home", "TMPDIR=/tmp",
+                                        "LANG=C.UTF-8", "WINEPREFIX=" BOX_PREFIX, "WINEDEBUG=" RUN_WINEDEBUG,
+                                        /* no Mono or Gecko installer dialogs: a service run needs neither */
+                                        "WINEDLLOVERRIDES=mscoree,mshtml=", server, NULL };
+    char path[512];
+
+    if (hr_wine_tool("wineserver64", path, sizeof path))
+        path[0] = 0;
+    snprintf(server, sizeof server, "WINESERVER=%s", path);
+    return env;
+}
+
+/* What confined the run, for the trace's header and the report: never silent about what was not. */
+static json_t *run_sandbox_json(const struct run_state *s, const struct box *b)
+{
+    const struct hr_limits *l = &s->r->lim;
+    const char *why = NULL;
+    int cg = b && box_cgroup_enforced(b, &why);
+    json_t *j = json_pack("{s:b, s:b, s:{s:i, s:i, s:i, s:i}, s:{s:b, s:b, s:b, s:b}}", "enabled", b != NULL,
+                          "network", !b || s->r->network, "limits", "memory_mib", l->memory_mib, "pids", l->pids,
+                          "disk_mib", l->disk_mib, "log_mib", l->log_mib, "enforced", "memory", cg, "pids", cg,
+                          "disk", b != NULL, "raw_log", l->log_mib > 0);
+
+    if (j && !b)
+        json_object_set_new(j, "note", json_string("unconfined (--no-sandbox): the candidate could reach the "
+                                                   "host's files, network and processes"));
+    else if (j && why)
+        json_object_set_new(j, "note", json_string(why));
+    return j;
+}
+
+/* A log from the run directory to its place beside the trace (another file system, perhaps). */
+static int run_move(const char *from, const char *to)
+{
+    if (!rename(from, to))
+        return 0;
+    if (errno == ENOENT)
+        return hr_copy_file("/dev/null", to);
+    if (hr_copy_file(from, to))
+        return -1;
+    unlink(from);
+    return 0;
+}
+
 int hr_trace(const struct hr_run *r, char *err, size_t errlen)
 {
     struct run_state s;
-    char tpl[4096], server[512];
+    char tpl[4096], log[400];
     const char *tmpdir;
-    char *sargv[] = { server, "-f", "-p", NULL };
-    long long t0, t1, t2, t3;
-    int rc;
+    struct run_argv argv = { .n = 0 };
+    struct run_words words;
+    struct box *box = NULL;
+    long long t0, t1, tin[4] = { 0, 0, 0, 0 };
+    int rc, pid, hit;
 
     memset(&s, 0, sizeof s);
     s.r = r;
@@ -513,12 +653,13 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
         snprintf(err, errlen, "the candidate's path, a name or an argument is not UTF-8; a trace cannot carry it");
         return HR_BAD_INPUT;
     }
-    rc = HR_HARNESS_ERROR;
-    if (hr_prefix_template(tpl, sizeof tpl, err, errlen) || hr_wine_tool("wineserver64", server, sizeof server)) {
-        if (!*err)
-            snprintf(err, errlen, "SVCCERT_WINE_DIR is too long");
+    if (!r->no_sandbox && box_available(err, errlen)) {
+        rc = HR_BAD_INPUT;
         goto out_header;
     }
+    rc = HR_HARNESS_ERROR;
+    if (hr_prefix_template(tpl, sizeof tpl, err, errlen))
+        goto out_header;
     /* TMPDIR, as mkdtemp(1) does: a caller (a test, a pipeline) then knows where its own runs live. */
     tmpdir = getenv("TMPDIR");
     if (!tmpdir || !*tmpdir)
@@ -532,33 +673,65 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
         goto out_header;
     }
     snprintf(s.prefix, sizeof s.prefix, "%s/pfx", s.dir);
+    snprintf(s.out, sizeof s.out, "%s/out", s.dir);
     snprintf(s.tmp_trace, sizeof s.tmp_trace, "%s/trace.tmp", s.dir);
+    snprintf(s.files, sizeof s.files, r->no_sandbox ? "%s/pfx" : "%s/stage", s.dir);
     unlink(s.raw);
     unlink(s.ctl);
     t0 = hr_now_ms();
-    if (hr_prefix_clone(tpl, s.prefix, err, errlen) || run_install_files(&s, err, errlen))
+    if (mkdir(s.out, 0755)) {
+        snprintf(err, errlen, "cannot create %s: %s", s.out, strerror(errno));
         goto out;
+    }
+    if ((r->no_sandbox && hr_prefix_clone(tpl, s.prefix, err, errlen)) || run_install_files(&s, err, errlen))
+        goto out;
+    if (run_inner_argv(&s, r->no_sandbox ? s.out : BOX_OUT, &argv, &words)) {
+        snprintf(err, errlen, "the path of Wine, the service's image path or the controller's command line is too long");
+        goto out;
+    }
+    if (r->no_sandbox) {
+        s.env = hr_env_new(s.prefix, RUN_WINEDEBUG);
+        if (!s.env) {
+            /* never a partial environment: without WINEPREFIX Wine would use the user's own prefix */
+            snprintf(err, errlen, "cannot make the environment of the run's processes: out of memory");
+            goto out;
+        }
+        pid = hr_spawn(s.env, argv.v, "/dev/null", "/dev/null");
+        if (pid < 0) {
+            snprintf(err, errlen, "cannot start the run: %s", strerror(errno));
+            goto out;
+        }
+    } else {
+        struct box_conf conf = { s.dir, tpl, s.files, s.out, &r->lim, r->network };
+
+        box = box_start(&conf, argv.v, run_box_env(), err, errlen);
+        if (!box) {
+            rc = HR_BAD_INPUT;
+            goto out;
+        }
+        pid = box_pid(box);
+    }
+    json_object_set_new(s.header, "sandbox", run_sandbox_json(&s, box));
     t1 = hr_now_ms();
-    s.env = hr_env_new(s.prefix, RUN_WINEDEBUG);
-    if (!s.env) {
-        /* never a partial environment: without WINEPREFIX Wine would use the user's own prefix */
-        snprintf(err, errlen, "cannot make the environment of the run's processes: out of memory");
-        goto out;
-    }
-    /* The server must start with the debug settings, or services.exe would not print its part. */
-    s.server_pid = hr_spawn(s.env, sargv, s.raw, s.raw);
-    if (s.server_pid < 0 || run_wait_server_socket(&s)) {
-        snprintf(err, errlen, "the wineserver of the run did not start (see %s)", s.raw);
+    snprintf(log, sizeof log, "%s/raw.log", s.out);
+    hit = run_watch(&s, pid, box, log, t1 + ((long long)r->timeout_s + RUN_BACKSTOP_S) * 1000);
+    run_read_status(&s, tin);
+    if (box)
+        box_free(box);
+    else
         run_shutdown(&s);
+    if (hit == HR_LIMIT_RAW_LOG)
+        run_cut_log(log, (long long)r->lim.log_mib << 20);
+    if (run_move(log, s.raw)) {
+        snprintf(err, errlen, "cannot write %s: %s", s.raw, strerror(errno));
         goto out;
     }
-    t2 = hr_now_ms();
-    run_controller(&s, t2 + (long long)r->timeout_s * 1000);
-    t3 = hr_now_ms();
-    run_shutdown(&s);
+    snprintf(log, sizeof log, "%s/ctl.log", s.out);
+    run_move(log, s.ctl);
     /* Where a run's time goes; bench/ reads these. */
-    run_note(&s, "timing", "prefix_ms=%lld server_ms=%lld controller_ms=%lld shutdown_ms=%lld", t1 - t0, t2 - t1,
-             t3 - t2, hr_now_ms() - t3);
+    run_note(&s, "timing", "prefix_ms=%lld server_ms=%lld controller_ms=%lld shutdown_ms=%lld", t1 - t0,
+             tin[1] && tin[0] ? tin[1] - tin[0] : -1, tin[2] && tin[1] ? tin[2] - tin[1] : -1,
+             tin[3] && tin[2] ? tin[3] - tin[2] : -1);
     rc = run_write_trace(&s, err, errlen) ? HR_HARNESS_ERROR : HR_OK;
 out:
     hr_env_free(s.env);
