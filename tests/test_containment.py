@@ -44,6 +44,8 @@ LIMITS = {"memory_mib": 1024, "pids": 64, "disk_mib": 256, "log_mib": 16}
 LIMIT_OPTS = ["--memory-limit", str(LIMITS["memory_mib"]), "--pids-limit", str(LIMITS["pids"]),
               "--disk-limit", str(LIMITS["disk_mib"]), "--log-limit", str(LIMITS["log_mib"])]
 SAMPLE_S = 0.1
+# Processes of the harness, not of Wine or the candidate: left out when the run's processes are counted.
+WRAPPERS = {"svccert", "timeout", "bwrap", "sh", "sleep"}
 
 
 def win_path(path):
@@ -98,6 +100,13 @@ def marked_processes(tmp_path, tag):
         if any(m in env or m in cmd for m in marks):
             found.append(int(d[6:]))
     return found
+
+
+def comm(pid):
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def descendants(root):
@@ -243,11 +252,11 @@ def run_contained(host, template, name, *opts):
 
     def sample():
         # the run's processes, found both ways: by their marks, and below svccert (a sandbox may give
-        # them another WINEPREFIX); the harness's own wrappers are not the candidate's
+        # them another WINEPREFIX); the harness's own wrappers are not Wine's or the candidate's
         while not done.is_set():
-            mine = {pid: "" for pid in marked_processes(host.tmp_path, host.tag)}
-            mine.update({pid: c for pid, c in descendants(p.pid).items()
-                         if c not in ("svccert", "timeout", "bwrap")})
+            mine = descendants(p.pid)
+            mine.update({pid: comm(pid) for pid in marked_processes(host.tmp_path, host.tag) if pid not in mine})
+            mine = {pid: c for pid, c in mine.items() if c not in WRAPPERS}
             if len(mine) > res.max_procs:
                 res.max_procs = len(mine)
             res.proc_names |= set(mine.values())
