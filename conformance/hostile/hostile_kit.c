@@ -1,7 +1,6 @@
 /* hostile_kit.c: a correct service that runs one attack on a worker thread while RUNNING. */
 #include "hostile_kit.h"
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 /* Room for one line of hk_say: read_secret prints what it read, up to its own read size. */

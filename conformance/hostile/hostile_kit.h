@@ -3,7 +3,7 @@
 #define SVCCERT_HOSTILE_KIT_H
 
 #include "../broken/kit.h"
-#include <stdio.h>
+#include <stdio.h>      /* __MINGW_PRINTF_FORMAT: hk_say's format is checked as the CRT in use reads it */
 
 /* Runs NAME as a correct service that reports RUNNING with controls, then starts ATTACK on a worker
  * thread and still answers STOP while it runs. Started with --child, it is instead a helper process

@@ -1,6 +1,5 @@
 /* leave_child.c: starts processes that outlive its own STOP, to show whether a run's end ends everything it started. */
 #include "hostile_kit.h"
-#include <stdio.h>
 
 /* A host program started with an environment of the candidate's choosing: no WINEPREFIX, so nothing
  * that finds a run's processes by their prefix finds it, and no wineserver knows it (Wine runs a file
