@@ -1,9 +1,10 @@
 """The broken candidates' MANIFEST: every line valid against the catalog, one source and one build
-statement per line, broken.ninja exactly what tools/gen-broken-ninja writes from it."""
+statement per line, broken.ninja exactly what tools/gen-candidate-ninja writes from it."""
 import subprocess
 
 import pytest
 
+import hostile_manifest
 from broken_manifest import MANIFEST, ManifestError, manifest, parse_line
 from catalog import catalog_ids
 
@@ -33,6 +34,27 @@ def test_manifest_lists_every_broken_candidate_once():
     assert sorted(names) == sources and len(set(names)) == len(names)
 
 
-def test_broken_ninja_is_generated_from_the_manifest():
-    r = subprocess.run([str(REPO / "tools" / "gen-broken-ninja"), "--check"], capture_output=True, text=True)
-    assert r.returncode == 0, "conformance/broken/broken.ninja differs from MANIFEST: run tools/gen-broken-ninja"
+def test_every_fragment_is_generated_from_its_manifest():
+    r = subprocess.run([str(REPO / "tools" / "gen-candidate-ninja"), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, f"{r.stderr.strip()}: run tools/gen-candidate-ninja"
+
+
+def test_hostile_manifest_lists_every_hostile_candidate_once():
+    rows = hostile_manifest.manifest()
+    sources = sorted(p.stem for p in hostile_manifest.MANIFEST.parent.glob("*.c") if p.stem != "hostile_kit")
+    assert sorted(rows) == sources
+
+
+@pytest.mark.parametrize("line, says", [
+    ("x | --path {home}\\m | what", "unknown placeholder"),
+    ("x | --path {host}\\m |", "not NAME | OPTIONS | WHAT"),
+])
+def test_a_bad_hostile_line_is_refused(line, says):
+    with pytest.raises(hostile_manifest.ManifestError, match=says):
+        hostile_manifest.parse_line(line)
+
+
+def test_every_hostile_candidate_has_a_containment_test():
+    import test_containment
+    missing = [n for n in hostile_manifest.manifest() if not hasattr(test_containment, f"test_{n}_is_contained")]
+    assert not missing, f"no test_NAME_is_contained in tests/test_containment.py for {missing}"
