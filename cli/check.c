@@ -116,6 +116,8 @@ int cli_check(struct cli_opts *o)
         snprintf(err, sizeof err, "%s: %s", o->run.reg_file, strerror(errno));
         rc = CLI_USAGE;
     }
+    if (!rc)
+        rc = hr_sandbox_check(&o->run, err, sizeof err);
     if (rc) {
         fprintf(stderr, "svccert: %s\n", err);
         return CLI_USAGE;

@@ -74,6 +74,26 @@ static json_t *rp_runs(json_t *v, const struct rp_meta *m)
     return runs;
 }
 
+/* How the runs were confined, as their traces' headers say (every run of a check has the same settings);
+ * null when no trace says (a source without a sandbox): never a claim the traces do not make. */
+static json_t *rp_sandbox(const struct rp_meta *m)
+{
+    size_t i;
+
+    for (i = 0; i < m->nruns; i++) {
+        json_t *hdr = m->traces[i] ? json_load_file(m->traces[i], JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+        json_t *box = hdr ? json_object_get(hdr, "sandbox") : NULL;
+
+        if (json_is_object(box)) {
+            json_incref(box);
+            json_decref(hdr);
+            return box;
+        }
+        json_decref(hdr);
+    }
+    return json_null();
+}
+
 int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen)
 {
     json_error_t je;
@@ -85,10 +105,10 @@ int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m
         snprintf(err, errlen, "the rule engine returned bad JSON: %s", je.text);
         return -1;
     }
-    r = json_pack("{s:s, s:{s:s}, s:o, s:O, s:O, s:O, s:{s:s?, s:s?}, s:o, s:O, s:O}",
+    r = json_pack("{s:s, s:{s:s}, s:o, s:O, s:O, s:O, s:o, s:{s:s?, s:s?}, s:o, s:O, s:O}",
                   "schema", RP_SCHEMA, "tool", "name", "svccert", "candidate", rp_candidate(m),
                   "verdict", json_object_get(v, "verdict"), "strict", json_object_get(v, "strict"),
-                  "thresholds", json_object_get(v, "thresholds"),
+                  "thresholds", json_object_get(v, "thresholds"), "sandbox", rp_sandbox(m),
                   "evidence_files", "trace", m->nruns ? m->traces[0] : NULL,
                   "raw_log", m->nruns ? m->raw_logs[0] : NULL, "runs", rp_runs(v, m),
                   "counts", json_object_get(v, "counts"), "rules", json_object_get(v, "rules"));

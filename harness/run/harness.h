@@ -51,6 +51,8 @@ enum { HR_OK = 0, HR_BAD_INPUT = 2, HR_HARNESS_ERROR = 3 };
 void hr_defaults(struct hr_run *r);
 /* Checks the candidate is a 64-bit PE before anything runs; returns HR_BAD_INPUT with a reason. */
 int hr_check_candidate(const char *path, char *err, size_t errlen);
+/* Whether the run can be confined as asked (always, with no_sandbox); HR_BAD_INPUT with a one-line reason. */
+int hr_sandbox_check(const struct hr_run *r, char *err, size_t errlen);
 /* Runs the whole lifecycle; a complete trace is written even when the candidate misbehaves. */
 int hr_trace(const struct hr_run *r, char *err, size_t errlen);
 

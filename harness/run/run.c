@@ -617,6 +617,11 @@ static int run_move(const char *from, const char *to)
     return 0;
 }
 
+int hr_sandbox_check(const struct hr_run *r, char *err, size_t errlen)
+{
+    return r->no_sandbox || !box_available(err, errlen) ? 0 : HR_BAD_INPUT;
+}
+
 int hr_trace(const struct hr_run *r, char *err, size_t errlen)
 {
     struct run_state s;
