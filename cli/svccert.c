@@ -13,6 +13,7 @@ static void cli_usage(FILE *to)
           "       svccert judge TRACE.jsonl [--out DIR] [--config FILE] [--strict]\n"
           "       svccert rules\n"
           "       svccert prefix     boot the Wine prefix template now (done on first use otherwise); print its path\n"
+          "       svccert sandbox    what the sandbox can do here (bubblewrap usable, limits enforced), as JSON\n"
           "run options:\n"
           "  --image-arg A      a word for the service's image path (repeatable)\n"
           "  --arg A            a ServiceMain start argument (repeatable)\n"
@@ -192,6 +193,8 @@ int main(int argc, char **argv)
         return cli_rules(&o);
     if (!strcmp(cmd, "prefix"))
         return cli_prefix(&o);
+    if (!strcmp(cmd, "sandbox"))
+        return cli_sandbox(&o);
     fprintf(stderr, "svccert: unknown command '%s' (try svccert --help)\n", cmd);
     return CLI_USAGE;
 }

@@ -58,3 +58,21 @@ int cli_prefix(struct cli_opts *o)
     printf("%s\n", tpl);
     return CLI_PASS;
 }
+
+/* `svccert sandbox`: what the sandbox can do on this machine, before a run finds out. */
+int cli_sandbox(struct cli_opts *o)
+{
+    char *text;
+
+    if (o->n_positional || o->out_dir || o->config || o->strict || o->trace_out) {
+        fputs("svccert: usage: svccert sandbox\n", stderr);
+        return 2;
+    }
+    if (!(text = hr_sandbox_json())) {
+        fputs("svccert: out of memory\n", stderr);
+        return 3;
+    }
+    puts(text);
+    free(text);
+    return 0;
+}

@@ -17,12 +17,13 @@ SHORT = ["--start-timeout", "3000", "--stop-timeout", "3000", "--pause-timeout",
 
 def run_processes(tmp_path):
     """Processes that still belong to this test's runs (their WINEPREFIX lies in its runs directory)."""
-    mine = f"WINEPREFIX={runs_dir(tmp_path)}/".encode()
+    mine = (f"WINEPREFIX={runs_dir(tmp_path)}/".encode(), f"SVCCERT_RUN={runs_dir(tmp_path)}/".encode())
     left = []
     for d in glob.glob("/proc/[0-9]*"):
         try:
             with open(d + "/environ", "rb") as f:
-                if mine in f.read():
+                env = f.read()
+                if any(m in env for m in mine):
                     left.append(d)
         except OSError:
             pass

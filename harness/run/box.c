@@ -355,3 +355,14 @@ void box_free(struct box *b)
     cg_free(b->cg);
     free(b);
 }
+
+int box_cgroup_available(char *why, size_t cap)
+{
+    char name[64];
+    struct cgroup *g;
+
+    snprintf(name, sizeof name, "svccert-probe-%ld", (long)getpid());
+    g = cg_new(name, 1LL << 30, 64, why, cap);
+    cg_free(g);
+    return g != NULL;
+}

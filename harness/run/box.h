@@ -34,6 +34,9 @@ void box_kill(struct box *b);
 /* Whether the memory and process limits are enforced (a cgroup could be made), and why not. */
 int box_cgroup_enforced(const struct box *b, const char **why);
 void box_free(struct box *b);
+/* Whether this machine lets the harness enforce memory and process limits (a cgroup it can make), and why
+ * not; a probe group is made and removed. */
+int box_cgroup_available(char *why, size_t cap);
 
 /* cgroup.c: a group of the run below the harness's own, with memory and process limits. */
 struct cgroup;

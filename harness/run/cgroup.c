@@ -171,8 +171,8 @@ int cg_hit(const struct cgroup *g, char *detail, size_t cap)
     long long pmax = cg_key(g->pids, "pids.events", "max");
 
     if (oom > 0 || max > 0) {
-        snprintf(detail, cap, "the run's processes reached the memory limit of %lld MiB (%lld killed by the kernel)",
-                 g->memory_bytes >> 20, oom > 0 ? oom : 0);
+        snprintf(detail, cap, "the run reached its memory limit: %lld MiB for its processes and the files it wrote "
+                 "(%lld process(es) killed by the kernel)", g->memory_bytes >> 20, oom > 0 ? oom : 0);
         return HR_LIMIT_MEMORY;
     }
     if (pmax > 0) {

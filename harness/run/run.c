@@ -571,17 +571,20 @@ static int run_write_trace(struct run_state *s, char *err, size_t errlen)
 }
 
 /* The whole environment of a sandboxed run: nothing of the caller's (no tokens, no display, no home). */
-static char *const *run_box_env(void)
+static char *const *run_box_env(const struct run_state *s)
 {
-    static char server[600], *env[] = { "PATH=/usr/bin:/bin", "HOME=/svccert/home", "TMPDIR=/tmp",
-                                        "LANG=C.UTF-8", "WINEPREFIX=" BOX_PREFIX, "WINEDEBUG=" RUN_WINEDEBUG,
-                                        /* no Mono or Gecko installer dialogs: a service run needs neither */
-                                        "WINEDLLOVERRIDES=mscoree,mshtml=", server, NULL };
+    static char server[600], run[300], *env[] = { "PATH=/usr/bin:/bin", "HOME=/svccert/home", "TMPDIR=/tmp",
+                                                  "LANG=C.UTF-8", "WINEPREFIX=" BOX_PREFIX,
+                                                  "WINEDEBUG=" RUN_WINEDEBUG,
+                                                  /* no Mono or Gecko installer dialogs: a service needs neither */
+                                                  "WINEDLLOVERRIDES=mscoree,mshtml=", server, run, NULL };
     char path[512];
 
     if (hr_wine_tool("wineserver64", path, sizeof path))
         path[0] = 0;
     snprintf(server, sizeof server, "WINESERVER=%s", path);
+    /* which run a process belongs to, for whoever looks from outside (the prefix path is the box's own) */
+    snprintf(run, sizeof run, "SVCCERT_RUN=%s", s->dir);
     return env;
 }
 
@@ -620,6 +623,18 @@ static int run_move(const char *from, const char *to)
 int hr_sandbox_check(const struct hr_run *r, char *err, size_t errlen)
 {
     return r->no_sandbox || !box_available(err, errlen) ? 0 : HR_BAD_INPUT;
+}
+
+char *hr_sandbox_json(void)
+{
+    char err[256] = "", why[256] = "";
+    int box = !box_available(err, sizeof err), cg = box_cgroup_available(why, sizeof why);
+    json_t *j = json_pack("{s:b, s:s?, s:b, s:s?}", "available", box, "why", box ? NULL : err,
+                          "memory_and_process_limits", cg, "limits_why", cg ? NULL : why);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+    json_decref(j);
+    return text;
 }
 
 int hr_trace(const struct hr_run *r, char *err, size_t errlen)
@@ -709,7 +724,7 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
     } else {
         struct box_conf conf = { s.dir, tpl, s.files, s.out, &r->lim, r->network };
 
-        box = box_start(&conf, argv.v, run_box_env(), err, errlen);
+        box = box_start(&conf, argv.v, run_box_env(&s), err, errlen);
         if (!box) {
             rc = HR_BAD_INPUT;
             goto out;
