@@ -34,7 +34,7 @@ TIMEOUT_S = 60
 # How long past its own deadline svccert may take before `timeout` kills it: the runner's shutdown
 # (wineserver -k, reaping) and the judging come after the deadline.
 HARD_MARGIN_S = 60
-SHORT = ["--start-timeout", "3000", "--stop-timeout", "3000", "--pause-timeout", "1000",
+SHORT = ["--start-timeout", "10000", "--stop-timeout", "3000", "--pause-timeout", "1000",
          "--exit-timeout", "2000", "--timeout", str(TIMEOUT_S)]
 # The attack runs while the controller dwells in RUNNING: long enough for a one-shot attack to finish
 # before STOP, and longer than any resource attack takes to reach its limit.
@@ -233,10 +233,10 @@ class Identity:
         return dict(env, HOME=str(self.base), SVCCERT_WIN_DIR=str(self.win))
 
     def owned_dir(self, path):
-        """A directory the identity can write: the user's is made world-writable."""
+        """A directory the identity owns (Wine refuses a prefix whose directory another user owns)."""
         path.mkdir(parents=True, exist_ok=True)
         if self.name != "root":
-            path.chmod(0o777)
+            os.chown(path, NOBODY, NOBODY)
         return path
 
 

@@ -47,10 +47,12 @@ class Prefix:
         time.sleep(0.2)
         return self
 
-    def settle(self, timeout=30):
+    def settle(self, timeout=90):
         """Waits for the prefix's own services to finish starting: a program that calls
-        StartServiceCtrlDispatcher meanwhile can be handed one of their control pipes by Wine."""
+        StartServiceCtrlDispatcher meanwhile can be handed one of their control pipes by Wine. RpcSs is
+        started first, as the controller does (on Windows it always runs; Wine starts it on demand)."""
         end = time.monotonic() + timeout
+        self.run("sc", "start", "RpcSs")
         while time.monotonic() < end:
             _, out = self.run("sc", "query", "RpcSs")
             if "RUNNING" in out:
