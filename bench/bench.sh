@@ -10,16 +10,22 @@ trap 'rm -rf "$work"' EXIT
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# A full lifecycle trace of the reference's fast configuration (this also makes the template).
-for i in $(seq "$runs"); do
-    t=$(date +%s%N)
-    "$top/build/svccert" trace "$top/build/win/svcref.exe" -o "$work/t$i.jsonl" >/dev/null
-    echo "$(ms "$t") $(grep -o '"detail":"prefix_ms=[^"]*"' "$work/t$i.jsonl" | tr -dc '0-9 =a-z_' )" >>"$work/trace.txt"
-done
-printf 'full trace of the reference (fast config), wall: %s ms median of %s\n' \
-    "$(cut -d' ' -f1 "$work/trace.txt" | median)" "$runs"
-for k in prefix_ms server_ms controller_ms shutdown_ms; do
-    printf '  %-14s %s ms median\n' "$k" "$(grep -o "$k=[0-9]*" "$work/trace.txt" | cut -d= -f2 | median)"
+# A full lifecycle trace of the reference's fast configuration (this also makes the template), in the
+# sandbox (the default) and unconfined (--no-sandbox): what the sandbox costs.
+for mode in sandbox no-sandbox; do
+    flag=""; [ "$mode" = no-sandbox ] && flag="--no-sandbox"
+    : >"$work/trace.txt"
+    for i in $(seq "$runs"); do
+        t=$(date +%s%N)
+        # shellcheck disable=SC2086
+        "$top/build/svccert" trace "$top/build/win/svcref.exe" $flag -o "$work/t$i.jsonl" >/dev/null
+        echo "$(ms "$t") $(grep -o '"detail":"prefix_ms=[^"]*"' "$work/t$i.jsonl" | tr -dc '0-9 =a-z_' )" >>"$work/trace.txt"
+    done
+    printf 'full trace of the reference (fast config), %s, wall: %s ms median of %s\n' "$mode" \
+        "$(cut -d' ' -f1 "$work/trace.txt" | median)" "$runs"
+    for k in prefix_ms server_ms controller_ms shutdown_ms; do
+        printf '  %-14s %s ms median\n' "$k" "$(grep -o "$k=[0-9]*" "$work/trace.txt" | cut -d= -f2 | median)"
+    done
 done
 
 # The built-in check: five runs of the reference (service, activation, register-failure, embedding,
@@ -33,7 +39,8 @@ for f in "$work"/check/trace.*.jsonl; do
         "$(wc -l <"$f")" "$(( $(stat -c %s "${f%.jsonl}.raw.log") / 1024 ))"
 done
 
-# Preparing a prefix: the harness's hard-link clone (above: prefix_ms) vs. a fresh wineboot.
+# Preparing a prefix: the sandbox's overlay and the unconfined copy (above: prefix_ms) vs. a hard-link clone
+# (what runs used before the sandbox) and a fresh wineboot.
 tpl=$(ls -d "${SVCCERT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/svccert}"/wine-template-* | grep -v '\.tmp' | head -1)
 for i in $(seq "$runs"); do
     t=$(date +%s%N)
