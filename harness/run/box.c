@@ -10,12 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define BOX_MAX_ARGS 256
+/* The kernel's count behind RLIMIT_NPROC also holds a few tasks of the box's own that /proc shows without
+ * the run's marker (bubblewrap's setup); a watched count this close to the limit has reached it. */
+#define BOX_TASK_SLACK 4
 /* A prefix write that leaves less than this on the box's disk counts as reaching the limit. */
 #define BOX_DISK_SLACK (1 << 20)
 
@@ -24,6 +28,9 @@ struct box {
     struct cgroup *cg;
     char cg_why[256];
     char rw[4200];          /* the tmpfs under the overlay, as the host names it */
+    char marker[4300];      /* SVCCERT_RUN=<run dir>: every process of the run has it */
+    long long memory_bytes;
+    int pids;
 };
 
 struct box_argv {
@@ -164,13 +171,20 @@ static void box_write_file(int fd, const char *path, const char *text)
 /* In the box's first process: its own mount namespace (and, for an ordinary user, its own user namespace),
  * in which the prefix is the template under the staged files under a writable tmpfs of the disk limit's
  * size. The mounts exist only in this namespace: whatever happens to the run, none is left on the host. */
-static void box_mount_prefix(int fd, const struct box_conf *c, const char *rw, const char *pfx)
+static void box_mount_prefix(int fd, const struct box_conf *c, const char *rw, const char *pfx, int cg_held)
 {
     char opts[13000], upper[4300], work[4300], size[64], map[64];
     uid_t uid = geteuid();
     gid_t gid = getegid();
 
     if (uid) {
+        /* Without a cgroup the process limit is the kernel's RLIMIT_NPROC: set before the user namespace
+         * is made, it caps every task of that namespace and of those below it (per-namespace counts,
+         * Linux 5.14 and later), whatever else the user runs. */
+        struct rlimit nproc = { (rlim_t)c->lim->pids, (rlim_t)c->lim->pids };
+
+        if (!cg_held && setrlimit(RLIMIT_NPROC, &nproc))
+            box_die(fd, "cannot set the run's process limit");
         if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
             box_die(fd, "cannot make a user and mount namespace");
         box_write_file(fd, "/proc/self/setgroups", "deny");
@@ -225,6 +239,9 @@ struct box *box_start(const struct box_conf *c, char *const argv[], char *const 
         return NULL;
     }
     snprintf(b->rw, sizeof b->rw, "%s/rw", c->dir);
+    snprintf(b->marker, sizeof b->marker, "SVCCERT_RUN=%s", c->dir);
+    b->memory_bytes = (long long)c->lim->memory_mib << 20;
+    b->pids = c->lim->pids;
     snprintf(pfx, sizeof pfx, "%s/pfx", c->dir);
     if ((mkdir(b->rw, 0755) && errno != EEXIST) || (mkdir(pfx, 0755) && errno != EEXIST)) {
         snprintf(err, errlen, "cannot prepare %s: %s", c->dir, strerror(errno));
@@ -284,7 +301,7 @@ struct box *box_start(const struct box_conf *c, char *const argv[], char *const 
         }
         if (b->cg && cg_enter(b->cg))
             box_die(pipefd[1], "cannot enter the run's cgroup");
-        box_mount_prefix(pipefd[1], c, b->rw, pfx);
+        box_mount_prefix(pipefd[1], c, b->rw, pfx, b->cg != NULL);
         execve(a.v[0], a.v, envp);
         box_die(pipefd[1], a.v[0]);
     }
@@ -319,9 +336,23 @@ int box_limit_hit(struct box *b, char *detail, size_t cap)
     char path[4400];
     struct statvfs vfs;
     int hit = b->cg ? cg_hit(b->cg, detail, cap) : HR_LIMIT_NONE;
+    long long rss;
+    long tasks;
 
     if (hit != HR_LIMIT_NONE || b->pid <= 0)
         return hit;
+    /* no cgroup: the run's processes are watched instead (they carry the run's marker) */
+    if (!b->cg && !pw_scan(b->marker, &rss, &tasks)) {
+        if (rss >= b->memory_bytes) {
+            snprintf(detail, cap, "the run's processes reached the memory limit of %lld MiB (resident, watched)",
+                     b->memory_bytes >> 20);
+            return HR_LIMIT_MEMORY;
+        }
+        if (tasks >= b->pids - BOX_TASK_SLACK) {
+            snprintf(detail, cap, "the run's processes reached the process limit of %d tasks", b->pids);
+            return HR_LIMIT_PIDS;
+        }
+    }
     /* the tmpfs is mounted only in the box's namespace: the host sees it through the first process's root */
     snprintf(path, sizeof path, "/proc/%ld/root%s", (long)b->pid, b->rw);
     if (!statvfs(path, &vfs) && vfs.f_blocks && (unsigned long long)vfs.f_bavail * vfs.f_frsize < BOX_DISK_SLACK) {

@@ -31,7 +31,8 @@ pid_t box_pid(const struct box *b);
 int box_limit_hit(struct box *b, char *detail, size_t cap);
 /* Ends everything in the box at once (the PID namespace dies with its first process). */
 void box_kill(struct box *b);
-/* Whether the memory and process limits are enforced (a cgroup could be made), and why not. */
+/* Whether the memory and process limits are enforced by a cgroup (1), or only watched from /proc (0,
+ * with why). */
 int box_cgroup_enforced(const struct box *b, const char **why);
 void box_free(struct box *b);
 /* Whether this machine lets the harness enforce memory and process limits (a cgroup it can make), and why
@@ -49,5 +50,9 @@ int cg_enter(const struct cgroup *g);
 int cg_hit(const struct cgroup *g, char *detail, size_t cap);
 /* Kills whatever is left in the group and removes it. */
 void cg_free(struct cgroup *g);
+
+/* procwatch.c: the resident memory and the tasks (threads) of every process whose environment holds
+ * `marker` (the run's SVCCERT_RUN=...), summed; -1 when /proc cannot be read. */
+int pw_scan(const char *marker, long long *rss_bytes, long *tasks);
 
 #endif

@@ -53,7 +53,8 @@ void hr_defaults(struct hr_run *r);
 int hr_check_candidate(const char *path, char *err, size_t errlen);
 /* Whether the run can be confined as asked (always, with no_sandbox); HR_BAD_INPUT with a one-line reason. */
 int hr_sandbox_check(const struct hr_run *r, char *err, size_t errlen);
-/* What the sandbox can do on this machine, as a JSON text (malloc'd): bubblewrap usable, limits enforced. */
+/* What the sandbox can do on this machine, as a JSON text (malloc'd): bubblewrap usable, and whether the
+ * memory and process limits are a cgroup's or watched from /proc. */
 char *hr_sandbox_json(void);
 /* Runs the whole lifecycle; a complete trace is written even when the candidate misbehaves. */
 int hr_trace(const struct hr_run *r, char *err, size_t errlen);

@@ -594,16 +594,23 @@ static json_t *run_sandbox_json(const struct run_state *s, const struct box *b)
     const struct hr_limits *l = &s->r->lim;
     const char *why = NULL;
     int cg = b && box_cgroup_enforced(b, &why);
-    json_t *j = json_pack("{s:b, s:b, s:{s:i, s:i, s:i, s:i}, s:{s:b, s:b, s:b, s:b}}", "enabled", b != NULL,
+    json_t *j = json_pack("{s:b, s:b, s:{s:i, s:i, s:i, s:i}, s:{s:b, s:b, s:b, s:b}, s:s}", "enabled", b != NULL,
                           "network", !b || s->r->network, "limits", "memory_mib", l->memory_mib, "pids", l->pids,
-                          "disk_mib", l->disk_mib, "log_mib", l->log_mib, "enforced", "memory", cg, "pids", cg,
-                          "disk", b != NULL, "raw_log", l->log_mib > 0);
+                          "disk_mib", l->disk_mib, "log_mib", l->log_mib, "enforced", "memory", b != NULL,
+                          "pids", b != NULL, "disk", b != NULL, "raw_log", l->log_mib > 0,
+                          "limits_by", !b ? "none" : cg ? "cgroup" : "watch");
+    char note[512];
 
     if (j && !b)
         json_object_set_new(j, "note", json_string("unconfined (--no-sandbox): the candidate could reach the "
                                                    "host's files, network and processes"));
-    else if (j && why)
-        json_object_set_new(j, "note", json_string(why));
+    else if (j && why) {
+        /* what the watch can and cannot promise, said where the limits are read */
+        snprintf(note, sizeof note, "%s: the process limit is the kernel's RLIMIT_NPROC in the run's user "
+                 "namespace, and memory is watched (resident memory summed every 50 ms), so a run may pass the "
+                 "memory limit briefly by what it allocates in that time", why);
+        json_object_set_new(j, "note", json_string(note));
+    }
     return j;
 }
 
@@ -629,8 +636,8 @@ char *hr_sandbox_json(void)
 {
     char err[256] = "", why[256] = "";
     int box = !box_available(err, sizeof err), cg = box_cgroup_available(why, sizeof why);
-    json_t *j = json_pack("{s:b, s:s?, s:b, s:s?}", "available", box, "why", box ? NULL : err,
-                          "memory_and_process_limits", cg, "limits_why", cg ? NULL : why);
+    json_t *j = json_pack("{s:b, s:s?, s:s, s:s?}", "available", box, "why", box ? NULL : err,
+                          "limits_by", cg ? "cgroup" : "watch", "limits_why", cg ? NULL : why);
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
     json_decref(j);
