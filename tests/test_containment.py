@@ -481,6 +481,18 @@ def test_connect_out_is_contained(host, template):
     check(problems + sandboxed(res))
 
 
+def test_network_is_an_opt_in_the_report_records(host, template):
+    """--network keeps the host's network: the same connection goes through, and the report says so."""
+    res = run_contained(host, template, "connect_out", *DWELL_ONE_SHOT, "--network")
+    problems = complete(res)
+    if not res.accepted:
+        problems.append("with --network the host's listener accepted nothing")
+    box = (res.report or {}).get("sandbox") or {}
+    if (box.get("enabled"), box.get("network")) != (True, True):
+        problems.append(f"the report's sandbox does not say the network was kept: {box}")
+    check(problems)
+
+
 def test_tamper_prefix_is_contained(host, template):
     res = run_contained(host, template, "tamper_prefix", *DWELL_ONE_SHOT)
     problems = contained(res, host)

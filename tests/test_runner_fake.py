@@ -1,8 +1,12 @@
 """The runner's whole path (template, clone, environment, the controller's command line, shutdown, the
 trace) against a stand-in for Wine (conftest's fake_wine): no Windows program runs, so these are unit tests."""
 import json
+import os
+import subprocess
 
-from conftest import SVCREF, read_trace, ref_runs
+import pytest
+
+from conftest import SVCCERT, SVCREF, read_trace, ref_runs
 
 CLSIDS = [f"{{1DF5B9B1-88A6-4370-A9BD-DB5066A3B3{i:02X}}}" for i in range(8)]
 
@@ -42,6 +46,24 @@ def test_header_says_what_the_source_cannot_show_and_its_version(tmp_path, fake_
     assert set(h["limits"]) == {"lockserver", "runas", "rot_allow_any_client", "class_suspend"}
     assert all(isinstance(v, str) and v.startswith("Wine 8") for v in h["limits"].values())
     assert read_trace(out)[-1]["ev"] == "end"
+
+
+def test_an_unconfined_run_says_so(tmp_path, fake_wine):
+    out = tmp_path / "t.jsonl"
+    assert fake_wine.run("trace", str(SVCREF), "-o", str(out)).returncode == 0    # --no-sandbox (fake_wine)
+    box = header(out)["sandbox"]
+    assert (box["enabled"], box["network"], box["limits_by"]) == (False, True, "none")
+    assert "unconfined" in box["note"]
+
+
+@pytest.mark.parametrize("cmd", ["check", "trace"])
+def test_no_sandbox_to_be_had_is_one_line_and_exit_2(tmp_path, built, cmd):
+    env = dict(os.environ, SVCCERT_BWRAP=str(tmp_path / "no-bwrap"))
+    r = subprocess.run([str(SVCCERT), cmd, str(SVCREF), "--out" if cmd == "check" else "-o", str(tmp_path / "o")],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert "no sandbox" in r.stderr and "--no-sandbox" in r.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def _check_watch(tmp_path, fake_wine, *opts):
