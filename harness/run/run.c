@@ -1,6 +1,7 @@
-/* run.c: one harness run: a private prefix and wineserver, the controller, a deadline, the trace. */
+/* run.c: one harness run: its directory and prefix, the inner part in a sandbox (or unconfined), its limits and deadline, the trace. */
 #include "harness.h"
 #include "box.h"
+#include "inner.h"
 #include "../parse/parse.h"
 #include <errno.h>
 #include <jansson.h>
@@ -29,7 +30,6 @@ struct run_state {
     char name[128], win_cand[512];
     json_t *header;                     /* made before the run: nothing in it depends on the run */
     struct hr_env *env;
-    int server_pid;
     const char *end_reason;
     struct { const char *action, *limit; char detail[256]; } notes[RUN_MAX_NOTES];
     int n_notes;
@@ -144,34 +144,6 @@ static int run_image_path(const struct run_state *s, char *out, size_t cap)
     return n < cap ? 0 : -1;
 }
 
-/* The run's inner part, the same in the sandbox and out of it: the wineserver first (it must start with
- * the debug settings, or services.exe would not print its part), then, once it listens (a Wine client
- * starts a server of its own when none answers yet), the controller under the run's deadline, then the
- * server's shutdown. Debian's Wine keeps its server directory under the name the prefix's "wineserver"
- * file holds, in TMPDIR (else /tmp); upstream Wine in /tmp/.wine-UID. `status` tells the runner how it
- * went and when: each phase's time in ms since the epoch. Arguments: OUT SERVER WINE DEADLINE_S ARGV... */
-static const char run_inner[] =
-    "out=$1 server=$2 wine=$3 secs=$4; shift 4\n"
-    "now() { date +%s%3N; }\n"
-    "echo \"t_start $(now)\" > \"$out/status\"\n"
-    "\"$server\" -f -p >>\"$out/raw.log\" 2>&1 &\n"
-    "spid=$!\n"
-    "base=$(head -n 1 \"$WINEPREFIX/wineserver\" 2>/dev/null | cut -d / -f 1 | tr -d '\\r')\n"
-    "if [ -n \"$base\" ]; then dir=\"${TMPDIR:-/tmp}/$base\"; else dir=\"/tmp/.wine-$(id -u)\"; fi\n"
-    "sock=\"$dir/server-$(printf '%x-%x' $(stat -Lc '%d %i' \"$WINEPREFIX\"))/socket\"\n"
-    "i=0\n"
-    "while [ ! -e \"$sock\" ]; do\n"
-    "    if [ $i -ge 1000 ] || ! kill -0 $spid 2>/dev/null; then echo server_failed >> \"$out/status\"; exit 3; fi\n"
-    "    i=$((i + 1)); sleep 0.01\n"
-    "done\n"
-    "echo \"t_server $(now)\" >> \"$out/status\"\n"
-    "timeout -k 2 \"$secs\" \"$wine\" \"$@\" >>\"$out/ctl.log\" 2>>\"$out/raw.log\"\n"
-    "echo \"controller $?\" >> \"$out/status\"\n"
-    "echo \"t_controller $(now)\" >> \"$out/status\"\n"
-    "\"$server\" -k\n"
-    "wait $spid\n"
-    "echo \"t_end $(now)\" >> \"$out/status\"\n";
-
 /* The controller's numeric options; their count sizes its argv. */
 #define RUN_NUMS 9
 /* Every word the inner part can be given: the shell and its script (four words: sh -c SCRIPT NAME), the
@@ -224,7 +196,7 @@ static int run_inner_argv(struct run_state *s, const char *out, struct run_argv 
     snprintf(w->secs, sizeof w->secs, "%d", r->timeout_s);
     run_arg(a, "/bin/sh");
     run_arg(a, "-c");
-    run_arg(a, run_inner);
+    run_arg(a, inner_script());
     run_arg(a, "svccert-run");
     run_arg(a, out);
     run_arg(a, w->server);
@@ -258,13 +230,6 @@ static int run_inner_argv(struct run_state *s, const char *out, struct run_argv 
     return a->overflow ? -1 : 0;
 }
 
-static long long run_file_size(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) ? 0 : (long long)st.st_size;
-}
-
 /* Waits for the inner part while watching the run's limits and a backstop past its deadline (the inner
  * part keeps the deadline itself, then shuts Wine down; the backstop is for a shutdown that hangs).
  * Returns the limit reached (HR_LIMIT_*), or HR_LIMIT_NONE; the inner part is over either way. */
@@ -278,7 +243,7 @@ static int run_watch(struct run_state *s, int pid, struct box *b, const char *ra
         st = hr_wait_until(pid, hr_now_ms() + 50);
         if (st != HR_WAIT_TIMEOUT)
             break;
-        if (log_max > 0 && run_file_size(raw) > log_max) {
+        if (log_max > 0 && inner_file_size(raw) > log_max) {
             hit = HR_LIMIT_RAW_LOG;
             snprintf(detail, sizeof detail, "the raw log reached its limit of %d MiB; it is cut there",
                      s->r->lim.log_mib);
@@ -310,62 +275,27 @@ static int run_watch(struct run_state *s, int pid, struct box *b, const char *ra
     return hit;
 }
 
-/* A flood is cut at the limit, at a line's end, so the parser meets whole lines only. */
-static void run_cut_log(const char *raw, long long max)
+/* What the inner part said of itself, as the run's notes: a server that never listened, the deadline, a
+ * controller that failed. */
+static void run_status(struct run_state *s, struct inner_status *st)
 {
-    FILE *f = fopen(raw, "r+");
-    long long at = max;
-    int c;
-
-    if (!f)
-        return;
-    while (at > 0 && !fseeko(f, at - 1, SEEK_SET) && (c = fgetc(f)) != EOF && c != '\n')
-        at--;
-    fclose(f);
-    if (truncate(raw, at))
-        return;
-}
-
-/* What the inner part says of itself (its status file): the deadline, a controller that failed, a server
- * that never listened, and where the time went. */
-static void run_read_status(struct run_state *s, long long *t)
-{
-    char path[400], key[32];
-    long long v;
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s/status", s->out);
-    if (!(f = fopen(path, "r")))
-        return;
-    while (fscanf(f, "%31s", key) == 1) {
-        if (!strcmp(key, "server_failed")) {
-            run_note(s, "controller_failed", "the wineserver of the run did not start");
-            s->end_reason = "error";
-            continue;
-        }
-        if (fscanf(f, "%lld", &v) != 1)
-            break;
-        if (!strcmp(key, "controller") && v == 124) {
-            run_note(s, "deadline", "the run's deadline of %d s passed; everything in the prefix was killed",
-                     s->r->timeout_s);
-            if (!strcmp(s->end_reason, "complete"))
-                s->end_reason = "deadline";
-        } else if (!strcmp(key, "controller") && v) {
-            run_note(s, "controller_failed", "the controller ended with status %lld", v);
-        } else if (!strcmp(key, "t_start")) {
-            t[0] = v;
-        } else if (!strcmp(key, "t_server")) {
-            t[1] = v;
-        } else if (!strcmp(key, "t_controller")) {
-            t[2] = v;
-        } else if (!strcmp(key, "t_end")) {
-            t[3] = v;
-        }
+    inner_read_status(s->out, st);
+    if (st->server_failed) {
+        run_note(s, "controller_failed", "the wineserver of the run did not start");
+        s->end_reason = "error";
     }
-    fclose(f);
+    if (st->controller_ended && st->controller_rc == 124) {
+        run_note(s, "deadline", "the run's deadline of %d s passed; everything in the prefix was killed",
+                 s->r->timeout_s);
+        if (!strcmp(s->end_reason, "complete"))
+            s->end_reason = "deadline";
+    } else if (st->controller_ended && st->controller_rc) {
+        run_note(s, "controller_failed", "the controller ended with status %d", st->controller_rc);
+    }
 }
 
-/* Ends every process of the run: the prefix's wineserver first, then anything left, by pid. */
+/* Ends every process of an unconfined run: the prefix's wineserver first, then anything left, by pid (a
+ * sandboxed run needs none of this: its PID namespace ends with it). */
 static void run_shutdown(struct run_state *s)
 {
     char server[512];
@@ -378,10 +308,6 @@ static void run_shutdown(struct run_state *s)
     if (pid > 0 && hr_wait_until(pid, hr_now_ms() + 10000) == HR_WAIT_TIMEOUT) {
         kill(pid, SIGKILL);
         hr_wait_until(pid, hr_now_ms() + 5000);
-    }
-    if (s->server_pid > 0 && hr_wait_until(s->server_pid, hr_now_ms() + 5000) == HR_WAIT_TIMEOUT) {
-        kill(s->server_pid, SIGKILL);
-        hr_wait_until(s->server_pid, hr_now_ms() + 5000);
     }
     left = hr_prefix_reap(s->prefix);
     if (left)
@@ -614,19 +540,6 @@ static json_t *run_sandbox_json(const struct run_state *s, const struct box *b)
     return j;
 }
 
-/* A log from the run directory to its place beside the trace (another file system, perhaps). */
-static int run_move(const char *from, const char *to)
-{
-    if (!rename(from, to))
-        return 0;
-    if (errno == ENOENT)
-        return hr_copy_file("/dev/null", to);
-    if (hr_copy_file(from, to))
-        return -1;
-    unlink(from);
-    return 0;
-}
-
 int hr_sandbox_check(const struct hr_run *r, char *err, size_t errlen)
 {
     return r->no_sandbox || !box_available(err, errlen) ? 0 : HR_BAD_INPUT;
@@ -652,7 +565,8 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
     struct run_argv argv = { .n = 0 };
     struct run_words words;
     struct box *box = NULL;
-    long long t0, t1, tin[4] = { 0, 0, 0, 0 };
+    struct inner_status status;
+    long long t0, t1, *tin = status.t;
     int rc, pid, hit;
 
     memset(&s, 0, sizeof s);
@@ -742,19 +656,19 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
     t1 = hr_now_ms();
     snprintf(log, sizeof log, "%s/raw.log", s.out);
     hit = run_watch(&s, pid, box, log, t1 + ((long long)r->timeout_s + RUN_BACKSTOP_S) * 1000);
-    run_read_status(&s, tin);
+    run_status(&s, &status);
     if (box)
         box_free(box);
     else
         run_shutdown(&s);
     if (hit == HR_LIMIT_RAW_LOG)
-        run_cut_log(log, (long long)r->lim.log_mib << 20);
-    if (run_move(log, s.raw)) {
+        inner_cut_log(log, (long long)r->lim.log_mib << 20);
+    if (inner_move(log, s.raw)) {
         snprintf(err, errlen, "cannot write %s: %s", s.raw, strerror(errno));
         goto out;
     }
     snprintf(log, sizeof log, "%s/ctl.log", s.out);
-    run_move(log, s.ctl);
+    inner_move(log, s.ctl);
     /* Where a run's time goes; bench/ reads these. */
     run_note(&s, "timing", "prefix_ms=%lld server_ms=%lld controller_ms=%lld shutdown_ms=%lld", t1 - t0,
              tin[1] && tin[0] ? tin[1] - tin[0] : -1, tin[2] && tin[1] ? tin[2] - tin[1] : -1,
