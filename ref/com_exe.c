@@ -72,6 +72,8 @@ int exe_run(enum com_mode mode, int argc, wchar_t **argv)
         return 1;
     }
     while (GetMessageW(&msg, NULL, 0, 0) > 0) {
+        if (comi_message(&msg, com_busy))
+            continue;
         TranslateMessage(&msg);
         DispatchMessageW(&msg);
     }

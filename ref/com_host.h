@@ -23,4 +23,10 @@ LONG comc_locks(void);                 /* LockServer(TRUE) locks held */
 /* com_sd.c: the explicit, restrictive security descriptor for CoInitializeSecurity, or NULL on failure. */
 PSECURITY_DESCRIPTOR comc_security_descriptor(void);
 
+/* com_idle.c: an EXE server's quit once idle, a moment after its last reference went (ATL's delayed
+ * shutdown). comi_idle is called where the count reached zero; the loop hands every message to
+ * comi_message first, which ends the loop (WM_QUIT) when the grace has passed and `busy` says no. */
+void comi_idle(DWORD loop_tid);
+BOOL comi_message(const MSG *m, BOOL (*busy)(void));
+
 #endif

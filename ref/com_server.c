@@ -6,7 +6,7 @@ const CLSID SVCREF_CLSID = { 0x1df5b9b1, 0x88a6, 0x4370, { 0xa9, 0xbd, 0xdb, 0x5
 
 static enum com_mode com_mode_now;
 static DWORD com_loop_tid;
-static BOOL com_inited, com_quit_posted;
+static BOOL com_inited;
 static DWORD com_cookies[4];
 static int com_ncookies;
 static DWORD com_rot_cookie;
@@ -38,11 +38,15 @@ static void com_srv_addref(void)
  * same way). */
 static void com_srv_release(void)
 {
-    if (CoReleaseServerProcess() == 0 && com_quits_when_idle() && !com_quit_posted) {
-        com_quit_posted = TRUE;
-        st_mark("com.revoke.when-idle", "no instance, no lock, no user control: WM_QUIT to the loop");
-        PostThreadMessageW(com_loop_tid, WM_QUIT, 0, 0);
+    if (CoReleaseServerProcess() == 0 && com_quits_when_idle()) {
+        st_mark("com.revoke.when-idle", "no instance, no lock, no user control: the loop quits after a grace");
+        comi_idle(com_loop_tid);
     }
+}
+
+BOOL com_busy(void)
+{
+    return comc_live() > 0 || comc_locks() > 0 || com_user_ref;
 }
 
 static const struct comc_host com_srv_host = { com_srv_addref, com_srv_release };

@@ -75,6 +75,7 @@ enum com_mode {
 HRESULT com_start(enum com_mode mode, DWORD loop_tid, const struct cfg *c);
 void com_stop(void);
 void com_user_release(void);           /* the person closed the window: user control ends */
+BOOL com_busy(void);                   /* instances, locks or a user still hold the server */
 
 /* com_reg.c: the COM registration (CLSID, AppID, executable-name key) in HKCR. */
 BOOL com_reg_write(const wchar_t *server_cmd, const wchar_t *local_service);

@@ -80,7 +80,20 @@ static void com_srv_addref(void)
 static void kc_release_server(void)
 {
     if (CoReleaseServerProcess() == 0 && kc_mode != KC_SERVICE && !(kc_k->on_idle && kc_k->on_idle()))
-        kc_quit();
+        comi_idle(kc_loop_tid);
+}
+
+static LONG kc_quit_anyway;
+
+static BOOL kc_busy(void)
+{
+    return !kc_quit_anyway && (comc_live() > 0 || comc_locks() > 0 || kc_user_ref);
+}
+
+void kc_quit_after_call(void)
+{
+    InterlockedExchange(&kc_quit_anyway, 1);
+    comi_idle(kc_loop_tid);
 }
 
 static void com_srv_release(void)
@@ -235,6 +248,8 @@ static HRESULT kc_run(void)
     kc_note("pre-loop", hr);
     if (SUCCEEDED(hr))
         while (GetMessageW(&msg, NULL, 0, 0) > 0) {
+            if (comi_message(&msg, kc_busy))
+                continue;
             TranslateMessage(&msg);
             DispatchMessageW(&msg);
         }

@@ -54,6 +54,9 @@ HRESULT kc_register(void);      /* CoRegisterClassObject, LOCAL_SERVER, MULTIPLE
 void kc_running(void);          /* service: RUNNING, accepting STOP and SHUTDOWN */
 void kc_revoke(void);           /* CoRevokeClassObject for every registration still held */
 void kc_quit(void);             /* WM_QUIT to the message-loop thread */
+/* From inside a COM call (a release): the loop quits a moment after the call returned, whatever still
+ * holds the server (a quit from inside the call races its unwinding: ref/com_idle.c). */
+void kc_quit_after_call(void);
 
 /* Raw service reports, no discipline, so that a defect can be exactly one call. */
 void kc_report(DWORD state, DWORD controls, DWORD checkpoint, DWORD wait_hint);

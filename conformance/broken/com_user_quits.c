@@ -6,7 +6,7 @@
 static void released(LONG live)
 {
     if (!live)
-        kc_quit();
+        kc_quit_after_call();
 }
 
 KC_MAIN(.clsid = L"{4F4EDC86-ACBA-4C53-80A9-3652261867D5}",
