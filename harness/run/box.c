@@ -104,6 +104,18 @@ static void box_namespaces(struct box_argv *a, int network)
         box_arg(a, "--unshare-net");
 }
 
+/* What every box has, the probe's included: bwrap, its namespaces, the host's read-only view, /proc, /dev. */
+static void box_base(struct box_argv *a, int network)
+{
+    box_arg(a, box_bwrap());
+    box_namespaces(a, network);
+    box_host_view(a);
+    box_arg(a, "--proc");
+    box_arg(a, "/proc");
+    box_arg(a, "--dev");
+    box_arg(a, "/dev");
+}
+
 int box_available(char *err, size_t errlen)
 {
     static int probed, ok;
@@ -115,13 +127,7 @@ int box_available(char *err, size_t errlen)
         int st, null;
 
         probed = 1;
-        box_arg(&a, box_bwrap());
-        box_namespaces(&a, 0);
-        box_host_view(&a);
-        box_arg(&a, "--proc");
-        box_arg(&a, "/proc");
-        box_arg(&a, "--dev");
-        box_arg(&a, "/dev");
+        box_base(&a, 0);
         box_arg(&a, "--");
         box_arg(&a, "/usr/bin/true");
         a.v[a.n] = NULL;
@@ -254,13 +260,7 @@ struct box *box_start(const struct box_conf *c, char *const argv[], char *const 
         b->cg = cg_new(base ? base + 1 : c->dir, ((long long)c->lim->memory_mib + c->lim->disk_mib) << 20,
                        c->lim->pids, b->cg_why, sizeof b->cg_why);
     }
-    box_arg(&a, box_bwrap());
-    box_namespaces(&a, c->network);
-    box_host_view(&a);
-    box_arg(&a, "--proc");
-    box_arg(&a, "/proc");
-    box_arg(&a, "--dev");
-    box_arg(&a, "/dev");
+    box_base(&a, c->network);
     box_arg(&a, "--tmpfs");
     box_arg(&a, "/tmp");
     box_arg(&a, "--dir");
