@@ -139,7 +139,8 @@ from parser_util import CAND, CTL, CTL_T, MAIN, SVC, Log, started   # noqa: E402
 RELAY_SERVER = 0x11C
 REG = "combase.CoRegisterClassObject"
 OLE_REG = "{1df5b9b1-88a6-4370-a9bd-db5066a3b378}, 000000014000E048, 0x4, 0x5, 000000000021F898"
-CO_E_OBJISREG, E_INVALIDARG, E_OUTOFMEMORY = 0x800401FB, 0x80070057, 0x8007000E
+CO_E_OBJISREG, E_INVALIDARG, E_OUTOFMEMORY = 0x800401FC, 0x80070057, 0x8007000E
+CO_E_OBJNOTREG = 0x800401FB
 
 
 def _strictly_ordered(events):
@@ -225,7 +226,7 @@ def test_relay_failures_set_the_result_and_take_no_cookie(tmp_path):
     log = started()
     log.call(1100, CAND, MAIN, "combase.CoInitializeEx", "00000000", "00000002")
     log.ret(1101, CAND, MAIN, "combase.CoInitializeEx", "80010106")          # RPC_E_CHANGED_MODE
-    _register(log, 1200, flags=0, retval="800401fb")                          # CO_E_OBJISREG
+    _register(log, 1200, flags=0, retval="800401fc")                          # CO_E_OBJISREG
     _register(log, 1300, flags=0, clsid="2df5b9b1")
     _register(log, 1400, retval="1080070057")    # E_INVALIDARG; the upper half of RAX is garbage
     _register(log, 1500, clsid="3df5b9b1")
@@ -237,6 +238,33 @@ def test_relay_failures_set_the_result_and_take_no_cookie(tmp_path):
     # the refusals come before Wine takes a number: the successes are 1 and 2
     assert [r["cookie"] for r in regs] == [None, 1, None, 2]
     assert ["cookie_source" in r for r in regs] == [False, True, False, True]
+
+
+def test_a_duplicate_class_takes_no_number_and_later_cookies_stay_known(tmp_path):
+    """A second registration of a class the process has (REGCLS_SINGLEUSE) fails with CO_E_OBJISREG before
+    Wine takes a number: the next class gets 2, and the revokes name 1 and 2."""
+    log = started()
+    _register(log, 1200, flags=0)
+    _register(log, 1300, flags=0, retval="800401fc")
+    _register(log, 1400, flags=0, clsid="2df5b9b1")
+    for t, cookie in ((1500, "00000001"), (1600, "00000002")):
+        log.call(t, CAND, MAIN, "combase.CoRevokeClassObject", cookie)
+        log.ret(t + 1, CAND, MAIN, "combase.CoRevokeClassObject")
+    ev = body(parse_text(tmp_path, log.text()))
+    regs = of(ev, "com_register")
+    assert [(r["result"], r["cookie"]) for r in regs] == [(0, 1), (CO_E_OBJISREG, None), (0, 2)]
+    assert regs[2]["cookie_source"] == "wine-counter"
+    assert [(r["cookie"], r["result"]) for r in of(ev, "com_revoke")] == [(1, 0), (2, 0)]
+
+
+def test_a_failure_no_registration_returns_stops_the_counter(tmp_path):
+    """CoRegisterClassObject never answers CO_E_OBJNOTREG (that is CoRevokeClassObject's): whether the call
+    took a number is unknown, so no later cookie is guessed."""
+    log = started()
+    _register(log, 1200, retval="800401fb")
+    _register(log, 1300, clsid="2df5b9b1")
+    regs = of(parse_text(tmp_path, log.text()), "com_register")
+    assert [(r["result"], r["cookie"]) for r in regs] == [(CO_E_OBJNOTREG, None), (0, None)]
 
 
 def test_a_failure_after_the_number_or_an_unseen_result_stops_the_counter(tmp_path):

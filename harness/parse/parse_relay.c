@@ -10,7 +10,7 @@
 #define HP_REGCLS_MULTIPLEUSE 0x1u
 #define HP_E_INVALIDARG 0x80070057u
 #define HP_CO_E_NOTINITIALIZED 0x800401F0u
-#define HP_CO_E_OBJISREG 0x800401FBu
+#define HP_CO_E_OBJISREG 0x800401FCu  /* a duplicate class; 0x800401FB is CO_E_OBJNOTREG */
 #define HP_RELAY_ARGS 12
 
 static const struct {
