@@ -400,7 +400,26 @@ def test_registry_scan_becomes_one_com_registry_event(tmp_path):
     assert reg["classes"] == [{"clsid": CLSID, "appid": APPID, "local_server32": EXE_PATH}]
     assert reg["appids"] == [{"appid": APPID, "local_service": "svcref", "run_as": None, "service_params": None}]
     assert reg["exe_appids"] == [{"exe": "svcref.exe", "appid": APPID}]
-    assert reg["services"] == [{"name": "svcref", "image_path": EXE_PATH + " -service"}]
+    assert reg["services"] == [{"name": "svcref", "image_path": EXE_PATH + " -service", "service_dll": None}]
+    assert "truncated" not in reg
+
+
+def test_a_class_hosted_by_a_shared_host_shows_its_appid_service_and_dll(tmp_path):
+    """What the controller records for a --clsid whose AppID's LocalService runs in svchost (Wine 8's BITS)."""
+    log = started()
+    bits, appid = "{4991D34B-80A1-4291-83B6-3328366B9097}", "{69AD4AEE-51BE-439B-A92C-86AE490E8B30}"
+    log.ctl(2000, "ctl_reg_class clsid=%7B4991D34B-80A1-4291-83B6-3328366B9097%7D "
+                  "appid=%7B69AD4AEE-51BE-439B-A92C-86AE490E8B30%7D local_server32=-")
+    log.ctl(2001, "ctl_reg_appid appid=%7B69AD4AEE-51BE-439B-A92C-86AE490E8B30%7D local_service=BITS run_as=- "
+                  "service_params=-")
+    log.ctl(2002, "ctl_reg_service name=BITS image_path=C:%5Cwindows%5Csystem32%5Csvchost.exe%20-k%20netsvcs "
+                  "service_dll=C:%5Cwindows%5Csystem32%5Cqmgr.dll")
+    log.ctl(2003, "ctl_reg_done when=after_register classes=1 appids=1 exes=0 services=1")
+    reg, = of(body(parse_text(tmp_path, log.text())), "com_registry")
+    assert reg["classes"] == [{"clsid": bits, "appid": appid, "local_server32": None}]
+    assert reg["appids"] == [{"appid": appid, "local_service": "BITS", "run_as": None, "service_params": None}]
+    assert reg["services"] == [{"name": "BITS", "image_path": "C:\\windows\\system32\\svchost.exe -k netsvcs",
+                                "service_dll": "C:\\windows\\system32\\qmgr.dll"}]
     assert "truncated" not in reg
 
 
@@ -416,7 +435,7 @@ def test_two_scans_and_empty_values(tmp_path):
                                                      (third, "after_run")]
     assert len(regs[0]["classes"]) == 1 and len(regs[0]["services"]) == 1
     assert regs[1]["classes"] == [{"clsid": CLSID, "appid": None, "local_server32": None}]
-    assert regs[1]["services"] == [{"name": "1", "image_path": None}]    # a name stays a string
+    assert regs[1]["services"] == [{"name": "1", "image_path": None, "service_dll": None}]    # a name stays a string
     assert regs[1]["appids"] == [] and regs[1]["exe_appids"] == []
     assert [regs[2][k] for k in ("classes", "appids", "exe_appids", "services")] == [[], [], [], []]
     assert not any("truncated" in r for r in regs)

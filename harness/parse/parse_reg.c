@@ -22,7 +22,7 @@ static const struct {
     [HP_REG_CLASS] = {"class", "classes", "classes", {"clsid", "appid", "local_server32"}, 0x3},
     [HP_REG_APPID] = {"appid", "appids", "appids", {"appid", "local_service", "run_as", "service_params"}, 0x1},
     [HP_REG_EXE] = {"exe", "exes", "exe_appids", {"exe", "appid"}, 0x2},
-    [HP_REG_SERVICE] = {"service", "services", "services", {"name", "image_path"}, 0},
+    [HP_REG_SERVICE] = {"service", "services", "services", {"name", "image_path", "service_dll"}, 0},
 };
 
 static int hp_reg_is_guid_body(const char *s, size_t n)

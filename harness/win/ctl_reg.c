@@ -15,7 +15,7 @@ struct reg_scan {
     struct { wchar_t appid[40], service[256], run_as[256], params[256]; } app[REG_MAX];
     int napp;
     wchar_t exe_appid[40];
-    struct { wchar_t name[256], image[MAX_PATH]; } svc[REG_MAX];
+    struct { wchar_t name[256], image[MAX_PATH], dll[MAX_PATH]; } svc[REG_MAX];
     int nsvc;
 };
 
@@ -85,6 +85,9 @@ static void reg_scan_services(struct reg_scan *s)
         if ((named || reg_is_ours(s, image)) && s->nsvc < REG_MAX) {
             wcsncpy(s->svc[s->nsvc].name, name, 255);
             wcsncpy(s->svc[s->nsvc].image, image, MAX_PATH - 1);
+            /* a service a shared host (svchost) runs is the DLL its Parameters name */
+            swprintf(key, 400, L"%ls\\%ls\\Parameters", root, name);
+            reg_str(HKEY_LOCAL_MACHINE, key, L"ServiceDll", s->svc[s->nsvc].dll, MAX_PATH);
             s->nsvc++;
         }
     }
@@ -122,6 +125,41 @@ static void reg_scan_classes(struct reg_scan *s)
     RegCloseKey(k);
 }
 
+static int reg_find_class(const struct reg_scan *s, const wchar_t *clsid)
+{
+    int i;
+
+    for (i = 0; i < s->ncls; i++)
+        if (!_wcsicmp(s->cls[i].clsid, clsid))
+            return i;
+    return -1;
+}
+
+/* The classes the user named join the scan whoever serves them: a class whose AppID's LocalService is
+ * hosted by a shared process (svchost) names no file of the candidate's, yet it is what the run activates. */
+static void reg_scan_named(struct reg_scan *s, const struct ctl_opts *o)
+{
+    wchar_t key[128];
+    HKEY k;
+    int i, j;
+
+    for (i = 0; i < o->nclsids && s->ncls < REG_MAX; i++) {
+        if (wcslen(o->clsids[i]) >= 40 || reg_find_class(s, o->clsids[i]) >= 0)
+            continue;
+        swprintf(key, 128, L"CLSID\\%ls", o->clsids[i]);
+        if (RegOpenKeyExW(HKEY_CLASSES_ROOT, key, 0, KEY_READ, &k))
+            continue;
+        RegCloseKey(k);
+        wcsncpy(s->cls[s->ncls].clsid, o->clsids[i], 39);
+        for (j = 0; s->cls[s->ncls].clsid[j]; j++)
+            s->cls[s->ncls].clsid[j] = towupper(s->cls[s->ncls].clsid[j]);
+        reg_str(HKEY_CLASSES_ROOT, key, L"AppID", s->cls[s->ncls].appid, 40);
+        swprintf(key, 128, L"CLSID\\%ls\\LocalServer32", o->clsids[i]);
+        reg_str(HKEY_CLASSES_ROOT, key, NULL, s->cls[s->ncls].server, MAX_PATH);
+        s->ncls++;
+    }
+}
+
 static void reg_record(const struct reg_scan *s, const char *when)
 {
     char a[128], b[128], c[640], d[640];
@@ -148,7 +186,8 @@ static void reg_record(const struct reg_scan *s, const char *when)
     for (i = 0; i < s->nsvc; i++) {
         rec_enc(a, sizeof a, s->svc[i].name);
         rec_enc(c, sizeof c, s->svc[i].image);
-        rec_line("ctl_reg_service name=%s image_path=%s", a, c);
+        rec_enc(d, sizeof d, s->svc[i].dll[0] ? s->svc[i].dll : NULL);
+        rec_line("ctl_reg_service name=%s image_path=%s service_dll=%s", a, c, d);
     }
     rec_line("ctl_reg_done when=%s classes=%d appids=%d exes=%d services=%d", when, s->ncls, s->napp,
              s->exe_appid[0] ? 1 : 0, s->nsvc);
@@ -168,6 +207,7 @@ void ctl_scan(const struct ctl_opts *o, const char *when, struct ctl_found *f)
     if (reg_str(HKEY_CLASSES_ROOT, key, L"AppID", s.exe_appid, 40))
         reg_add_app(&s, s.exe_appid);
     reg_scan_classes(&s);
+    reg_scan_named(&s, o);
     for (i = 0; i < s.ncls; i++)
         reg_add_app(&s, s.cls[i].appid);
     reg_scan_services(&s);
