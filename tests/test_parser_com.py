@@ -558,3 +558,70 @@ def test_a_start_of_the_image_by_the_controller_or_another_image_names_no_candid
         ev = body(parse_text(tmp_path, log.text(), header=json.dumps(header)))
         assert not of(ev, "com_register") and not of(ev, "process_start")
         assert [e["action"] for e in of(ev, "harness")] == ["no_candidate_process"]
+
+
+# ---------------------------------------------------------------- every process COM launched for an activation
+
+CLI_PID, CLI_T = 0x200, 0x204
+
+
+def _embed_launch(log, t, pid, tid, exe="svcref.exe", parent=CLI_PID, parent_tid=CLI_T):
+    path = f"C:\\\\svccert\\\\candidate\\\\{exe}"
+    log.client(t, parent, parent_tid, "NtCreateUserProcess",
+               f'L"\\\\??\\\\{path}" image L"{path}" cmdline L"\\"{path}\\" -Embedding" parent (nil)', chan="process")
+    return log.client(t + 1, parent, parent_tid, "NtCreateUserProcess",
+                      f'L"\\\\??\\\\{path}" pid {pid:04x} tid {tid:04x} handles 0x6c/0x70', chan="process")
+
+
+def _single_use_server(log, t, pid, tid):
+    """A REGCLS_SINGLEUSE server's life: register (flags 0), one instance, revoke, exit."""
+    log.first_thread(pid, tid)
+    log.call(t, pid, tid, REG, "140010040", "14000e048", "00000004", "00000000", "0021f898")
+    reg = log.client(t, pid, tid, "CoRegisterClassObject", _ole_reg(flags=0), chan="ole")
+    log.ret(t + 1, pid, tid, REG)
+    log.call(t + 50, pid, tid, "combase.CoRevokeClassObject", "00000001")
+    log.ret(t + 51, pid, tid, "combase.CoRevokeClassObject")
+    log.srv(tid, "terminate_process( handle=00000000, exit_code=0 )")
+    log.killed(tid)
+    log.srv(pid, "*process killed*")
+    return reg
+
+
+def test_every_single_use_process_is_followed_with_its_own_events_and_cookies(tmp_path):
+    log = Log()
+    log.ctl(900, f"ctl_client_start client_pid={CLI_PID} cmdline=x")
+    servers = [(0x300 + 0x10 * i, 0x304 + 0x10 * i) for i in range(4)]   # 3 activations and the LockServer probe
+    starts, regs = [], []
+    for i, (pid, tid) in enumerate(servers):
+        starts.append(_embed_launch(log, 1000 + 200 * i, pid, tid))
+        regs.append(_single_use_server(log, 1010 + 200 * i, pid, tid))
+        log.dbg(1020 + 200 * i, CLI_PID, CLI_T, f"svccert-cli cli_activate clsid=x ok=1 hr=0 instance={i}")
+    _embed_launch(log, 2000, 0x500, 0x504, exe="other.exe")             # another program's server: not followed
+    log.first_thread(0x500, 0x504)
+    log.client(2010, 0x500, 0x504, "CoRegisterClassObject", _ole_reg(clsid="2df5b9b1", flags=0), chan="ole")
+    events = parse_text(tmp_path, log.text())
+    _strictly_ordered(events)
+    ev = body(events)
+    pids = [p for p, _ in servers]
+    assert [(e["seq"], e["pid"], e["parent_pid"]) for e in of(ev, "process_start")] == \
+        [(s, p, CLI_PID) for s, p in zip(starts, pids)]
+    assert [(e["seq"], e["pid"], e["tid"], e["cookie"], e["result"]) for e in of(ev, "com_register")] == \
+        [(r, p, t, 1, 0) for r, (p, t) in zip(regs, servers)]       # Wine numbers each process's cookies anew
+    assert [(e["pid"], e["cookie"], e["result"]) for e in of(ev, "com_revoke")] == [(p, 1, 0) for p in pids]
+    assert [(e["pid"], e["code"], e["how"]) for e in of(ev, "process_exit")] == [(p, 0, "exit") for p in pids]
+    assert not [e for e in ev if e["pid"] == 0x500]
+
+
+def test_the_user_started_server_and_the_servers_com_launched_after_it(tmp_path):
+    """A single-use class of a user-started server is used up by the first activation: COM launches the
+    candidate's image with -Embedding for the next; both are the candidate's processes."""
+    log = Log()
+    _launch(log, 1000)
+    log.ctl(1002, f"ctl_launch ok=1 error=0 server_pid={CAND} cmdline={ENC_PATH}%20-user")
+    log.client(1010, CAND, MAIN, "CoRegisterClassObject", OLE_REG, chan="ole")
+    start = _embed_launch(log, 1100, 0x300, 0x304)
+    reg = log.client(1110, 0x300, 0x304, "CoRegisterClassObject", OLE_REG, chan="ole")
+    ev = body(parse_text(tmp_path, log.text(), header=json.dumps(IMAGE_HEADER)))
+    assert [(e["pid"], e["parent_pid"]) for e in of(ev, "process_start")] == [(CAND, CTL), (0x300, CLI_PID)]
+    assert of(ev, "process_start")[1]["seq"] == start
+    assert [(e["seq"], e["pid"]) for e in of(ev, "com_register")][1] == (reg, 0x300)

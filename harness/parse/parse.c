@@ -40,7 +40,10 @@ struct hp_found {
     unsigned cand_launch;  /* server_pid of the controller's first successful ctl_launch */
     unsigned cand_svc;   /* pid whose dispatcher got the start request for the service */
     unsigned cli;        /* pid of the first svccert-cli line (the harness's COM client) */
-    unsigned cand_emb;   /* the first process started with -Embedding (COM launched it) */
+    /* every process started with -Embedding (COM launched it for an activation), and its image; the first
+       names the candidate when nothing else does */
+    struct hp_emb { unsigned pid; char image[520]; } *emb;
+    size_t nemb;
     /* processes started from the candidate's image: the one neither the controller (its registration)
      * nor the client started is the SCM's, which names a service process that never reached its dispatcher */
     struct { unsigned pid, parent; } img[HP_IMAGE_STARTS];
@@ -107,7 +110,6 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, s
     struct hp_rec r;
     int trunc, rc = 0;
 
-    memset(f, 0, sizeof(*f));
     while ((n = getline(&line, &cap, in)) != -1) {
         if (spool && fwrite(line, 1, (size_t)n, spool) != (size_t)n) {
             rc = hp_fail(err, errlen, "cannot spool the input: %s", strerror(errno));
@@ -127,8 +129,16 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, s
         } else if (!strcmp(l.chan, "service")) {
             hp_scan_service(&l, svc, f, &b, &start_pid);
         } else if (hp_launch_line(&l, &lc, &b, &npid, &ntid)) {
-            if (!f->cand_emb && hp_is_embedding(lc.cmdline)) {
-                f->cand_emb = npid;
+            if (hp_is_embedding(lc.cmdline)) {
+                struct hp_emb *e = realloc(f->emb, (f->nemb + 1) * sizeof(*e));
+
+                if (!e) {
+                    rc = hp_fail(err, errlen, "out of memory");
+                    break;
+                }
+                f->emb = e;
+                e[f->nemb].pid = npid;
+                snprintf(e[f->nemb++].image, sizeof(e->image), "%s", lc.image);
             } else if (image && !strcasecmp(lc.image, image) && f->nimg < HP_IMAGE_STARTS) {
                 f->img[f->nimg].pid = npid;
                 f->img[f->nimg++].parent = l.pid;
@@ -158,25 +168,36 @@ static void hp_ctl_client(struct hp_state *st, const struct hp_line *l)
 /* A client or relay line names its thread's process. */
 static void hp_client_ids(struct hp_state *st, const struct hp_line *l)
 {
-    if (hp_map_get(&st->tids, l->tid) != l->pid || (l->pid == st->cand && !hp_thr_find(st, l->tid)))
+    struct hp_proc *p = hp_proc_of(st, l->pid);
+
+    if (hp_map_get(&st->tids, l->tid) != l->pid || (p && !p->dead && !hp_proc_thr(p, l->tid)))
         hp_assign(st, l->tid, l->pid);
+}
+
+/* The followed process whose line this is, made current; NULL when the pid is not followed or has ended. */
+static struct hp_proc *hp_enter(struct hp_state *st, unsigned pid)
+{
+    struct hp_proc *p = hp_proc_of(st, pid);
+
+    st->p = p && !p->dead ? p : NULL;
+    return st->p;
 }
 
 static void hp_relay(struct hp_state *st, const struct hp_line *l)
 {
     hp_client_ids(st, l);
-    if (!st->cand || l->pid != st->cand || st->cand_dead) return;
+    if (!hp_enter(st, l->pid)) return;
     hp_cand_active(st);
     hp_relay_line(st, l);
 }
 
 static void hp_client(struct hp_state *st, const struct hp_line *l)
 {
-    unsigned tid;
+    unsigned pid, tid;
 
     hp_client_ids(st, l);
-    if (st->cand && l->pid == st->cand) {
-        if (st->cand_dead) return;
+    if (hp_proc_of(st, l->pid)) {
+        if (!hp_enter(st, l->pid)) return;
         hp_cand_active(st);
         hp_cand_client(st, l);
     } else if (st->ctl && l->pid == st->ctl) {
@@ -186,7 +207,7 @@ static void hp_client(struct hp_state *st, const struct hp_line *l)
         hp_com_cli_line(st, l);
     }
     /* a process's start is printed by its creator */
-    if (!strcmp(l->chan, "process") && hp_com_process_line(st, l, &tid)) hp_assign(st, tid, st->cand);
+    if (!strcmp(l->chan, "process") && hp_com_process_line(st, l, &pid, &tid)) hp_assign(st, tid, pid);
 }
 
 /* Replies and requests that tell which process a thread belongs to, or who kills whom. */
@@ -211,7 +232,7 @@ static void hp_server_bookkeeping(struct hp_state *st, unsigned id, unsigned pid
     if (!strcmp(s->name, "new_thread")) {
         st->nt_tid = id;
         st->nt_pid = hp_kv_hex(s->args, "process", &h) && h == 0xffffffffULL ? pid : 0;
-    } else if (!strcmp(s->name, "terminate_process") && !(st->cand && pid == st->cand)) {
+    } else if (!strcmp(s->name, "terminate_process")) {
         if (hp_kv_hex(s->args, "handle", &h) && h != 0 && h != 0xffffffffULL) {
             st->term_active = 1;
             st->term_tid = id;
@@ -229,12 +250,12 @@ static void hp_server(struct hp_state *st, const struct hp_line *l)
     if (!hp_server_split(l->body, &s)) return;
     if (s.is_star && !strcmp(s.name, "process killed")) {
         /* the id here is a process id */
-        if (st->cand && id == st->cand) hp_cand_process_killed(st);
+        if (hp_enter(st, id)) hp_cand_process_killed(st);
         return;
     }
     pid = hp_map_get(&st->tids, id);
     if (s.is_star && !strcmp(s.name, "killed")) {
-        if (st->cand && pid == st->cand && !st->cand_dead) {
+        if (hp_enter(st, pid)) {
             hp_kv_dec(s.args, "exit_code", &code);
             hp_cand_thread_killed(st, id, code);
         }
@@ -247,7 +268,7 @@ static void hp_server(struct hp_state *st, const struct hp_line *l)
         hp_server_bookkeeping(st, id, pid, &s);
         pid = hp_map_get(&st->tids, id);
     }
-    if (st->cand && pid == st->cand && !st->cand_dead) {
+    if (hp_enter(st, pid)) {
         hp_cand_active(st);
         hp_cand_server(st, l, &s);
     }
@@ -260,10 +281,10 @@ static void hp_winemsg(struct hp_state *st, const struct hp_line *l)
     unsigned long long tid;
     size_t n;
 
-    if (!p || !st->cand || st->cand_dead) return;
+    if (!p) return;
     p += 8;
     n = strspn(p, "0123456789abcdefABCDEF");
-    if (n && hp_parse_hex(p, n, &tid) && hp_map_get(&st->tids, (unsigned)tid) == st->cand)
+    if (n && hp_parse_hex(p, n, &tid) && hp_enter(st, hp_map_get(&st->tids, (unsigned)tid)))
         hp_cand_crash(st, l->body);
 }
 
@@ -401,6 +422,21 @@ static unsigned hp_image_pid(const struct hp_found *f)
     return 0;
 }
 
+/* The processes the trace follows: the candidate, and every other process COM launched with -Embedding from
+   the candidate's image (a REGCLS_SINGLEUSE class gets a new process for each activation, and each is the
+   candidate as much as the first). The image is the candidate's own launch's, else the header's. */
+static void hp_follow(struct hp_state *st, const struct hp_found *f, const char *image)
+{
+    size_t i;
+
+    if (!st->cand) return;
+    hp_proc_add(st, st->cand);
+    for (i = 0; i < f->nemb; i++)
+        if (f->emb[i].pid == st->cand) image = f->emb[i].image;
+    for (i = 0; image && *image && i < f->nemb; i++)
+        if (!strcasecmp(f->emb[i].image, image)) hp_proc_add(st, f->emb[i].pid);
+}
+
 int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t errlen)
 {
     static const struct hp_opts none = {0};
@@ -446,16 +482,18 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
     /* the candidate: given, else the service's process, else the server the controller started,
        else the service named by services.exe, else the server COM launched */
     st.cand = o->cand_pid ? o->cand_pid : f.cand_ctl ? f.cand_ctl : f.cand_launch ? f.cand_launch
-            : f.cand_svc ? f.cand_svc : f.cand_emb ? f.cand_emb : hp_image_pid(&f);
+            : f.cand_svc ? f.cand_svc : f.nemb ? f.emb[0].pid : hp_image_pid(&f);
+    hp_follow(&st, &f, hp_cand_image(hdr));
     hp_out_write(&st.out, hdr);
     rc = hp_pass2(src, &st, o, err, errlen);
     hp_reg_finish(&st);
+    hp_procs_free(&st);
     hp_out_free(&st.out);
     hp_map_free(&st.tids);
-    free(st.thr);
     hp_buf_free(&st.buf);
 out:
     hp_buf_free(&f.adopted);
+    free(f.emb);
     if (spool) fclose(spool);
     json_decref(hdr);
     json_decref(keep);

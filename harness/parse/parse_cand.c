@@ -1,5 +1,5 @@
-/* The candidate process: which of its lines reach which handler, its service-channel calls, its debug
-   strings and its death. */
+/* The candidate processes: which of their lines reach which handler, their service-channel calls, debug
+   strings and deaths. Each handler works on st->p, the process whose line it reads. */
 #include <string.h>
 
 #include "parse_cand.h"
@@ -21,36 +21,42 @@ static void hp_thr_remove(struct hp_state *st, struct hp_thr *t)
 {
     hp_wait_thread_gone(st, t);
     hp_relay_thread_gone(st, t);
-    *t = st->thr[--st->nthr];
+    *t = st->p->thr[--st->p->nthr];
 }
 
 void hp_assign(struct hp_state *st, unsigned tid, unsigned pid)
 {
+    struct hp_proc *keep = st->p;
     struct hp_thr *t;
+    size_t i;
 
     if (hp_map_put(&st->tids, tid, pid)) st->out.failed = 1;
-    if (!st->cand) return;
-    t = hp_thr_find(st, tid);
-    if (pid == st->cand && !st->cand_dead) {
-        if (!t) hp_thr_add(st, tid);
-    } else if (t) {
-        hp_thr_remove(st, t);
+    /* Wine reuses a thread id once it is free: it leaves whichever followed process had it */
+    for (i = 0; i < st->nprocs; i++) {
+        st->p = st->procs[i];
+        t = hp_thr_find(st, tid);
+        if (st->p->pid == pid && !st->p->dead) {
+            if (!t) hp_thr_add(st, tid);
+        } else if (t) {
+            hp_thr_remove(st, t);
+        }
     }
+    st->p = keep;
 }
 
 void hp_cand_active(struct hp_state *st)
 {
-    if (st->exit_ev) {
-        hp_out_drop(&st->out, st->exit_ev);
-        st->exit_ev = NULL;
+    if (st->p->exit_ev) {
+        hp_out_drop(&st->out, st->p->exit_ev);
+        st->p->exit_ev = NULL;
     }
 }
 
 void hp_cand_crash(struct hp_state *st, const char *detail)
 {
-    if (st->crash) return;
-    st->crash = 1;
-    snprintf(st->crash_detail, sizeof(st->crash_detail), "%s", detail);
+    if (st->p->crash) return;
+    st->p->crash = 1;
+    snprintf(st->p->crash_detail, sizeof(st->p->crash_detail), "%s", detail);
 }
 
 static void hp_emit(struct hp_state *st, json_t *e)
@@ -121,7 +127,7 @@ static void hp_service_line(struct hp_state *st, const struct hp_line *l)
             return;
         }
         if (v == 0)
-            snprintf(st->start_service, sizeof(st->start_service), "%s",
+            snprintf(st->p->start_service, sizeof(st->p->start_service), "%s",
                      json_is_string(name) ? json_string_value(name) : "");
         e = hp_cand_ev(st, "control_in", l->tid);
         hp_set(&st->out, e, "service", name);
@@ -130,7 +136,7 @@ static void hp_service_line(struct hp_state *st, const struct hp_line *l)
     } else if (!strcmp(l->func, "service_thread")) {
         e = hp_cand_ev(st, "service_main", l->tid);
         hp_set(&st->out, e, "service",
-               st->start_service[0] ? hp_jstr(st->start_service, strlen(st->start_service)) : json_null());
+               st->p->start_service[0] ? hp_jstr(st->p->start_service, strlen(st->p->start_service)) : json_null());
         hp_emit(st, e);
     } else if (!strcmp(l->func, "RegisterServiceCtrlHandlerExW")) {
         name = hp_wname(st, l->msg, &end);
@@ -158,8 +164,8 @@ void hp_cand_client(struct hp_state *st, const struct hp_line *l)
         hp_service_line(st, l);
     } else if (hp_debugstr_line(l, &st->buf, &trunc)) {
         e = trunc ? NULL : hp_marker_event(&st->out, st->buf.p, st->buf.n, st->seq, st->t,
-                                            st->t_est, st->cand, l->tid);
-        if (!e) e = hp_debugstr_ev(st, st->cand, l->tid, trunc);
+                                            st->t_est, st->p->pid, l->tid);
+        if (!e) e = hp_debugstr_ev(st, st->p->pid, l->tid, trunc);
         hp_emit(st, e);
     } else if (!strcmp(l->cls, "err") && !strcmp(l->chan, "seh") && strstr(l->msg, "nhandled")) {
         hp_cand_crash(st, l->msg);
@@ -182,7 +188,7 @@ void hp_cand_server(struct hp_state *st, const struct hp_line *l, const struct h
         hp_wait_wakeup(st, t, s->args);
     } else if (!s->is_reply && !strcmp(s->name, "terminate_process")) {
         /* handle 0 kills the other threads first, ffffffff is the process itself: ExitProcess */
-        if (hp_kv_hex(s->args, "handle", &h) && (h == 0 || h == 0xffffffffULL)) st->self_exit = 1;
+        if (hp_kv_hex(s->args, "handle", &h) && (h == 0 || h == 0xffffffffULL)) st->p->self_exit = 1;
     } else if (!s->is_reply && !strcmp(s->name, "terminate_thread")) {
         if (hp_kv_hex(s->args, "handle", &h) && h == 0xfffffffeULL) t->self_exit = 1;
     } else if (!s->is_reply && !strcmp(s->name, "queue_exception_event")) {
@@ -193,64 +199,72 @@ void hp_cand_server(struct hp_state *st, const struct hp_line *l, const struct h
 
 void hp_cand_thread_killed(struct hp_state *st, unsigned tid, long long code)
 {
+    struct hp_proc *p = st->p;
     struct hp_thr *t = hp_thr_find(st, tid);
     json_t *e;
 
     if (!t) return;
-    st->last_self = t->self_exit;
+    p->last_self = t->self_exit;
     hp_thr_remove(st, t);
-    st->exit_code = code;
-    st->have_code = 1;
-    if (st->term_active) {
-        st->killed_foreign = 1;
-        st->killed_by = st->term_pid;
+    p->exit_code = code;
+    p->have_code = 1;
+    if (st->term_active && st->term_pid != p->pid) {
+        p->killed_foreign = 1;
+        p->killed_by = st->term_pid;
     }
-    if (st->nthr) return;
-    /* the last known thread died: the process ended here unless the candidate shows up again */
+    if (p->nthr) return;
+    /* the last known thread died: the process ended here unless it shows up again */
     hp_cand_active(st);
     e = hp_cand_ev(st, "process_exit", tid);
-    st->exit_ev = hp_queue(st, e, HP_EV_PENDING);
+    p->exit_ev = hp_queue(st, e, HP_EV_PENDING);
 }
 
 static void hp_exit_fields(struct hp_state *st, json_t *e)
 {
-    const char *how = st->crash ? "crash"
-                    : st->killed_foreign ? "killed"
-                    : (st->self_exit || st->last_self) ? "exit" : "killed";
+    const struct hp_proc *p = st->p;
+    const char *how = p->crash ? "crash"
+                    : p->killed_foreign ? "killed"
+                    : (p->self_exit || p->last_self) ? "exit" : "killed";
 
-    hp_set(&st->out, e, "code", st->have_code ? json_integer((json_int_t)(unsigned)st->exit_code) : json_null());
+    hp_set(&st->out, e, "code", p->have_code ? json_integer((json_int_t)(unsigned)p->exit_code) : json_null());
     hp_set(&st->out, e, "how", json_string(how));
-    if (st->killed_foreign && !st->crash)
-        hp_set(&st->out, e, "by_pid", st->killed_by ? json_integer(st->killed_by) : json_null());
-    if (st->crash) hp_set(&st->out, e, "detail", hp_jstr(st->crash_detail, strlen(st->crash_detail)));
+    if (p->killed_foreign && !p->crash)
+        hp_set(&st->out, e, "by_pid", p->killed_by ? json_integer(p->killed_by) : json_null());
+    if (p->crash) hp_set(&st->out, e, "detail", hp_jstr(p->crash_detail, strlen(p->crash_detail)));
 }
 
 void hp_cand_process_killed(struct hp_state *st)
 {
-    if (st->cand_dead) return;
-    if (!st->exit_ev) {
+    struct hp_proc *p = st->p;
+
+    if (p->dead) return;
+    if (!p->exit_ev) {
         json_t *e = hp_cand_ev(st, "process_exit", 0);
 
-        st->exit_ev = hp_queue(st, e, HP_EV_PENDING);
-        if (!st->exit_ev) return;
+        p->exit_ev = hp_queue(st, e, HP_EV_PENDING);
+        if (!p->exit_ev) return;
     }
-    hp_exit_fields(st, st->exit_ev->obj);
-    st->exit_ev->state = HP_EV_READY;
-    st->exit_ev = NULL;
-    st->cand_dead = 1;
-    while (st->nthr) hp_thr_remove(st, &st->thr[st->nthr - 1]);
+    hp_exit_fields(st, p->exit_ev->obj);
+    p->exit_ev->state = HP_EV_READY;
+    p->exit_ev = NULL;
+    p->dead = 1;
+    while (p->nthr) hp_thr_remove(st, &p->thr[p->nthr - 1]);
 }
 
 void hp_cand_finish(struct hp_state *st)
 {
-    size_t i;
+    size_t i, j;
 
-    /* a request whose reply the log does not hold says nothing about blocking; a wait still open
-       never woke before the trace ended */
-    for (i = 0; i < st->nthr; i++) {
-        hp_wait_thread_gone(st, &st->thr[i]);
-        hp_relay_thread_gone(st, &st->thr[i]);
+    for (j = 0; j < st->nprocs; j++) {
+        st->p = st->procs[j];
+        /* a request whose reply the log does not hold says nothing about blocking; a wait still open
+           never woke before the trace ended */
+        for (i = 0; i < st->p->nthr; i++) {
+            hp_wait_thread_gone(st, &st->p->thr[i]);
+            hp_relay_thread_gone(st, &st->p->thr[i]);
+        }
+        /* the log ended between the last thread's death and the server's final word */
+        if (st->p->exit_ev && !st->p->dead) hp_cand_process_killed(st);
     }
-    /* the log ended between the last thread's death and the server's final word */
-    if (st->exit_ev && !st->cand_dead) hp_cand_process_killed(st);
+    st->p = NULL;
 }

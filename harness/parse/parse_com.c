@@ -77,14 +77,12 @@ int hp_is_embedding(const char *c)
     return 0;
 }
 
-int hp_com_process_line(struct hp_state *st, const struct hp_line *l, unsigned *tid)
+int hp_com_process_line(struct hp_state *st, const struct hp_line *l, unsigned *pid, unsigned *tid)
 {
-    unsigned pid;
     json_t *e;
 
-    if (!hp_launch_line(l, &st->com.launch, &st->buf, &pid, tid) || !st->cand || pid != st->cand)
-        return 0;
-    e = hp_ev_obj("process_start", st->seq, st->t, st->t_est, pid, *tid, 1);
+    if (!hp_launch_line(l, &st->com.launch, &st->buf, pid, tid) || !hp_proc_of(st, *pid)) return 0;
+    e = hp_ev_obj("process_start", st->seq, st->t, st->t_est, *pid, *tid, 1);
     hp_set(&st->out, e, "image", hp_jstr(st->com.launch.image, strlen(st->com.launch.image)));
     hp_set(&st->out, e, "cmdline", hp_jstr(st->com.launch.cmdline, strlen(st->com.launch.cmdline)));
     hp_set(&st->out, e, "parent_pid", json_integer(l->pid));

@@ -14,9 +14,9 @@ int hp_launch_line(const struct hp_line *l, struct hp_launch *lc, struct hp_buf 
                    unsigned *tid);
 /* True when the command line carries -Embedding or /Embedding as a word. */
 int hp_is_embedding(const char *cmdline);
-/* Any process's process-channel line: 1 when it started the candidate, which gets its process_start
-   event; *tid is then the candidate's first thread, for the caller to assign. */
-int hp_com_process_line(struct hp_state *st, const struct hp_line *l, unsigned *tid);
+/* Any process's process-channel line: 1 when it started a followed process, which gets its process_start
+   event; *pid and *tid are then that process and its first thread, for the caller to assign. */
+int hp_com_process_line(struct hp_state *st, const struct hp_line *l, unsigned *pid, unsigned *tid);
 /* A candidate line of the ole, msg or win channel. */
 void hp_com_cand_line(struct hp_state *st, const struct hp_line *l);
 /* A line of a process other than the candidate and the controller: svccert-cli records become

@@ -123,9 +123,9 @@ static void hp_relay_overlap(struct hp_state *st, struct hp_call *c)
     size_t i;
     int j;
 
-    for (i = 0; i < st->nthr; i++) {
-        for (j = 0; j < st->thr[i].ncalls; j++) {
-            struct hp_call *o = &st->thr[i].calls[j];
+    for (i = 0; i < st->p->nthr; i++) {
+        for (j = 0; j < st->p->thr[i].ncalls; j++) {
+            struct hp_call *o = &st->p->thr[i].calls[j];
 
             if (o == c || o->fn != HP_RF_REGISTER) continue;
             o->overlap = 1;
@@ -144,7 +144,7 @@ static void hp_relay_call(struct hp_state *st, struct hp_thr *t, const struct hp
 
     if (t->ncalls == HP_CALL_DEPTH) {
         /* deeper than these calls ever nest: this one is not followed, so what it took is unknown */
-        if (fn == HP_RF_REGISTER) st->cookies.lost = 1;
+        if (fn == HP_RF_REGISTER) st->p->cookies.lost = 1;
         return;
     }
     c = &t->calls[t->ncalls++];
@@ -192,7 +192,7 @@ static void hp_live_drop(struct hp_cookies *k, unsigned cookie)
 /* What a registration's result says about Wine's counter (docs/wine-hooks.md, "Cookies"). */
 static void hp_relay_cookie(struct hp_state *st, struct hp_call *c, int have, unsigned hr)
 {
-    struct hp_cookies *k = &st->cookies;
+    struct hp_cookies *k = &st->p->cookies;
     unsigned next;
 
     if (k->lost) return;
@@ -224,7 +224,7 @@ static void hp_relay_cookie(struct hp_state *st, struct hp_call *c, int have, un
 static void hp_relay_close(struct hp_state *st, struct hp_call *c, int have, unsigned hr)
 {
     if (c->fn == HP_RF_REGISTER) hp_relay_cookie(st, c, have, hr);
-    else if (c->fn == HP_RF_REVOKE && have && hr == 0 && c->known) hp_live_drop(&st->cookies, c->cookie);
+    else if (c->fn == HP_RF_REVOKE && have && hr == 0 && c->known) hp_live_drop(&st->p->cookies, c->cookie);
     if (!c->ev) return;
     if (have) hp_set(&st->out, c->ev->obj, "result", json_integer((json_int_t)hr));
     c->ev->state = HP_EV_READY;
@@ -266,7 +266,7 @@ void hp_relay_ole(struct hp_state *st, const struct hp_line *l, json_t *e)
         if (t->calls[i].fn == fn && !t->calls[i].ole) c = &t->calls[i];
     if (!c) {
         /* a registration whose result is not visible may have taken a number */
-        if (fn == HP_RF_REGISTER) st->cookies.lost = 1;
+        if (fn == HP_RF_REGISTER) st->p->cookies.lost = 1;
         hp_queue(st, e, HP_EV_READY);
         return;
     }

@@ -1,4 +1,4 @@
-/* The shared state every handler works on: the event queue at the current line and the candidate's threads. */
+/* The shared state every handler works on: the event queue at the current line and the followed processes' threads. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +16,7 @@ struct hp_ev *hp_queue(struct hp_state *st, json_t *e, enum hp_ev_state state)
 
 json_t *hp_cand_ev(struct hp_state *st, const char *ev, unsigned tid)
 {
-    return hp_ev_obj(ev, st->seq, st->t, st->t_est, st->cand, tid, 1);
+    return hp_ev_obj(ev, st->seq, st->t, st->t_est, st->p ? st->p->pid : st->cand, tid, 1);
 }
 
 json_t *hp_debugstr_ev(struct hp_state *st, unsigned pid, unsigned tid, int truncated)
@@ -28,32 +28,79 @@ json_t *hp_debugstr_ev(struct hp_state *st, unsigned pid, unsigned tid, int trun
     return e;
 }
 
-struct hp_thr *hp_thr_find(struct hp_state *st, unsigned tid)
+struct hp_proc *hp_proc_of(const struct hp_state *st, unsigned pid)
 {
     size_t i;
 
-    for (i = 0; i < st->nthr; i++)
-        if (st->thr[i].tid == tid) return &st->thr[i];
+    if (!pid) return NULL;
+    for (i = 0; i < st->nprocs; i++)
+        if (st->procs[i]->pid == pid) return st->procs[i];
     return NULL;
+}
+
+struct hp_proc *hp_proc_add(struct hp_state *st, unsigned pid)
+{
+    struct hp_proc *p = hp_proc_of(st, pid), **a;
+
+    if (p || !pid) return p;
+    a = realloc(st->procs, (st->nprocs + 1) * sizeof(*a));
+    if (!a || !(p = calloc(1, sizeof(*p)))) {
+        if (a) st->procs = a;
+        st->out.failed = 1;
+        return NULL;
+    }
+    st->procs = a;
+    p->pid = pid;
+    st->procs[st->nprocs++] = p;
+    return p;
+}
+
+void hp_procs_free(struct hp_state *st)
+{
+    size_t i;
+
+    for (i = 0; i < st->nprocs; i++) {
+        free(st->procs[i]->thr);
+        free(st->procs[i]);
+    }
+    free(st->procs);
+    st->procs = NULL;
+    st->nprocs = 0;
+    st->p = NULL;
+}
+
+struct hp_thr *hp_proc_thr(struct hp_proc *p, unsigned tid)
+{
+    size_t i;
+
+    for (i = 0; p && i < p->nthr; i++)
+        if (p->thr[i].tid == tid) return &p->thr[i];
+    return NULL;
+}
+
+struct hp_thr *hp_thr_find(struct hp_state *st, unsigned tid)
+{
+    return hp_proc_thr(st->p, tid);
 }
 
 struct hp_thr *hp_thr_add(struct hp_state *st, unsigned tid)
 {
+    struct hp_proc *p = st->p;
     struct hp_thr *t = hp_thr_find(st, tid);
 
-    if (t) return t;
-    if (st->nthr == st->capthr) {
-        size_t cap = st->capthr ? st->capthr * 2 : 16;
-        struct hp_thr *p = realloc(st->thr, cap * sizeof(*p));
+    if (t || !p) return t;
+    if (p->nthr == p->capthr) {
+        size_t cap = p->capthr ? p->capthr * 2 : 16;
+        struct hp_thr *n = realloc(p->thr, cap * sizeof(*n));
 
-        if (!p) {
+        if (!n) {
             st->out.failed = 1;
             return NULL;
         }
-        st->thr = p;
-        st->capthr = cap;
+        p->thr = n;
+        p->capthr = cap;
     }
-    t = &st->thr[st->nthr++];
+    t = &p->thr[p->nthr++];
     memset(t, 0, sizeof(*t));
     t->tid = tid;
     return t;

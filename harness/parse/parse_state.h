@@ -1,5 +1,5 @@
-/* The state of one parse: the processes it follows, the candidate's threads, their open waits and
-   calls, and what the handlers keep between lines. */
+/* The state of one parse: the processes it follows, their threads, open waits and calls, and what the
+   handlers keep between lines. */
 #ifndef SVCCERT_HARNESS_PARSE_STATE_H
 #define SVCCERT_HARNESS_PARSE_STATE_H
 
@@ -85,27 +85,36 @@ struct hp_reg {
     long long records;
 };
 
-struct hp_state {
-    struct hp_out out;
-    struct hp_map tids;    /* tid -> pid for every thread seen */
-    unsigned cand, ctl;    /* candidate and controller pids, 0 = none */
-    unsigned cli;          /* the harness's COM client (first svccert-cli record), 0 = none */
-    struct hp_com com;
-    struct hp_cookies cookies;
-    struct hp_reg reg;
-    struct hp_thr *thr;
+/* A candidate process the trace follows: the one the run drives, or another its class's activations made
+   COM launch (a REGCLS_SINGLEUSE class gets one process per activation). */
+struct hp_proc {
+    unsigned pid;
+    struct hp_thr *thr;    /* its live threads */
     size_t nthr, capthr;
-    long long seq;         /* the current raw line number */
-    double t;              /* the current line's time */
-    int t_est;
-    double last_t;
-    char start_service[256];  /* service named by the candidate's last start request */
-    int cand_dead;
+    struct hp_cookies cookies;
+    char start_service[256];  /* service named by its last start request */
+    int dead;
     struct hp_ev *exit_ev; /* process_exit waiting for the server to confirm the death */
     long long exit_code;
     int have_code, self_exit, last_self, crash, killed_foreign;
     unsigned killed_by;
     char crash_detail[320];
+};
+
+struct hp_state {
+    struct hp_out out;
+    struct hp_map tids;    /* tid -> pid for every thread seen */
+    unsigned cand, ctl;    /* the candidate (first of the followed processes) and controller pids, 0 = none */
+    unsigned cli;          /* the harness's COM client (first svccert-cli record), 0 = none */
+    struct hp_proc **procs;   /* every followed process, the candidate first */
+    size_t nprocs;
+    struct hp_proc *p;     /* the one whose line is being read */
+    struct hp_com com;
+    struct hp_reg reg;
+    long long seq;         /* the current raw line number */
+    double t;              /* the current line's time */
+    int t_est;
+    double last_t;
     unsigned term_tid, term_pid;  /* a terminate_process of another process in flight */
     int term_active;
     unsigned nt_tid, nt_pid;      /* a new_thread request for the caller's own process */
@@ -114,11 +123,18 @@ struct hp_state {
 
 /* Queues e at the current line; an estimated t gets its upper bound "t_next". */
 struct hp_ev *hp_queue(struct hp_state *st, json_t *e, enum hp_ev_state state);
-/* A new event of the candidate at the current line. */
+/* A new event of the followed process st->p at the current line. */
 json_t *hp_cand_ev(struct hp_state *st, const char *ev, unsigned tid);
 /* A debugstr event of the text in st->buf, for lines no handler took as a record. */
 json_t *hp_debugstr_ev(struct hp_state *st, unsigned pid, unsigned tid, int truncated);
+/* Follows pid as a candidate process (idempotent); NULL when memory ran out. */
+struct hp_proc *hp_proc_add(struct hp_state *st, unsigned pid);
+/* The followed process pid, or NULL. */
+struct hp_proc *hp_proc_of(const struct hp_state *st, unsigned pid);
+void hp_procs_free(struct hp_state *st);
+/* A thread of st->p (NULL when st->p is NULL or the thread is not one of its own). */
 struct hp_thr *hp_thr_find(struct hp_state *st, unsigned tid);
+struct hp_thr *hp_proc_thr(struct hp_proc *p, unsigned tid);
 struct hp_thr *hp_thr_add(struct hp_state *st, unsigned tid);
 
 #endif
