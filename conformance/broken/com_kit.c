@@ -132,21 +132,25 @@ HRESULT kc_security(void)
     return hr;
 }
 
-/* Suspended, so that no client reaches a class object before all are registered and resumed. */
-HRESULT kc_register(void)
+HRESULT kc_register_as(const CLSID *clsid, DWORD flags)
 {
     DWORD cookie = 0;
     HRESULT hr;
 
+    hr = CoRegisterClassObject(clsid, (IUnknown *)comc_factory(&kc_host), CLSCTX_LOCAL_SERVER, flags, &cookie);
+    kc_note("CoRegisterClassObject", hr);
+    if (SUCCEEDED(hr) && kc_ncookies < (int)(sizeof kc_cookies / sizeof kc_cookies[0]))
+        kc_cookies[kc_ncookies++] = cookie;
+    return hr;
+}
+
+/* Suspended, so that no client reaches a class object before all are registered and resumed. */
+HRESULT kc_register(void)
+{
     if (kc_registered)
         return S_OK;
     kc_registered = TRUE;
-    hr = CoRegisterClassObject(&kc_clsid, (IUnknown *)comc_factory(&kc_host), CLSCTX_LOCAL_SERVER,
-                               REGCLS_MULTIPLEUSE | REGCLS_SUSPENDED, &cookie);
-    kc_note("CoRegisterClassObject", hr);
-    if (SUCCEEDED(hr))
-        kc_cookies[kc_ncookies++] = cookie;
-    return hr;
+    return kc_register_as(&kc_clsid, (kc_k->single_use ? REGCLS_SINGLEUSE : REGCLS_MULTIPLEUSE) | REGCLS_SUSPENDED);
 }
 
 void kc_revoke(void)

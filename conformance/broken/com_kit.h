@@ -20,6 +20,8 @@ struct comkit {
     const wchar_t *local_service;   /* what /Service writes as the AppID's LocalService; NULL = our service */
     DWORD coinit;                   /* the loop thread's apartment: 0 = COINIT_MULTITHREADED (free-threaded), or
                                      * COINIT_APARTMENTTHREADED (ATL's default for an EXE: then no MTA exists) */
+    BOOL single_use;                /* register REGCLS_SINGLEUSE, not ATL's REGCLS_MULTIPLEUSE: each activation
+                                     * then gets a process of its own */
     /* pre-loop, in CAtlServiceModuleT::Run's order */
     void (*before_security)(void);
     HRESULT (*security)(void);      /* replaces kc_security() */
@@ -50,7 +52,9 @@ int kc_main(const struct comkit *k, int argc, wchar_t **argv);
 
 /* The correct steps, for a hook to call out of order. Each step happens once; a second call does nothing. */
 HRESULT kc_security(void);      /* CoInitializeSecurity with an explicit restrictive descriptor */
-HRESULT kc_register(void);      /* CoRegisterClassObject, LOCAL_SERVER, MULTIPLEUSE | SUSPENDED */
+HRESULT kc_register(void);      /* CoRegisterClassObject, LOCAL_SERVER, MULTIPLEUSE (or SINGLEUSE) | SUSPENDED */
+/* Registers the kit's class object under another CLSID too, revoked with the rest by kc_revoke(). */
+HRESULT kc_register_as(const CLSID *clsid, DWORD flags);
 void kc_running(void);          /* service: RUNNING, accepting STOP and SHUTDOWN */
 void kc_revoke(void);           /* CoRevokeClassObject for every registration still held */
 void kc_quit(void);             /* WM_QUIT to the message-loop thread */

@@ -72,11 +72,18 @@ static void cli_release(void *itf)
         u->lpVtbl->Release(u);
 }
 
-/* LockServer goes through CoGetClassObject's proxy; Wine 8's proxy answers E_NOTIMPL itself. */
-static void cli_lock(const CLSID *clsid, const char *enc)
+/* LockServer goes through CoGetClassObject's proxy; Wine 8's proxy answers E_NOTIMPL itself. CoGetClassObject
+ * is an activation: a REGCLS_SINGLEUSE class has COM launch a new server for it, which only an end of
+ * activity it can see lets go. Where the lock round trip never reached the server, one instance made and
+ * released through the same factory is that end (recorded as an activation and its release, instance
+ * `index`, with `remaining` the instances still held). */
+static void cli_lock(const CLSID *clsid, const char *enc, DWORD index, DWORD held)
 {
     IClassFactory *cf = NULL;
+    IUnknown *one = NULL;
+    LARGE_INTEGER t;
     HRESULT hr = CoGetClassObject(clsid, CLSCTX_LOCAL_SERVER, NULL, &IID_IClassFactory, (void **)&cf);
+    BOOL reached = TRUE;
     int lock;
 
     if (FAILED(hr)) {
@@ -85,7 +92,18 @@ static void cli_lock(const CLSID *clsid, const char *enc)
     }
     for (lock = 1; lock >= 0; lock--) {
         hr = cf->lpVtbl->LockServer(cf, lock);
+        reached &= SUCCEEDED(hr);
         rec_line("cli_lock lock=%d ok=%d hr=%lu", lock, SUCCEEDED(hr), (unsigned long)hr);
+    }
+    if (!reached) {
+        QueryPerformanceCounter(&t);
+        hr = cf->lpVtbl->CreateInstance(cf, NULL, &IID_IUnknown, (void **)&one);
+        rec_line("cli_activate clsid=%s context=%d ok=%d hr=%lu elapsed_ms=%.3f instance=%lu via=factory", enc,
+                 CLSCTX_LOCAL_SERVER, SUCCEEDED(hr), (unsigned long)hr, rec_ms_since(&t), index);
+        if (SUCCEEDED(hr)) {
+            rec_line("cli_release instance=%lu remaining=%lu", index, held);
+            cli_release(one);
+        }
     }
     cli_release(cf);
 }
@@ -192,7 +210,7 @@ int wmain(int argc, wchar_t **argv)
     }
     if (o.lock && o.nclsids) {
         rec_enc(enc, sizeof enc, o.clsids[0]);
-        cli_lock(&clsid[0], enc);
+        cli_lock(&clsid[0], enc, n, got);
     }
     if (o.rot)
         cli_rot_lookup(o.rot_item);

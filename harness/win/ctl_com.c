@@ -7,6 +7,10 @@
 #include <tlhelp32.h>
 #include <wchar.h>
 
+/* Processes of the candidate's file watched at the end: a single-use class makes one per activation (the
+ * client makes at most 64, and its LockServer probe one more). */
+#define CTL_MAX_SERVERS 80
+
 HANDLE ctl_client_start(const struct ctl_opts *o, const struct ctl_found *f)
 {
     PROCESS_INFORMATION pi;
@@ -101,25 +105,35 @@ static int com_find(const struct ctl_opts *o, DWORD *pids, int max)
     return n;
 }
 
-void ctl_run_embedding(const struct ctl_opts *o, const struct ctl_found *f)
+/* Every process of the candidate's file still running but skip (the one the controller started itself),
+ * each watched until it leaves, and ended if it stays: a single-use class leaves one per activation. */
+static void com_watch_rest(const struct ctl_opts *o, DWORD skip, BOOL say_none)
 {
-    DWORD pids[8];
-    int n, i;
+    DWORD pids[CTL_MAX_SERVERS];
+    int n, i, watched = 0;
 
-    ctl_client_wait(ctl_client_start(o, f), o);
-    n = com_find(o, pids, (int)(sizeof pids / sizeof pids[0]));
-    if (!n)
-        rec_line("ctl_watch what=exit server_pid=- outcome=not_running elapsed_ms=0.0 code=-");
+    n = com_find(o, pids, CTL_MAX_SERVERS);
     for (i = 0; i < n; i++) {
-        HANDLE h = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION | PROCESS_TERMINATE, FALSE, pids[i]);
+        HANDLE h;
 
-        if (!h)
+        if (pids[i] == skip || !(h = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION | PROCESS_TERMINATE,
+                                                 FALSE, pids[i])))
             continue;
-        /* an idle server has revoke_after_idle_ms to leave; the watch covers it with room to spare */
+        /* an idle server has revoke_after_idle_ms to leave; the watch covers it with room to spare (the
+         * servers leave side by side, so the first watch covers the others' time too) */
         if (!com_watch(h, pids[i], "exit", o->watch_ms))
             com_kill(h, pids[i]);
         CloseHandle(h);
+        watched++;
     }
+    if (!watched && say_none)
+        rec_line("ctl_watch what=exit server_pid=- outcome=not_running elapsed_ms=0.0 code=-");
+}
+
+void ctl_run_embedding(const struct ctl_opts *o, const struct ctl_found *f)
+{
+    ctl_client_wait(ctl_client_start(o, f), o);
+    com_watch_rest(o, 0, TRUE);
 }
 
 struct com_windows { DWORD pid; BOOL close; int n; };
@@ -206,5 +220,7 @@ void ctl_run_user(const struct ctl_opts *o, const struct ctl_found *f)
     } else {
         com_watch(pi.hProcess, pi.dwProcessId, "exit", 0);
     }
+    /* the servers COM launched for activations the user-started one no longer took (a single-use class) */
+    com_watch_rest(o, pi.dwProcessId, FALSE);
     CloseHandle(pi.hProcess);
 }
