@@ -1,0 +1,89 @@
+"""Under Wine: the real-world corpus, Wine 8.0's own services and COM servers from Debian's wine64, each
+checked from a copy as a user would, gets exactly the verdict conformance/realworld/MANIFEST gives for
+every rule (what is right by the documentation, read from each program's log and source)."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import SVCCERT, run_env
+from realworld_manifest import WINE_PE, manifest
+
+ENTRIES = manifest()
+
+# Where svccert at b527573 gives another verdict than the MANIFEST, by the issue-11 class that explains it
+# ("entry:rule" words). A listed verdict that still differs makes the entry xfail; one that now agrees
+# fails the test until its word goes: remove a class's line when its fix is merged.
+KNOWN_WRONG = {
+    1: "spoolsv:svc.status.handle termsv:svc.status.handle msiexec_v:svc.status.handle svchost_bits:svc.status.handle svchost_sti:svc.status.handle",
+    9: "plugplay:svc.pending.wait-hint plugplay:svc.control.reported plugplay:svc.handler.returns plugplay:svc.stop.pending plugplay:svc.stopped.exit-code plugplay:svc.stopped.no-controls plugplay:svc.stopped.last",
+    11: "iexplore_startmanager:sec.com.null-descriptor iexplore_startmanager:com.register.at-start iexplore_startmanager:com.revoke.not-early iexplore_startmanager:com.revoke.when-idle iexplore_startmanager:com.revoke.all",
+    13: "svchost_bits:com.register.at-start svchost_bits:com.localservice.install svchost_sti:com.register.at-start svchost_sti:com.localservice.install",
+}
+
+
+def known_wrong(name):
+    """{rule: issue-11 class} of the entry's verdicts svccert is known to get wrong today."""
+    out = {}
+    for cls, words in KNOWN_WRONG.items():
+        for word in words.split():
+            entry, _, rule = word.partition(":")
+            if entry == name:
+                out[rule] = cls
+    return out
+
+
+def expected_status(expected):
+    """svccert check's exit status for these verdicts: 1 a rule failed, 3 one could not be judged, else 0."""
+    verdicts = set(expected.values())
+    return 1 if "fail" in verdicts else 3 if "error" in verdicts else 0
+
+
+def diff_table(entry, got, rules, known):
+    rows = [f"  {'rule':30} {'got':6} {'wanted':6} evidence"]
+    for rule in rules:
+        tag = f" [issue 11 class {known[rule]}]" if rule in known else ""
+        rows.append(f"  {rule:30} {got.get(rule, '-'):6} {entry.expected[rule]:6} {entry.evidence[rule]}{tag}")
+    return "\n".join(rows)
+
+
+def test_known_wrong_names_entries_and_rules_of_the_manifest():
+    for cls, words in KNOWN_WRONG.items():
+        for word in words.split():
+            entry, _, rule = word.partition(":")
+            assert entry in ENTRIES and rule in ENTRIES[entry].expected, f"class {cls}: {word} is in no entry"
+
+
+@pytest.mark.wine
+@pytest.mark.parametrize("name", list(ENTRIES))
+def test_wine_program_gets_every_verdict_of_its_manifest_entry(tmp_path, built, name):
+    entry = ENTRIES[name]
+    source = WINE_PE / entry.program
+    assert source.is_file(), f"{source} missing: Debian's wine64 package provides it"
+    candidate = tmp_path / "candidate" / entry.program
+    candidate.parent.mkdir()
+    shutil.copyfile(source, candidate)
+    out = tmp_path / "out"
+    r = subprocess.run([str(SVCCERT), "check", str(candidate), "--out", str(out), "--timeout", "150",
+                        *entry.options], capture_output=True, text=True, timeout=400, env=run_env(tmp_path))
+    assert (out / "report.json").exists(), f"{name}: no report (exit {r.returncode}): {r.stderr.strip()}"
+    report = json.loads((out / "report.json").read_text())
+    got = {x["id"]: x["verdict"] for x in report["rules"]}
+    assert set(got) == set(entry.expected), f"{name}: the report's rules are not the catalog's"
+
+    wrong = [rule for rule in entry.expected if got[rule] != entry.expected[rule]]
+    known = known_wrong(name)
+    unexplained = [rule for rule in wrong if rule not in known]
+    fixed = [rule for rule in known if rule not in wrong]
+    assert not unexplained, (f"{name} ({entry.what}): verdicts other than the MANIFEST's\n"
+                             + diff_table(entry, got, unexplained, known)
+                             + f"\nreport: {out / 'report.json'}")
+    assert not fixed, (f"{name}: now right, so remove from KNOWN_WRONG: "
+                       + ", ".join(f"{rule} (class {known[rule]})" for rule in fixed))
+    if wrong:
+        pytest.xfail(f"{name}: issue 11 not yet fixed here\n" + diff_table(entry, got, wrong, known))
+    assert r.returncode == expected_status(entry.expected), (r.returncode, r.stdout[-2000:])
+    for rule in report["rules"]:
+        if rule["verdict"] != "n/a":
+            assert rule["evidence"], f"{name}: {rule['id']} ({rule['verdict']}) has no evidence"
