@@ -14,12 +14,16 @@ ENTRIES = manifest()
 
 # Where svccert at b527573 gives another verdict than the MANIFEST, by the issue-11 class that explains it
 # ("entry:rule" words). A listed verdict that still differs makes the entry xfail; one that now agrees
-# fails the test until its word goes: remove a class's line when its fix is merged.
+# fails the test until its word goes: remove a class's line when its fix is merged. "13b" is the part of
+# class 13 a scan that follows --clsid's AppID does not fix yet: the registry snapshot com.localservice.install
+# reads is taken before svccert installs the service, so a LocalService svccert itself installs (svchost's
+# entries) shows no image path there.
 KNOWN_WRONG = {
-    1: "spoolsv:svc.status.handle termsv:svc.status.handle msiexec_v:svc.status.handle svchost_bits:svc.status.handle svchost_sti:svc.status.handle",
-    9: "plugplay:svc.pending.wait-hint plugplay:svc.pending.deadline plugplay:svc.control.reported plugplay:svc.handler.returns plugplay:svc.stop.pending plugplay:svc.stopped.exit-code plugplay:svc.stopped.no-controls plugplay:svc.stopped.last",
-    11: "iexplore_startmanager:sec.com.null-descriptor iexplore_startmanager:com.register.at-start iexplore_startmanager:com.revoke.not-early iexplore_startmanager:com.revoke.when-idle iexplore_startmanager:com.revoke.all",
-    13: "svchost_bits:com.register.at-start svchost_bits:com.localservice.install svchost_sti:com.register.at-start svchost_sti:com.localservice.install",
+    "1": "spoolsv:svc.status.handle termsv:svc.status.handle msiexec_v:svc.status.handle svchost_bits:svc.status.handle svchost_sti:svc.status.handle",
+    "9": "plugplay:svc.pending.wait-hint plugplay:svc.pending.deadline plugplay:svc.control.reported plugplay:svc.handler.returns plugplay:svc.stop.pending plugplay:svc.stopped.exit-code plugplay:svc.stopped.no-controls plugplay:svc.stopped.last",
+    "11": "iexplore_startmanager:sec.com.null-descriptor iexplore_startmanager:com.register.at-start iexplore_startmanager:com.revoke.not-early iexplore_startmanager:com.revoke.when-idle iexplore_startmanager:com.revoke.all",
+    "13": "svchost_bits:com.register.at-start svchost_sti:com.register.at-start",
+    "13b": "svchost_bits:com.localservice.install svchost_sti:com.localservice.install",
 }
 
 
