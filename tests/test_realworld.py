@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import SVCCERT, run_env
+from conftest import SVCCERT, run_env, run_trace
 from realworld_manifest import WINE_PE, manifest
 
 ENTRIES = manifest()
@@ -91,3 +91,22 @@ def test_wine_program_gets_every_verdict_of_its_manifest_entry(tmp_path, built, 
     for rule in report["rules"]:
         if rule["verdict"] != "n/a":
             assert rule["evidence"], f"{name}: {rule['id']} ({rule['verdict']}) has no evidence"
+
+
+@pytest.mark.wine
+def test_a_copy_keeping_wines_builtin_marker_runs_wines_own_code(tmp_path, built):
+    """What the MANIFEST's header says: Wine 8 maps an image carrying the "Wine builtin DLL" marker from its
+    own install, by base name, so a changed copy runs as the builtin unless the marker is gone."""
+    image = (WINE_PE / "termsv.exe").read_bytes()
+    name, renamed = "TermService".encode("utf-16-le"), "TermServicX".encode("utf-16-le")
+    assert image.count(name) == 1 and image[0x40:0x50] == b"Wine builtin DLL"
+    changed = image.replace(name, renamed)
+    services = {}
+    for kind, data in (("marked", changed), ("unmarked", changed[:0x40] + bytes(16) + changed[0x50:])):
+        d = tmp_path / kind
+        d.mkdir()
+        (d / "termsv.exe").write_bytes(data)
+        r, events = run_trace(d, d / "termsv.exe", "--no-pause", name=kind)
+        services[kind] = {e["service"] for e in events if e["ev"] == "handler_register"}
+        assert services[kind], f"{kind}: no handler registration ({r.stderr.strip()})"
+    assert services == {"marked": {"TermService"}, "unmarked": {"TermServicX"}}
