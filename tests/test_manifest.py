@@ -1,10 +1,12 @@
-"""The broken candidates' MANIFEST: every line valid against the catalog, one source and one build
-statement per line, broken.ninja exactly what tools/gen-candidate-ninja writes from it."""
+"""The MANIFESTs: the broken candidates' (every line valid against the catalog, one source and one build
+statement per line, broken.ninja exactly what tools/gen-candidate-ninja writes from it), the hostile ones
+and the real-world corpus's (every entry gives every rule of the catalog a verdict and its evidence)."""
 import subprocess
 
 import pytest
 
 import hostile_manifest
+import realworld_manifest
 from broken_manifest import MANIFEST, ManifestError, manifest, parse_line
 from catalog import catalog_ids
 
@@ -58,3 +60,27 @@ def test_every_hostile_candidate_has_a_containment_test():
     import test_containment
     missing = [n for n in hostile_manifest.manifest() if not hasattr(test_containment, f"test_{n}_is_contained")]
     assert not missing, f"no test_NAME_is_contained in tests/test_containment.py for {missing}"
+
+
+def test_realworld_manifest_names_every_rule_for_every_entry():
+    entries = realworld_manifest.manifest()
+    assert len(entries) >= 8
+    for e in entries.values():
+        assert list(e.expected) and set(e.expected) == set(catalog_ids()), e.name
+        assert all(e.evidence.values()), e.name
+
+
+@pytest.mark.parametrize("text, says", [
+    ("x | x.exe | | what\n  svc.dispatcher | pass | log\n", "gives no verdict for"),
+    ("x | x.exe | | what\n  svc.dispatchr | pass | log\n", "not a rule"),
+    ("x | x.exe | | what\n  svc.dispatcher | na | log\n", "unknown verdict"),
+    ("x | x.exe | | what\n  svc.dispatcher | pass |\n", "not RULE | VERDICT | EVIDENCE"),
+    ("x | x.exe | | what\n  svc.dispatcher | pass | a\n  svc.dispatcher | fail | b\n", "named twice"),
+    ("x | /usr/x.exe | | what\n", "PROGRAM is a file name"),
+    ("  svc.dispatcher | pass | log\n", "before any entry"),
+])
+def test_a_bad_realworld_line_is_refused(tmp_path, text, says):
+    path = tmp_path / "MANIFEST"
+    path.write_text(text)
+    with pytest.raises(realworld_manifest.ManifestError, match=says):
+        realworld_manifest.manifest(path)
