@@ -57,6 +57,9 @@ enum { HR_OK = 0, HR_BAD_INPUT = 2, HR_HARNESS_ERROR = 3 };
 void hr_defaults(struct hr_run *r);
 /* Checks the candidate is a 64-bit PE before anything runs; returns HR_BAD_INPUT with a reason. */
 int hr_check_candidate(const char *path, char *err, size_t errlen);
+/* Whether the 64-bit PE imports the function `fn` by name (its import or delay-load directory): 1 yes,
+ * 0 no, -1 unreadable. A program that loads it with GetProcAddress does not import it. */
+int hr_pe_imports(const char *path, const char *fn);
 /* Whether the run can be confined as asked (always, with no_sandbox); HR_BAD_INPUT with a one-line reason. */
 int hr_sandbox_check(const struct hr_run *r, char *err, size_t errlen);
 /* What the sandbox can do on this machine, as a JSON text (malloc'd): bubblewrap usable, and whether the
