@@ -19,7 +19,7 @@ static int log_value(const char *rec, const char *key, char *out, size_t cap)
             break;
         p += kl;
     }
-    for (p += kl + 1; *p && *p != ' ' && *p != '\n' && n + 1 < cap; p++) {
+    for (p += kl + 1; *p && !strchr(" \r\n", *p) && n + 1 < cap; p++) {
         unsigned v;
         if (p[0] == '%' && p[1] && p[2] && sscanf(p + 1, "%2x", &v) == 1) {
             out[n++] = (char)v;

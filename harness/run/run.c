@@ -317,6 +317,12 @@ static void run_outcome(struct run_state *s, const struct inner_status *st)
     }
     if (co.service_type >= 0)
         json_object_set_new(cand, "service_type", json_integer(co.service_type));
+    /* no service installed: a name left in the header would let the parser take a service of the prefix
+       that has it (started at boot) for the candidate */
+    if (!co.name[0] && co.reason[0] && !strcmp(run_shape(s->r), "service")) {
+        s->name[0] = 0;
+        json_object_del(cand, "service_name");
+    }
     if (co.reason[0] || (st->controller_ended && st->controller_rc == RUN_CTL_EXIT_HARNESS)) {
         run_note(s, "controller_failed", "%s", co.reason[0] ? co.reason : "the controller could not make the run");
         s->end_reason = "error";
@@ -438,7 +444,7 @@ static int run_write_trace(struct run_state *s, char *err, size_t errlen)
 {
     json_t *endj = NULL;
     char *hdr_text = json_dumps(s->header, JSON_COMPACT), perr[256] = "";
-    struct hp_opts o = { hdr_text, 0, s->name, s->end_reason };
+    struct hp_opts o = { hdr_text, 0, s->name[0] ? s->name : NULL, s->end_reason };
     FILE *raw, *tmp, *out;
     char *line = NULL;
     size_t cap = 0;
