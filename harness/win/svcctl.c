@@ -335,6 +335,30 @@ static BOOL ctl_start(SC_HANDLE svc, const struct ctl_opts *o, const struct ctl_
     return ok;
 }
 
+/* The REG_MULTI_SZ of every multi_sz spec with the name of spec i, in order, into data (its length in
+ * characters, the final empty string included); 0 when an earlier spec of that name wrote it, -1 when it
+ * does not fit. */
+static int ctl_param_multi(const struct ctl_opts *o, int i, const wchar_t *name, wchar_t *data, size_t cap)
+{
+    size_t n = 0, len = wcslen(name);
+    int j;
+
+    for (j = 0; j < o->nparams; j++) {
+        const wchar_t *c = wcschr(o->params[j], L':'), *e = c ? wcschr(c, L'=') : NULL;
+
+        if (!e || wcsncmp(o->params[j], L"multi_sz:", 9) || (size_t)(e - c - 1) != len || _wcsnicmp(c + 1, name, len))
+            continue;
+        if (j < i && !n)
+            return 0;
+        if (n + wcslen(e + 1) + 2 > cap)
+            return -1;
+        wcscpy(data + n, e + 1);
+        n += wcslen(e + 1) + 1;
+    }
+    data[n++] = 0;
+    return (int)n;
+}
+
 /* The service's Parameters, where services keep their settings (HKLM\System\CurrentControlSet\Services\
  * NAME\Parameters), written before it starts; a NAME with backslashes names a subkey of Parameters.
  * Each spec is "TYPE:NAME=VALUE", TYPE sz, expand_sz, dword or multi_sz (every multi_sz spec of one
@@ -351,14 +375,13 @@ static BOOL ctl_param_bad(const wchar_t *spec)
 static BOOL ctl_params(const struct ctl_opts *o)
 {
     static wchar_t key[1024], data[8192];
-    int i, j;
+    int i;
 
     for (i = 0; i < o->nparams; i++) {
         const wchar_t *spec = o->params[i], *colon = wcschr(spec, L':'), *eq = colon ? wcschr(colon, L'=') : NULL;
         const wchar_t *slash, *vname;
         wchar_t type[16], name[512];
         DWORD kind, bytes, dword;
-        size_t n = 0;
         LONG rc;
         HKEY k;
         char ename[600];
@@ -378,25 +401,13 @@ static BOOL ctl_params(const struct ctl_opts *o)
             dword = (DWORD)wcstoul(eq + 1, NULL, 0);
             bytes = sizeof dword;
         } else if (!wcscmp(type, L"multi_sz")) {
-            BOOL first = TRUE;
-            kind = REG_MULTI_SZ;
-            for (j = 0; j < o->nparams; j++) {
-                const wchar_t *c = wcschr(o->params[j], L':'), *e = c ? wcschr(c, L'=') : NULL;
-                if (!e || wcsncmp(o->params[j], L"multi_sz:", 9) || (size_t)(e - c - 1) != wcslen(name) ||
-                    _wcsnicmp(c + 1, name, wcslen(name)))
-                    continue;
-                if (first && j < i)
-                    break;     /* written with the first spec of this name */
-                first = FALSE;
-                if (n + wcslen(e + 1) + 2 > sizeof data / sizeof data[0])
-                    return ctl_param_bad(spec);
-                wcscpy(data + n, e + 1);
-                n += wcslen(e + 1) + 1;
-            }
-            if (first)
+            int n = ctl_param_multi(o, i, name, data, sizeof data / sizeof data[0]);
+            if (n < 0)
+                return ctl_param_bad(spec);
+            if (!n)
                 continue;
-            data[n++] = 0;
-            bytes = (DWORD)(n * sizeof(wchar_t));
+            kind = REG_MULTI_SZ;
+            bytes = (DWORD)n * sizeof(wchar_t);
         } else if (!wcscmp(type, L"sz") || !wcscmp(type, L"expand_sz")) {
             kind = type[0] == L's' ? REG_SZ : REG_EXPAND_SZ;
             bytes = (DWORD)((wcslen(eq + 1) + 1) * sizeof(wchar_t));
