@@ -90,6 +90,9 @@ def test_the_service_the_controller_installed_is_the_one_the_header_names(tmp_pa
       "ctl_error what=install error=1073 name=PlugPlay"],
      "the service name 'PlugPlay' belongs to another program of the prefix"),
     (["ctl_error what=param error=5 name=Greeting"], "parameter Greeting could not be written (error 5"),
+    (["ctl_note what=name_taken error=0 name=Other image_path=C:%5Cother.exe",
+      "ctl_error what=local_service error=1073 name=Other"],
+     "the AppID's LocalService 'Other' runs another program than the candidate"),
     ([], "the controller could not make the run"),
 ])
 def test_a_run_the_harness_could_not_make_ends_in_error_with_one_line(tmp_path, fake_wine, log, says):

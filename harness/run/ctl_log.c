@@ -68,6 +68,9 @@ void ctl_log_reason(const char *rec, char *out, size_t cap)
                  "--service-name", name, code);
     else if (!strcmp(what, "install"))
         snprintf(out, cap, "CreateService failed with error %s", code);
+    else if (!strcmp(what, "local_service"))
+        snprintf(out, cap, "the AppID's LocalService '%s' runs another program than the candidate, and an activation "
+                 "would start that one", name);
     else if (!strcmp(what, "param"))
         snprintf(out, cap, "the service's parameter %s could not be written (error %s)", name, code);
     else

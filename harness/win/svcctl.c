@@ -207,6 +207,13 @@ static SC_HANDLE ctl_install(SC_HANDLE scm, struct ctl_opts *o, const struct ctl
         ctl_rec_taken(scm, f->service, svc ? 0 : GetLastError());
         if (svc)
             CloseServiceHandle(svc);
+        /* COM would start that service for an activation, not the candidate */
+        if (o->activate) {
+            char n[256];
+            rec_enc(n, sizeof n, f->service);
+            rec_line("ctl_error what=local_service error=%lu name=%s", (unsigned long)ERROR_SERVICE_EXISTS, n);
+            return NULL;
+        }
     }
     for (i = 0; i < 10; i++) {
         if (i)
