@@ -28,8 +28,8 @@ def wine_program(tmp_path, name):
     return dst
 
 
-def check(tmp_path, candidate, *opts):
-    out = tmp_path / "out"
+def check(tmp_path, candidate, *opts, out="out"):
+    out = tmp_path / out
     r = subprocess.run([str(SVCCERT), "check", str(candidate), "--out", str(out), *opts], capture_output=True,
                        text=True, timeout=300, env=run_env(tmp_path))
     report = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else None
@@ -126,6 +126,9 @@ def test_a_share_process_service_is_installed_and_judged_as_one(tmp_path, built)
     assert ev[0]["candidate"]["service_type"] == 32
     assert of(ev, "ctl_install")[0]["service_type"] == 32
     assert {s["type"] for s in of(ev, "status")} == {32}
+    # installed the only way there was before --service-type, its correct reports were a warning
+    r, report, _ = check(tmp_path, BROKEN / "share_process.exe", *SHORT, out="own")
+    assert {x["id"]: x["verdict"] for x in report["rules"]}["svc.status.type"] == "warn", r.stdout
 
 
 @pytest.mark.wine
