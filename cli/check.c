@@ -67,27 +67,42 @@ static int check_watch(struct cli_opts *o, const char *config)
  * status follows the verdicts. */
 static int check_judge(const char *config, const struct rp_meta *m, const char *dir)
 {
-    char err[512] = "", *verdicts;
-    int rc;
+    char err[512] = "", *judged, *verdicts;
+    const char *overall;
+    int rc, run_error;
+    json_t *v;
 
-    verdicts = sc_judge_files(m->traces, m->nruns, config, err, sizeof err);
-    if (!verdicts) {
+    judged = sc_judge_files(m->traces, m->nruns, config, err, sizeof err);
+    if (!judged) {
         fprintf(stderr, "svccert: %s\n", err);
         return CLI_USAGE;
     }
+    verdicts = cli_annotate(judged, m, &run_error);
+    sc_free(judged);
+    if (!verdicts) {
+        fprintf(stderr, "svccert: out of memory\n");
+        return CLI_BROKEN;
+    }
     if (hr_mkdirs(dir) || rp_write(dir, verdicts, m, err, sizeof err)) {
         fprintf(stderr, "svccert: %s\n", *err ? err : strerror(errno));
-        sc_free(verdicts);
+        free(verdicts);
         return CLI_BROKEN;
     }
     rp_summary(stdout, verdicts, m);
+    cli_say_reasons(stdout, verdicts, m);
     printf("report: %s/report.json\n", dir);
     switch (rp_outcome(verdicts)) {
     case RP_PASSED: rc = CLI_PASS; break;
     case RP_FAILED: rc = CLI_FAIL; break;
     default: rc = CLI_BROKEN; break;
     }
-    sc_free(verdicts);
+    /* a run that exercised nothing, or that the harness could not make, never passes */
+    v = json_loads(verdicts, 0, NULL);
+    overall = json_string_value(json_object_get(v, "verdict"));
+    if (rc == CLI_PASS && (run_error || (overall && !strcmp(overall, "error"))))
+        rc = CLI_BROKEN;
+    json_decref(v);
+    free(verdicts);
     return rc;
 }
 

@@ -3,6 +3,8 @@
 #define SVCCERT_CLI_H
 
 #include "../harness/run/harness.h"
+#include "../reports/report.h"
+#include <stdio.h>
 
 struct cli_opts {
     struct hr_run run;
@@ -28,6 +30,14 @@ int cli_plan_make(struct cli_plan *p, const struct hr_run *base, int reference, 
 
 /* Exit statuses (LTP's TFAIL and TBROK apart): a rule failed is not the same as a rule not judged. */
 enum { CLI_PASS = 0, CLI_FAIL = 1, CLI_USAGE = HR_BAD_INPUT, CLI_BROKEN = HR_HARNESS_ERROR };
+
+/* runinfo.c: the engine's result with each run's harness error (`run_error`) and `hint` added (malloc'd);
+ * *run_error is set when some run ended on a harness error. */
+char *cli_annotate(const char *verdicts, const struct rp_meta *m, int *run_error);
+/* One line for the engine's reason, each run's harness error, each hint. */
+void cli_say_reasons(FILE *to, const char *verdicts, const struct rp_meta *m);
+/* 1 with the one-line reason when the trace's run ended on a harness error. */
+int cli_run_error(const char *trace, char *why, size_t cap);
 
 int cli_parse(int argc, char **argv, struct cli_opts *o);
 int cli_trace(struct cli_opts *o);

@@ -17,12 +17,20 @@ static void cli_usage(FILE *to)
           "run options:\n"
           "  --image-arg A      a word for the service's image path (repeatable)\n"
           "  --arg A            a ServiceMain start argument (repeatable)\n"
-          "  --service-name N   the name to install the service under (default: the file name)\n"
           "  --timeout S        hard deadline for the whole run, seconds (default 120)\n"
           "  --start-timeout MS --stop-timeout MS --pause-timeout MS --exit-timeout MS --dwell MS\n"
           "                     how long the controller waits for RUNNING, STOPPED, PAUSED, process\n"
           "                     exit, and stays in RUNNING before sending controls\n"
           "  --no-pause         do not send PAUSE/CONTINUE   --no-stop  do not send STOP\n"
+          "service options (the run installs the candidate's own copy as a service and drives only that):\n"
+          "  --service-name N   install it under this name; a name another program holds fails the run\n"
+          "                     (default: the file name, or NAME_svccert when a service of the prefix has it)\n"
+          "  --service-type T   own (SERVICE_WIN32_OWN_PROCESS, default) or share (SERVICE_WIN32_SHARE_PROCESS)\n"
+          "  --param NAME=VALUE a REG_SZ value the service reads from its Parameters key\n"
+          "                     (HKLM\\System\\CurrentControlSet\\Services\\<its name>\\Parameters), written\n"
+          "                     before it starts; NAME may be SUBKEY\\NAME (repeatable, as the others)\n"
+          "  --param-dword NAME=N --param-expand NAME=VALUE   ... a REG_DWORD, a REG_EXPAND_SZ\n"
+          "  --param-multi NAME=VALUE   one string of a REG_MULTI_SZ (repeat the NAME for each string)\n"
           "COM options:\n"
           "  --shape S[,S...]   service (default: under the SCM), embedding (a client activates the class and\n"
           "                     COM launches the EXE with -Embedding), user (started as a person would, with\n"
@@ -52,7 +60,8 @@ static void cli_usage(FILE *to)
 enum { OPT_IMAGE_ARG = 256, OPT_ARG, OPT_NAME, OPT_TIMEOUT, OPT_START_TO, OPT_STOP_TO, OPT_PAUSE_TO, OPT_EXIT_TO,
        OPT_DWELL, OPT_NO_PAUSE, OPT_NO_STOP, OPT_KEEP, OPT_OUT, OPT_CONFIG, OPT_STRICT, OPT_HELP,
        OPT_SHAPE, OPT_REGISTER, OPT_REGISTER_CMD, OPT_REG, OPT_CLSID, OPT_ACTIVATE, OPT_INSTANCES, OPT_HOLD, OPT_GAP,
-       OPT_WATCH, OPT_MEM_LIMIT, OPT_PIDS_LIMIT, OPT_DISK_LIMIT, OPT_LOG_LIMIT, OPT_NETWORK, OPT_NO_SANDBOX };
+       OPT_WATCH, OPT_MEM_LIMIT, OPT_PIDS_LIMIT, OPT_DISK_LIMIT, OPT_LOG_LIMIT, OPT_NETWORK, OPT_NO_SANDBOX,
+       OPT_SERVICE_TYPE, OPT_PARAM, OPT_PARAM_DWORD, OPT_PARAM_EXPAND, OPT_PARAM_MULTI };
 
 static int cli_int(const char *s, int min, int max, int *out)
 {
@@ -71,6 +80,30 @@ static int cli_add(const char **v, int *n, int max, const char *w)
     if (*n >= max)
         return -1;
     v[(*n)++] = w;
+    return 0;
+}
+
+/* A --param* value as the controller takes it, "TYPE:NAME=VALUE"; -1 for a bad one: no NAME, a NAME
+ * with '=' or an empty part between backslashes, a DWORD that is not a 32-bit number. */
+static int cli_param(struct cli_opts *o, const char *type, const char *arg)
+{
+    static char text[HR_MAX_PARAMS][1024];
+    const char *eq = strchr(arg, '=');
+    size_t nl = eq ? (size_t)(eq - arg) : 0;
+
+    if (!eq || !nl || nl > 255 || arg[0] == '\\' || arg[nl - 1] == '\\' || memmem(arg, nl, "\\\\", 2) ||
+        o->run.n_params >= HR_MAX_PARAMS)
+        return -1;
+    if (!strcmp(type, "dword")) {
+        char *end;
+        unsigned long long v = strtoull(eq + 1, &end, 0);
+        if (!eq[1] || *end || eq[1] == '-' || v > 0xffffffffULL)
+            return -1;
+    }
+    if ((size_t)snprintf(text[o->run.n_params], sizeof text[0], "%s:%s", type, arg) >= sizeof text[0])
+        return -1;
+    o->run.params[o->run.n_params] = text[o->run.n_params];
+    o->run.n_params++;
     return 0;
 }
 
@@ -95,7 +128,11 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         { "watch-ms", required_argument, 0, OPT_WATCH },
         { "memory-limit", required_argument, 0, OPT_MEM_LIMIT }, { "pids-limit", required_argument, 0, OPT_PIDS_LIMIT },
         { "disk-limit", required_argument, 0, OPT_DISK_LIMIT }, { "log-limit", required_argument, 0, OPT_LOG_LIMIT },
-        { "network", no_argument, 0, OPT_NETWORK }, { "no-sandbox", no_argument, 0, OPT_NO_SANDBOX }, { 0, 0, 0, 0 }
+        { "network", no_argument, 0, OPT_NETWORK }, { "no-sandbox", no_argument, 0, OPT_NO_SANDBOX },
+        { "service-type", required_argument, 0, OPT_SERVICE_TYPE }, { "param", required_argument, 0, OPT_PARAM },
+        { "param-dword", required_argument, 0, OPT_PARAM_DWORD },
+        { "param-expand", required_argument, 0, OPT_PARAM_EXPAND },
+        { "param-multi", required_argument, 0, OPT_PARAM_MULTI }, { 0, 0, 0, 0 }
     };
     int c, bad = 0, li = -1;
 
@@ -107,7 +144,19 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         switch (c) {
         case OPT_IMAGE_ARG: bad = cli_add(o->run.image_args, &o->run.n_image_args, HR_MAX_ARGS, optarg); break;
         case OPT_ARG: bad = cli_add(o->run.args, &o->run.n_args, HR_MAX_ARGS, optarg); break;
-        case OPT_NAME: o->run.service_name = optarg; break;
+        case OPT_NAME:
+            /* what CreateService takes: no slashes, at most 256 characters */
+            bad = !*optarg || strlen(optarg) > 256 || strpbrk(optarg, "/\\") != NULL;
+            o->run.service_name = optarg;
+            break;
+        case OPT_SERVICE_TYPE:
+            bad = strcmp(optarg, "own") && strcmp(optarg, "share");
+            o->run.share_process = !strcmp(optarg, "share");
+            break;
+        case OPT_PARAM: bad = cli_param(o, "sz", optarg); break;
+        case OPT_PARAM_DWORD: bad = cli_param(o, "dword", optarg); break;
+        case OPT_PARAM_EXPAND: bad = cli_param(o, "expand_sz", optarg); break;
+        case OPT_PARAM_MULTI: bad = cli_param(o, "multi_sz", optarg); break;
         case OPT_TIMEOUT: bad |= cli_int(optarg, 5, 3600, &o->run.timeout_s); break;
         case OPT_START_TO: bad |= cli_int(optarg, 100, 3600000, &o->run.start_timeout_ms); break;
         case OPT_STOP_TO: bad |= cli_int(optarg, 100, 3600000, &o->run.stop_timeout_ms); break;

@@ -38,6 +38,11 @@ int cli_trace(struct cli_opts *o)
         return rc == HR_BAD_INPUT ? CLI_USAGE : CLI_BROKEN;
     }
     printf("trace: %s\n", out);
+    /* a trace is written even when the run could not be made: say why, and that it is not a result */
+    if (cli_run_error(out, err, sizeof err)) {
+        fprintf(stderr, "svccert: the run ended on a harness error: %s\n", err);
+        return CLI_BROKEN;
+    }
     return CLI_PASS;
 }
 

@@ -83,7 +83,8 @@ def ref_run_opts(run):
 
 
 # A stand-in for Wine (SVCCERT_WINE_DIR) that runs nothing Windows: wine64 answers --version, makes a
-# prefix for wineboot, and, as the controller, writes its argv one word a line to $FAKE_WINE_ARGV_DIR;
+# prefix for wineboot, and, as the controller, writes its argv one word a line to $FAKE_WINE_ARGV_DIR
+# (then prints $FAKE_CTL_STDOUT as its log and exits with $FAKE_CTL_RC, when a test sets them);
 # wineserver64 makes the socket the runner waits for (in TMPDIR, as Debian's Wine does) and waits to be
 # told -k. The runner's whole path
 # (template, clone, environment, argv, deadline, shutdown, trace) runs in a second, without Wine.
@@ -95,7 +96,8 @@ reg) exit 0;;
 esac
 out="$FAKE_WINE_ARGV_DIR/argv.$$"
 for w in "$@"; do printf '%s\n' "$w"; done > "$out.tmp" && mv "$out.tmp" "$out"
-exit 0
+[ -n "$FAKE_CTL_STDOUT" ] && cat "$FAKE_CTL_STDOUT"
+exit "${FAKE_CTL_RC:-0}"
 """
 FAKE_WINESERVER64 = r"""#!/bin/sh
 case "$1" in

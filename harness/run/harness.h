@@ -7,6 +7,7 @@
 #define HR_MAX_ARGS 32     /* image-path words, and ServiceMain start arguments, each */
 #define HR_MAX_CLSIDS 8    /* classes a client activates */
 #define HR_MAX_RUNS 8      /* runs of one candidate side by side (one per shape, or the reference's) */
+#define HR_MAX_PARAMS 32   /* values written under the service's Parameters key */
 
 /* What a run may use; a run that reaches one ends at once, and says which. */
 struct hr_limits {
@@ -25,7 +26,12 @@ struct hr_run {
     int n_image_args;
     const char *args[HR_MAX_ARGS];      /* ServiceMain start arguments */
     int n_args;
-    const char *service_name;           /* NULL: derived from the file name */
+    const char *service_name;           /* NULL: derived from the file name (and another one taken when a
+                                           program of the prefix holds it); given: that name or a failed run */
+    int share_process;                  /* installed as SERVICE_WIN32_SHARE_PROCESS, not OWN_PROCESS */
+    const char *params[HR_MAX_PARAMS];  /* "TYPE:NAME=VALUE" (sz, expand_sz, dword, multi_sz), written under
+                                           HKLM\System\CurrentControlSet\Services\<service>\Parameters */
+    int n_params;
     const char *shape;                  /* "service" (NULL), "embedding" (COM launches it), "user" */
     const char *register_cmd;           /* words the candidate is run with first: its self-registration */
     const char *reg_file;               /* or a .reg file imported first */
@@ -51,6 +57,9 @@ enum { HR_OK = 0, HR_BAD_INPUT = 2, HR_HARNESS_ERROR = 3 };
 void hr_defaults(struct hr_run *r);
 /* Checks the candidate is a 64-bit PE before anything runs; returns HR_BAD_INPUT with a reason. */
 int hr_check_candidate(const char *path, char *err, size_t errlen);
+/* Whether the 64-bit PE imports the function `fn` by name (its import or delay-load directory): 1 yes,
+ * 0 no, -1 unreadable. A program that loads it with GetProcAddress does not import it. */
+int hr_pe_imports(const char *path, const char *fn);
 /* Whether the run can be confined as asked (always, with no_sandbox); HR_BAD_INPUT with a one-line reason. */
 int hr_sandbox_check(const struct hr_run *r, char *err, size_t errlen);
 /* What the sandbox can do on this machine, as a JSON text (malloc'd): bubblewrap usable, and whether the

@@ -1,6 +1,7 @@
 /* run.c: one harness run: its directory and prefix, the inner part in a sandbox (or unconfined), its limits and deadline, the trace. */
 #include "harness.h"
 #include "box.h"
+#include "ctl_log.h"
 #include "inner.h"
 #include "../parse/parse.h"
 #include <errno.h>
@@ -20,6 +21,8 @@
 #define RUN_MAX_NOTES 16
 /* How long past the deadline a run may take to shut down before everything in it is killed. */
 #define RUN_BACKSTOP_S 30
+/* The controller's exit status for a run it could not make as asked (CTL_EXIT_HARNESS in harness/win/ctl.h). */
+#define RUN_CTL_EXIT_HARNESS 3
 
 /* What the harness itself did or saw; these become `harness` events in the trace. */
 struct run_state {
@@ -27,7 +30,7 @@ struct run_state {
     char dir[256], prefix[300], raw[4200], ctl[4200], tmp_trace[4200];
     char files[300];                    /* where the run's files are laid: the stage (sandbox) or the prefix */
     char out[300];                      /* where the inner part writes the raw log, controller log and status */
-    char name[128], win_cand[512];
+    char name[300], win_cand[512];
     json_t *header;                     /* made before the run: nothing in it depends on the run */
     struct hr_env *env;
     const char *end_reason;
@@ -149,9 +152,11 @@ static int run_image_path(const struct run_state *s, char *out, size_t cap)
 /* Every word the inner part can be given: the shell and its script (four words: sh -c SCRIPT NAME), the
  * out directory, the server, the loader and the deadline, the program, five named values (shape, name,
  * image, candidate, client), the numbers, --register-cmd, --reg-file, each class, three flags, each
- * start argument as a pair, and the final NULL. run_arg checks against it as well, so an option added
- * later without growing this is a failed run, never a write past the array. */
-#define RUN_ARGV_CAP (4 + 4 + 1 + 2 * 5 + 2 * RUN_NUMS + 2 + 2 + 2 * HR_MAX_CLSIDS + 3 + 2 * HR_MAX_ARGS + 1)
+ * start argument as a pair, --fixed-name, --service-type, each parameter as a pair, and the final NULL.
+ * run_arg checks against it as well, so an option added later without growing this is a failed run, never
+ * a write past the array. */
+#define RUN_ARGV_CAP (4 + 4 + 1 + 2 * 5 + 2 * RUN_NUMS + 2 + 2 + 2 * HR_MAX_CLSIDS + 3 + 2 * HR_MAX_ARGS + 1 + 2 + \
+                      2 * HR_MAX_PARAMS + 1)
 
 struct run_argv {
     char *v[RUN_ARGV_CAP];
@@ -226,6 +231,11 @@ static int run_inner_argv(struct run_state *s, const char *out, struct run_argv 
         run_arg(a, "--no-stop");
     for (i = 0; i < r->n_args; i++)
         run_opt(a, "--arg", r->args[i]);
+    if (r->service_name)
+        run_arg(a, "--fixed-name");
+    run_opt(a, "--service-type", r->share_process ? "share" : "own");
+    for (i = 0; i < r->n_params; i++)
+        run_opt(a, "--param", r->params[i]);
     a->v[a->n] = NULL;
     return a->overflow ? -1 : 0;
 }
@@ -289,7 +299,34 @@ static void run_status(struct run_state *s, struct inner_status *st)
                  s->r->timeout_s);
         if (!strcmp(s->end_reason, "complete"))
             s->end_reason = "deadline";
-    } else if (st->controller_ended && st->controller_rc) {
+    }
+}
+
+/* What the controller's log says: the service it really drove (another name when the run's was another
+ * program's, or the one it adopted; its type as installed) goes into the header, and a run it could not
+ * make as asked (its ctl_error, exit status 3) ends with an error and its one-line reason. */
+static void run_outcome(struct run_state *s, const struct inner_status *st)
+{
+    json_t *cand = json_object_get(s->header, "candidate");
+    struct ctl_outcome co;
+
+    ctl_log_read(s->ctl, &co);
+    if (co.name[0] && json_string(co.name)) {
+        snprintf(s->name, sizeof s->name, "%s", co.name);
+        json_object_set_new(cand, "service_name", json_string(s->name));
+    }
+    if (co.service_type >= 0)
+        json_object_set_new(cand, "service_type", json_integer(co.service_type));
+    /* no service installed: a name left in the header would let the parser take a service of the prefix
+       that has it (started at boot) for the candidate */
+    if (!co.name[0] && co.reason[0] && !strcmp(run_shape(s->r), "service")) {
+        s->name[0] = 0;
+        json_object_del(cand, "service_name");
+    }
+    if (co.reason[0] || (st->controller_ended && st->controller_rc == RUN_CTL_EXIT_HARNESS)) {
+        run_note(s, "controller_failed", "%s", co.reason[0] ? co.reason : "the controller could not make the run");
+        s->end_reason = "error";
+    } else if (st->controller_ended && st->controller_rc && st->controller_rc != 124) {
         run_note(s, "controller_failed", "the controller ended with status %d", st->controller_rc);
     }
 }
@@ -345,14 +382,15 @@ static json_t *run_header(const struct run_state *s)
 {
     const struct hr_run *r = s->r;
     json_t *img = run_words(r->image_args, r->n_image_args), *args = run_words(r->args, r->n_args);
-    json_t *clsids = run_words(r->clsids, r->n_clsids), *run = NULL;
+    json_t *clsids = run_words(r->clsids, r->n_clsids), *params = run_words(r->params, r->n_params), *run = NULL;
 
-    if (img && args && clsids)
-        run = json_pack("{s:s, s:s?, s:s?, s:O, s:b, s:{s:i, s:i, s:i}, s:i}", "shape", run_shape(r),
+    if (img && args && clsids && params)
+        run = json_pack("{s:s, s:s?, s:s?, s:O, s:b, s:{s:i, s:i, s:i}, s:i, s:O}", "shape", run_shape(r),
                         "register", r->register_cmd, "reg_file", r->reg_file, "clsids", clsids,
                         "activate", r->activate, "client", "instances", r->instances, "hold_ms", r->hold_ms,
-                        "gap_ms", r->gap_ms, "watch_ms", r->watch_ms);
+                        "gap_ms", r->gap_ms, "watch_ms", r->watch_ms, "params", params);
     json_decref(clsids);
+    json_decref(params);
     if (!run) {
         json_decref(img);
         json_decref(args);
@@ -364,7 +402,7 @@ static json_t *run_header(const struct run_state *s)
                      "hooks", "service", "waits", "debugstr", "controller", "com", "registry", "com_client",
                      "limits", run_limits(), "run", run,
                      "candidate", "path", r->candidate, "image_path", s->win_cand, "image_args", img,
-                     "args", args, "service_name", s->name, "service_type", 16,
+                     "args", args, "service_name", s->name, "service_type", r->share_process ? 32 : 16,
                      "controller", "timeout_s", r->timeout_s, "start_timeout_ms", r->start_timeout_ms,
                      "stop_timeout_ms", r->stop_timeout_ms, "pause_timeout_ms", r->pause_timeout_ms, "exit_timeout_ms", r->exit_timeout_ms,
                      "dwell_ms", r->dwell_ms, "pause", !r->no_pause, "stop", !r->no_stop);
@@ -406,7 +444,7 @@ static int run_write_trace(struct run_state *s, char *err, size_t errlen)
 {
     json_t *endj = NULL;
     char *hdr_text = json_dumps(s->header, JSON_COMPACT), perr[256] = "";
-    struct hp_opts o = { hdr_text, 0, s->name, s->end_reason };
+    struct hp_opts o = { hdr_text, 0, s->name[0] ? s->name : NULL, s->end_reason };
     FILE *raw, *tmp, *out;
     char *line = NULL;
     size_t cap = 0;
@@ -669,6 +707,7 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
     }
     snprintf(log, sizeof log, "%s/ctl.log", s.out);
     inner_move(log, s.ctl);
+    run_outcome(&s, &status);
     /* Where a run's time goes; bench/ reads these. */
     run_note(&s, "timing", "prefix_ms=%lld server_ms=%lld controller_ms=%lld shutdown_ms=%lld", t1 - t0,
              tin[1] && tin[0] ? tin[1] - tin[0] : -1, tin[2] && tin[1] ? tin[2] - tin[1] : -1,

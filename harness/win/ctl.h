@@ -6,6 +6,10 @@
 #include "comclient.h"
 
 #define CTL_MAX_ARGS 32
+#define CTL_MAX_PARAMS 32
+/* The controller's exit status when the run could not be made as asked (a ctl_error record says why):
+ * the harness's failure, never the candidate's. */
+#define CTL_EXIT_HARNESS 3
 
 enum ctl_shape { CTL_SHAPE_SERVICE, CTL_SHAPE_EMBEDDING, CTL_SHAPE_USER };
 
@@ -13,6 +17,10 @@ enum ctl_shape { CTL_SHAPE_SERVICE, CTL_SHAPE_EMBEDDING, CTL_SHAPE_USER };
 struct ctl_opts {
     enum ctl_shape shape;
     const wchar_t *name;
+    BOOL fixed_name;               /* the user chose the name: never install under another */
+    DWORD service_type;            /* SERVICE_WIN32_OWN_PROCESS or SERVICE_WIN32_SHARE_PROCESS */
+    const wchar_t *params[CTL_MAX_PARAMS];  /* "TYPE:NAME=VALUE" for the service's Parameters key */
+    int nparams;
     const wchar_t *image;          /* the full image path, arguments included */
     const wchar_t *cand;           /* the candidate's path alone */
     const wchar_t *args[CTL_MAX_ARGS];  /* ServiceMain's start arguments, or a user-started server's */
