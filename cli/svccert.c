@@ -23,6 +23,8 @@ static void cli_usage(FILE *to)
           "                     how long the controller waits for RUNNING, STOPPED, PAUSED, process\n"
           "                     exit, and stays in RUNNING before sending controls\n"
           "  --no-pause         do not send PAUSE/CONTINUE   --no-stop  do not send STOP\n"
+          "  --no-session0      services.exe is in session 1 as the service sees it (Wine's own); by default\n"
+          "                     it and its services read as session 0, as on Windows (docs/wine-hooks.md)\n"
           "COM options:\n"
           "  --shape S[,S...]   service (default: under the SCM), embedding (a client activates the class and\n"
           "                     COM launches the EXE with -Embedding), user (started as a person would, with\n"
@@ -52,7 +54,8 @@ static void cli_usage(FILE *to)
 enum { OPT_IMAGE_ARG = 256, OPT_ARG, OPT_NAME, OPT_TIMEOUT, OPT_START_TO, OPT_STOP_TO, OPT_PAUSE_TO, OPT_EXIT_TO,
        OPT_DWELL, OPT_NO_PAUSE, OPT_NO_STOP, OPT_KEEP, OPT_OUT, OPT_CONFIG, OPT_STRICT, OPT_HELP,
        OPT_SHAPE, OPT_REGISTER, OPT_REGISTER_CMD, OPT_REG, OPT_CLSID, OPT_ACTIVATE, OPT_INSTANCES, OPT_HOLD, OPT_GAP,
-       OPT_WATCH, OPT_MEM_LIMIT, OPT_PIDS_LIMIT, OPT_DISK_LIMIT, OPT_LOG_LIMIT, OPT_NETWORK, OPT_NO_SANDBOX };
+       OPT_WATCH, OPT_MEM_LIMIT, OPT_PIDS_LIMIT, OPT_DISK_LIMIT, OPT_LOG_LIMIT, OPT_NETWORK, OPT_NO_SANDBOX,
+       OPT_NO_SESSION0 };
 
 static int cli_int(const char *s, int min, int max, int *out)
 {
@@ -95,7 +98,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         { "watch-ms", required_argument, 0, OPT_WATCH },
         { "memory-limit", required_argument, 0, OPT_MEM_LIMIT }, { "pids-limit", required_argument, 0, OPT_PIDS_LIMIT },
         { "disk-limit", required_argument, 0, OPT_DISK_LIMIT }, { "log-limit", required_argument, 0, OPT_LOG_LIMIT },
-        { "network", no_argument, 0, OPT_NETWORK }, { "no-sandbox", no_argument, 0, OPT_NO_SANDBOX }, { 0, 0, 0, 0 }
+        { "network", no_argument, 0, OPT_NETWORK }, { "no-sandbox", no_argument, 0, OPT_NO_SANDBOX },
+        { "no-session0", no_argument, 0, OPT_NO_SESSION0 }, { 0, 0, 0, 0 }
     };
     int c, bad = 0, li = -1;
 
@@ -116,6 +120,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         case OPT_DWELL: bad |= cli_int(optarg, 0, 3600000, &o->run.dwell_ms); break;
         case OPT_NO_PAUSE: o->run.no_pause = 1; break;
         case OPT_NO_STOP: o->run.no_stop = 1; break;
+        case OPT_NO_SESSION0: o->run.no_session0 = 1; break;
         case OPT_KEEP: o->run.keep_prefix = 1; break;
         case OPT_SHAPE:
             /* check takes a list (one run each); trace takes one */

@@ -3,6 +3,7 @@
 #include "ctl_com.h"
 #include "ctl_reg.h"
 #include "record.h"
+#include "session0.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -287,6 +288,7 @@ static void ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o
     const char *outcome;
     HANDLE client;
 
+    s0_prepare();
     ctl_settle(scm);
     if (!ctl_start(svc, o, f, &client)) {
         ctl_query(svc, &s);
@@ -452,6 +454,7 @@ int wmain(int argc, wchar_t **argv)
     if (!o.client)
         f.nclsids = 0;
     ctl_lifecycle(scm, svc, &o, &f);
+    s0_report(ctl_proc_id);
     if (o.uninstall) {
         ok = DeleteService(svc);
         rec_line("ctl_uninstall ok=%d error=%lu", ok ? 1 : 0, ok ? 0 : GetLastError());
