@@ -1,0 +1,111 @@
+"""The session-0 look (issue 11 class 5): a service that decides it is one the way Go's svc.IsWindowsService and
+.NET's WindowsServiceHelpers do (its parent is services.exe in session 0) runs as a service under svccert, and
+reads Wine's own session 1 with --no-session0."""
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SVCCERT, WIN, read_trace, run_env
+
+PROBE = WIN / "s0probe.exe"
+BASE = ["--start-timeout", "10000", "--stop-timeout", "5000", "--exit-timeout", "4000", "--timeout", "90"]
+
+
+def check(tmp_path, candidate, *opts):
+    out = tmp_path / "out"
+    r = subprocess.run([str(SVCCERT), "check", str(candidate), "--out", str(out), *BASE, *opts],
+                       capture_output=True, text=True, timeout=240, env=run_env(tmp_path))
+    assert r.returncode in (0, 1, 3), r.stderr
+    trace = read_trace(out / "trace.service.jsonl")
+    verdicts = {line.split()[1]: line.split()[0] for line in r.stdout.splitlines()
+                if line.startswith("  ") and len(line.split()) > 1}
+    return r, trace, verdicts
+
+
+def probe_said(trace):
+    """The words of the probe's one line: what it read of its parent and itself."""
+    lines = [e for e in trace if e["ev"] == "debugstr" and e["text"].startswith("s0probe ")]
+    assert len(lines) == 1, [e for e in trace if e["ev"] == "debugstr"]
+    return lines[0]["pid"], dict(w.split("=", 1) for w in lines[0]["text"].split()[1:])
+
+
+def notes(trace, what):
+    return [e for e in trace if e["ev"] == "ctl_note" and e.get("what") == what]
+
+
+@pytest.mark.wine
+def test_a_service_reads_services_exe_in_session_0(tmp_path, built):
+    r, trace, verdicts = check(tmp_path, PROBE)
+    pid, said = probe_said(trace)
+    # Go's SystemProcessInformation walk, its extended class, .NET's Process.SessionId of the parent and of
+    # itself, and its token: all session 0, as on Windows
+    assert said == {"parent_image": "services.exe", "parent_session": "0", "parent_session_ext": "0",
+                    "parent_pid_session": "0", "own_session": "0", "token_session": "0", "service": "1"}, said
+    assert verdicts["svc.dispatcher"] == "pass", r.stdout
+    assert verdicts["svc.stopped.exit-code"] == "pass", r.stdout
+    (look,) = notes(trace, "session0")
+    assert look["on"] == 1 and look["ok"] == 1, look
+    (proc,) = notes(trace, "session0_process")
+    assert proc["process"] == pid and proc["applied"] == 1 and proc["error"] == 0, proc
+
+
+@pytest.mark.wine
+def test_without_the_look_the_service_reads_session_1_and_never_dispatches(tmp_path, built):
+    r, trace, verdicts = check(tmp_path, PROBE, "--no-session0")
+    _, said = probe_said(trace)
+    assert said["parent_image"] == "services.exe" and said["service"] == "0", said
+    assert {said[k] for k in ("parent_session", "parent_session_ext", "parent_pid_session", "own_session",
+                              "token_session")} == {"1"}, said
+    assert verdicts["svc.dispatcher"] == "fail", r.stdout
+    assert not [e for e in trace if e["ev"] == "dispatcher"], "the probe reached its dispatcher"
+    (look,) = notes(trace, "session0")
+    assert look["on"] == 0, look
+    assert not notes(trace, "session0_process")
+
+
+def test_the_option_is_documented():
+    r = subprocess.run([str(SVCCERT), "--help"], capture_output=True, text=True, timeout=30)
+    assert "--no-session0" in r.stdout + r.stderr
+    assert "## Session 0" in (REPO / "docs" / "wine-hooks.md").read_text()
+    assert "--no-session0" in (REPO / "README.md").read_text()
+
+
+# Debian's golang-golang-x-sys-dev (0.3.0) leaves out golang.org/x/sys/windows; a GOPATH holding it can be
+# named with SVCCERT_GOPATH (e.g. the v0.3.0 tag of https://go.googlesource.com/sys under src/golang.org/x/sys).
+GO_SAMPLE = "golang.org/x/sys/windows/svc/example"
+
+
+def go_path():
+    for root in filter(None, [os.environ.get("SVCCERT_GOPATH"), "/usr/share/gocode"]):
+        if (Path(root) / "src" / GO_SAMPLE / "main.go").exists():
+            return root
+    return None
+
+
+@pytest.mark.wine
+def test_the_go_sample_runs_as_a_service(tmp_path, built):
+    """The unmodified sample service of golang.org/x/sys: without the look it never calls
+    StartServiceCtrlDispatcher (svc.IsWindowsService says no and it exits with its usage, status 2)."""
+    if not shutil.which("go"):
+        pytest.skip("no Go toolchain (Debian: golang-go)")
+    root = go_path()
+    if not root:
+        pytest.skip(f"{GO_SAMPLE} is not in Debian's golang-golang-x-sys-dev (it ships no windows/ directory); "
+                    "set SVCCERT_GOPATH to a GOPATH that holds golang.org/x/sys")
+    exe = tmp_path / "beep.exe"
+    env = dict(os.environ, GO111MODULE="off", GOPATH=root, GOOS="windows", GOARCH="amd64", CGO_ENABLED="0",
+               GOCACHE=str(tmp_path / "gocache"), HOME=str(tmp_path), GOFLAGS="")
+    b = subprocess.run(["go", "build", "-o", str(exe), GO_SAMPLE], capture_output=True, text=True, timeout=600,
+                       env=env)
+    assert b.returncode == 0, b.stderr
+    r, trace, verdicts = check(tmp_path, exe)
+    assert verdicts["svc.dispatcher"] == "pass", r.stdout
+    assert verdicts["svc.running.controls"] == "pass", r.stdout
+    assert verdicts["svc.stopped.exit-code"] == "pass", r.stdout
+    shutil.rmtree(tmp_path / "out")
+    r, trace, verdicts = check(tmp_path, exe, "--no-session0")
+    assert verdicts["svc.dispatcher"] == "fail", r.stdout
+    assert not [e for e in trace if e["ev"] == "dispatcher"], "the sample reached its dispatcher"
