@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, SVCCERT, WIN, read_trace, run_env
+from rules_util import CTL, Trace, evidence_seqs, judged
 
 PROBE = WIN / "s0probe.exe"
 BASE = ["--start-timeout", "10000", "--stop-timeout", "5000", "--exit-timeout", "4000", "--timeout", "90"]
@@ -64,6 +65,86 @@ def test_without_the_look_the_service_reads_session_1_and_never_dispatches(tmp_p
     (look,) = notes(trace, "session0")
     assert look["on"] == 0, look
     assert not notes(trace, "session0_process")
+
+
+# The engine: a run that could not give the look cannot blame the candidate for not dispatching.
+
+def _exits_without_dispatching(*notes):
+    """Installed, started, the process ends by itself (code 2, as Go's sample without a command) 27 ms in."""
+    tr = Trace()
+    tr.add("ctl_install", 0, pid=CTL, tid=1, ok=True, error=0, service_type=16)
+    for t, fields in notes:
+        tr.add("ctl_note", t, pid=CTL, tid=1, **fields)
+    tr.process_exit(30, code=2)
+    tr.ctl_start(5000, ok=False, error=1053, elapsed_ms=4990)
+    tr.end(5100)
+    return tr
+
+
+LOOK_OK = (1, {"what": "session0", "on": 1, "ok": 1, "step": "done", "error": 0, "scm_pid": 56})
+LOOK_FAILED = (1, {"what": "session0", "on": 1, "ok": 0, "step": "thread", "error": 5, "scm_pid": 56})
+LOOK_OFF = (1, {"what": "session0", "on": 0})
+
+
+def _process_note(**fields):
+    base = {"what": "session0_process", "process": 100, "ok": 1, "started": 1, "queued": 1, "applied": 1,
+            "error": 0}
+    base.update(fields)
+    return (5050, base)
+
+
+@pytest.mark.parametrize("notes", [(LOOK_OK, _process_note()), (LOOK_OFF,), ()],
+                         ids=["applied", "turned-off", "older-trace"])
+def test_no_dispatcher_fails_when_the_look_was_given_or_not_asked_for(notes):
+    r = judged(_exits_without_dispatching(*notes), "svc.dispatcher")
+    assert r["verdict"] == "fail", r
+
+
+def test_no_dispatcher_is_an_error_when_services_exe_was_not_reached():
+    tr = _exits_without_dispatching(LOOK_FAILED)
+    r = judged(tr, "svc.dispatcher")
+    assert r["verdict"] == "error", r
+    note = [e for e in tr.events if e["ev"] == "ctl_note"][0]
+    assert evidence_seqs(r)[0] == note["seq"]
+    assert r["evidence"][0]["step"] == "thread" and r["evidence"][0]["error"] == 5
+    assert "session 0" in r["message"] and "IsWindowsService" in r["message"]
+
+
+@pytest.mark.parametrize("fields", [{"ok": 0, "applied": 0, "error": 4}, {"ok": 0, "started": 0, "queued": 0,
+                                                                          "applied": 0}],
+                         ids=["thunks-unknown", "started-without-the-hook"])
+def test_no_dispatcher_is_an_error_when_the_candidate_did_not_get_the_look(fields):
+    tr = _exits_without_dispatching(LOOK_OK, _process_note(**fields))
+    r = judged(tr, "svc.dispatcher")
+    assert r["verdict"] == "error", r
+    assert r["evidence"][0]["what"] == "session0_process"
+
+
+def test_a_process_that_ended_before_taking_the_look_is_not_the_runs_fault():
+    # started and queued, but the process ended before its entry point (error 0): its own doing
+    tr = _exits_without_dispatching(LOOK_OK, _process_note(ok=0, applied=0))
+    assert judged(tr, "svc.dispatcher")["verdict"] == "fail"
+
+
+def test_a_missing_look_makes_an_exit_without_dispatcher_the_runs():
+    tr = _exits_without_dispatching(LOOK_FAILED)
+    tr.events = [e for e in tr.events if e["ev"] != "ctl_start"]
+    r = judged(tr, "svc.dispatcher")
+    assert r["verdict"] == "error", r
+
+
+def test_once_the_dispatcher_is_reached_the_look_no_longer_excuses_absences():
+    # the session check (Go's, .NET's) comes before the dispatcher: a process that got that far decided it is
+    # a service, so a ServiceMain that never ran is its own fault whatever the look
+    tr = Trace()
+    tr.add("ctl_install", 0, pid=CTL, tid=1, ok=True, error=0, service_type=16)
+    tr.add("ctl_note", 1, pid=CTL, tid=1, **LOOK_FAILED[1])
+    disp = tr.dispatcher(10)
+    tr.process_exit(40, code=0)
+    tr.end(100)
+    r = judged(tr, "svc.dispatcher")
+    assert r["verdict"] == "fail", r
+    assert evidence_seqs(r)[0] == disp["seq"]
 
 
 def test_the_option_is_documented():
