@@ -43,8 +43,10 @@ def test_a_service_reads_services_exe_in_session_0(tmp_path, built):
     pid, said = probe_said(trace)
     # Go's SystemProcessInformation walk, its extended class, .NET's Process.SessionId of the parent and of
     # itself, and its token: all session 0, as on Windows
+    # and its token holds SERVICE, not INTERACTIVE (Go's IsAnInteractiveSession, CheckTokenMembership)
     assert said == {"parent_image": "services.exe", "parent_session": "0", "parent_session_ext": "0",
-                    "parent_pid_session": "0", "own_session": "0", "token_session": "0", "service": "1"}, said
+                    "parent_pid_session": "0", "own_session": "0", "token_session": "0", "interactive": "0",
+                    "member_interactive": "0", "member_service": "1", "service": "1"}, said
     assert verdicts["svc.dispatcher"] == "pass", r.stdout
     assert verdicts["svc.stopped.exit-code"] == "pass", r.stdout
     (look,) = notes(trace, "session0")
@@ -60,6 +62,7 @@ def test_without_the_look_the_service_reads_session_1_and_never_dispatches(tmp_p
     assert said["parent_image"] == "services.exe" and said["service"] == "0", said
     assert {said[k] for k in ("parent_session", "parent_session_ext", "parent_pid_session", "own_session",
                               "token_session")} == {"1"}, said
+    assert (said["interactive"], said["member_interactive"], said["member_service"]) == ("1", "1", "0"), said
     assert verdicts["svc.dispatcher"] == "fail", r.stdout
     assert not [e for e in trace if e["ev"] == "dispatcher"], "the probe reached its dispatcher"
     (look,) = notes(trace, "session0")

@@ -13,6 +13,7 @@
 typedef NTSTATUS (NTAPI *s0_qsi_fn)(ULONG, void *, ULONG, ULONG *);
 typedef NTSTATUS (NTAPI *s0_qip_fn)(HANDLE, ULONG, void *, ULONG, ULONG *);
 typedef NTSTATUS (NTAPI *s0_qit_fn)(HANDLE, ULONG, void *, ULONG, ULONG *);
+typedef NTSTATUS (NTAPI *s0_dup_fn)(HANDLE, ACCESS_MASK, void *, BOOLEAN, TOKEN_TYPE, HANDLE *);
 typedef BOOL (WINAPI *s0_cp_fn)(LPCWSTR, LPWSTR, LPSECURITY_ATTRIBUTES, LPSECURITY_ATTRIBUTES, BOOL, DWORD, LPVOID,
                                 LPCWSTR, LPSTARTUPINFOW, LPPROCESS_INFORMATION);
 
@@ -20,14 +21,21 @@ typedef BOOL (WINAPI *s0_cp_fn)(LPCWSTR, LPWSTR, LPSECURITY_ATTRIBUTES, LPSECURI
 #define S0_SESSION_INFO 24      /* ProcessSessionInformation */
 #define S0_TOKEN_SESSION 12     /* TokenSessionId */
 #define S0_TOKEN_STATS 10       /* TokenStatistics */
+#define S0_TOKEN_GROUPS 2       /* TokenGroups */
+#define S0_MAX_OWN 64
 #define S0_MAX_DEPTH 64
 
 static s0_qsi_fn s0_qsi;
 static s0_qip_fn s0_qip;
 static s0_qit_fn s0_qit;
+static s0_dup_fn s0_dup;
 static s0_cp_fn s0_real_cp;
 static ULONG_PTR s0_scm_pid;      /* services.exe: this process's parent */
-static LUID s0_own_token;         /* TokenId of this process's token */
+/* TokenIds of this process's token and of the copies made of it (CheckTokenMembership(NULL) makes one) */
+static LUID s0_own[S0_MAX_OWN];
+static volatile LONG s0_nown;
+static HANDLE s0_own_handle;      /* the process's token, kept open to compare handles with */
+static NTSTATUS (NTAPI *s0_compare)(HANDLE, HANDLE);
 static HMODULE s0_self;
 static HANDLE s0_table_map;
 static struct s0_table *s0_table;
@@ -146,18 +154,82 @@ static NTSTATUS NTAPI s0_query_process(HANDLE h, ULONG cls, void *buf, ULONG len
     return st;
 }
 
-static NTSTATUS NTAPI s0_query_token(HANDLE h, ULONG cls, void *buf, ULONG len, ULONG *ret)
+static BOOL s0_token_id(HANDLE h, LUID *id)
 {
-    NTSTATUS st = s0_qit(h, cls, buf, len, ret);
     TOKEN_STATISTICS ts;
     ULONG got;
 
-    /* only the process's own token: a client's token the service impersonates keeps its session */
-    if (st < 0 || cls != S0_TOKEN_SESSION || len < sizeof(DWORD) || !buf)
+    if (s0_qit(h, S0_TOKEN_STATS, &ts, sizeof ts, &got) < 0)
+        return FALSE;
+    *id = ts.TokenId;
+    return TRUE;
+}
+
+static BOOL s0_is_own(HANDLE h)
+{
+    LUID id;
+    LONG i, n = s0_nown;
+
+    /* a handle opened without TOKEN_QUERY (CheckTokenMembership duplicates one) is compared as an object */
+    if (s0_compare && s0_own_handle && s0_compare(h, s0_own_handle) == 0)
+        return TRUE;
+    if (!s0_token_id(h, &id))
+        return FALSE;
+    for (i = 0; i < n && i < S0_MAX_OWN; i++)
+        if (s0_own[i].LowPart == id.LowPart && s0_own[i].HighPart == id.HighPart)
+            return TRUE;
+    return FALSE;
+}
+
+static void s0_add_own(HANDLE h)
+{
+    LUID id;
+    LONG i;
+
+    if (s0_token_id(h, &id) && (i = InterlockedIncrement(&s0_nown) - 1) < S0_MAX_OWN)
+        s0_own[i] = id;
+}
+
+/* A service's token on Windows holds NT AUTHORITY\SERVICE (S-1-5-6) where a logged-on user's holds
+ * INTERACTIVE (S-1-5-4); Wine gives every token INTERACTIVE. Go's svc.IsAnInteractiveSession (kardianos/service
+ * up to 1.2.1) reads exactly that. The SIDs are the same size, so the group is rewritten in place. */
+static void s0_service_groups(TOKEN_GROUPS *g, ULONG len)
+{
+    static const SID_IDENTIFIER_AUTHORITY nt = { SECURITY_NT_AUTHORITY };
+    DWORD i;
+
+    if (len < sizeof(DWORD))
+        return;
+    for (i = 0; i < g->GroupCount && (BYTE *)&g->Groups[i + 1] <= (BYTE *)g + len; i++) {
+        SID *sid = g->Groups[i].Sid;
+
+        if (sid && sid->Revision == SID_REVISION && sid->SubAuthorityCount == 1 &&
+            !memcmp(&sid->IdentifierAuthority, &nt, sizeof nt) && sid->SubAuthority[0] == SECURITY_INTERACTIVE_RID)
+            sid->SubAuthority[0] = SECURITY_SERVICE_RID;
+    }
+}
+
+static NTSTATUS NTAPI s0_query_token(HANDLE h, ULONG cls, void *buf, ULONG len, ULONG *ret)
+{
+    NTSTATUS st = s0_qit(h, cls, buf, len, ret);
+
+    /* only the process's own token and its copies: a client's token the service impersonates is the client's */
+    if (st < 0 || !buf || (cls != S0_TOKEN_SESSION && cls != S0_TOKEN_GROUPS) || len < sizeof(DWORD) || !s0_is_own(h))
         return st;
-    if (s0_qit(h, S0_TOKEN_STATS, &ts, sizeof ts, &got) >= 0 && ts.TokenId.LowPart == s0_own_token.LowPart &&
-        ts.TokenId.HighPart == s0_own_token.HighPart)
+    if (cls == S0_TOKEN_SESSION)
         *(DWORD *)buf = 0;
+    else
+        s0_service_groups(buf, len);
+    return st;
+}
+
+static NTSTATUS NTAPI s0_duplicate_token(HANDLE h, ACCESS_MASK access, void *attr, BOOLEAN effective, TOKEN_TYPE type,
+                                         HANDLE *out)
+{
+    NTSTATUS st = s0_dup(h, access, attr, effective, type, out);
+
+    if (st >= 0 && out && s0_is_own(h))
+        s0_add_own(*out);
     return st;
 }
 
@@ -192,9 +264,8 @@ static DWORD s0_in_service(void)
 {
     HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
     PROCESS_BASIC_INFORMATION pbi;
-    TOKEN_STATISTICS ts;
     HANDLE tok;
-    ULONG got;
+    DWORD old;
     BYTE *tramp;
     void *o;
 
@@ -205,14 +276,6 @@ static DWORD s0_in_service(void)
     if (NtQueryInformationProcess(GetCurrentProcess(), ProcessBasicInformation, &pbi, sizeof pbi, NULL) < 0)
         return S0_ERR_QUERY;
     s0_scm_pid = pbi.InheritedFromUniqueProcessId;
-    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
-        return S0_ERR_QUERY;
-    if (!GetTokenInformation(tok, TokenStatistics, &ts, sizeof ts, &got)) {
-        CloseHandle(tok);
-        return S0_ERR_QUERY;
-    }
-    CloseHandle(tok);
-    s0_own_token = ts.TokenId;
     if (!s0_hook(ntdll, "NtQuerySystemInformation", (void *)s0_query_system, tramp, &o))
         return S0_ERR_THUNK;
     s0_qsi = (s0_qsi_fn)o;
@@ -222,7 +285,18 @@ static DWORD s0_in_service(void)
     if (!s0_hook(ntdll, "NtQueryInformationToken", (void *)s0_query_token, tramp + 2 * S0_THUNK, &o))
         return S0_ERR_THUNK;
     s0_qit = (s0_qit_fn)o;
-    VirtualProtect(tramp, 4096, PAGE_EXECUTE_READ, (DWORD *)&got);
+    if (!s0_hook(ntdll, "NtDuplicateToken", (void *)s0_duplicate_token, tramp + 3 * S0_THUNK, &o))
+        return S0_ERR_THUNK;
+    s0_dup = (s0_dup_fn)o;
+    VirtualProtect(tramp, 4096, PAGE_EXECUTE_READ, &old);
+    /* the process's own token: read through the original, now that it is known */
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
+        return S0_ERR_QUERY;
+    s0_add_own(tok);
+    if (!s0_nown)
+        return S0_ERR_QUERY;
+    s0_compare = (NTSTATUS (NTAPI *)(HANDLE, HANDLE))(void *)GetProcAddress(ntdll, "NtCompareObjects");
+    s0_own_handle = tok;
     /* ProcessIdToSessionId of the own pid reads the PEB */
     pbi.PebBaseAddress->SessionId = 0;
     return 0;

@@ -45,6 +45,47 @@ static BOOL probe_parent(ULONG cls, ULONG_PTR parent, wchar_t *image, size_t cap
     return FALSE;
 }
 
+/* Go's svc.IsAnInteractiveSession (kardianos/service up to 1.2.1): the first of INTERACTIVE or SERVICE among the
+ * process token's groups; 1 interactive, 0 a service, 2 neither. */
+static int probe_interactive(HANDLE tok)
+{
+    static BYTE buf[4096];
+    TOKEN_GROUPS *g = (TOKEN_GROUPS *)buf;
+    SID_IDENTIFIER_AUTHORITY nt = { SECURITY_NT_AUTHORITY };
+    PSID inter, svc;
+    DWORD got, i;
+    int r = 2;
+
+    if (!GetTokenInformation(tok, TokenGroups, buf, sizeof buf, &got))
+        return -1;
+    AllocateAndInitializeSid(&nt, 1, SECURITY_INTERACTIVE_RID, 0, 0, 0, 0, 0, 0, 0, &inter);
+    AllocateAndInitializeSid(&nt, 1, SECURITY_SERVICE_RID, 0, 0, 0, 0, 0, 0, 0, &svc);
+    for (i = 0; i < g->GroupCount && r == 2; i++) {
+        if (EqualSid(g->Groups[i].Sid, inter))
+            r = 1;
+        else if (EqualSid(g->Groups[i].Sid, svc))
+            r = 0;
+    }
+    FreeSid(inter);
+    FreeSid(svc);
+    return r;
+}
+
+/* CheckTokenMembership(NULL, S-1-5-rid): the caller's token, through a copy Wine makes of it. */
+static int probe_member(DWORD rid)
+{
+    SID_IDENTIFIER_AUTHORITY nt = { SECURITY_NT_AUTHORITY };
+    PSID sid;
+    BOOL is = FALSE;
+
+    if (!AllocateAndInitializeSid(&nt, 1, rid, 0, 0, 0, 0, 0, 0, 0, &sid))
+        return -1;
+    if (!CheckTokenMembership(NULL, sid, &is))
+        is = -1;
+    FreeSid(sid);
+    return is;
+}
+
 static DWORD WINAPI probe_handler(DWORD control, DWORD type, void *data, void *ctx)
 {
     SERVICE_STATUS s = { SERVICE_WIN32_OWN_PROCESS, SERVICE_STOPPED, 0, 0, 0, 0, 0 };
@@ -76,6 +117,7 @@ int wmain(void)
     ULONG session = ~0u, xsession = ~0u, got;
     DWORD own = ~0u, parent_sess = ~0u, token_sess = ~0u;
     HANDLE tok;
+    int interactive = -1;
     char line[512], img8[MAX_PATH];
     BOOL service;
 
@@ -88,13 +130,15 @@ int wmain(void)
     ProcessIdToSessionId((DWORD)pbi.InheritedFromUniqueProcessId, &parent_sess);
     if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) {
         GetTokenInformation(tok, TokenSessionId, &token_sess, sizeof token_sess, &got);
+        interactive = probe_interactive(tok);
         CloseHandle(tok);
     }
     WideCharToMultiByte(CP_UTF8, 0, image, -1, img8, sizeof img8, NULL, NULL);
     service = session == 0 && !lstrcmpiW(image, L"services.exe");
     snprintf(line, sizeof line, "s0probe parent_image=%s parent_session=%lu parent_session_ext=%lu "
-             "parent_pid_session=%lu own_session=%lu token_session=%lu service=%d", img8, session, xsession,
-             parent_sess, own, token_sess, service ? 1 : 0);
+             "parent_pid_session=%lu own_session=%lu token_session=%lu interactive=%d member_interactive=%d "
+             "member_service=%d service=%d", img8, session, xsession, parent_sess, own, token_sess, interactive,
+             probe_member(SECURITY_INTERACTIVE_RID), probe_member(SECURITY_SERVICE_RID), service ? 1 : 0);
     OutputDebugStringA(line);
     /* like Go's sample: not a service, so a command line program, and here there is no command */
     if (!service)
