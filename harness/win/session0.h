@@ -19,6 +19,7 @@
 #define S0_ERR_QUERY 3      /* the process's parent or token could not be read */
 #define S0_ERR_THUNK 4      /* ntdll's syscall thunks are not the ones this DLL knows (not Wine 8's) */
 #define S0_ERR_IMPORT 5     /* services.exe imports no CreateProcessW to redirect */
+#define S0_ERR_WOW64 6      /* a 32-bit service: not given the DLL */
 
 /* The table the controller makes (a named file mapping) and the DLL fills in, in every process it is in. */
 struct s0_table {

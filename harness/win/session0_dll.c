@@ -310,8 +310,14 @@ static void s0_inject(const PROCESS_INFORMATION *pi)
     DWORD n = GetModuleFileNameW(s0_self, path, MAX_PATH);
     SIZE_T size = (n + 1) * sizeof(wchar_t), wrote = 0;
     void *remote, *load = (void *)GetProcAddress(GetModuleHandleW(L"kernel32.dll"), "LoadLibraryW");
+    BOOL wow = FALSE;
 
     s0_mark(pi->dwProcessId, S0_STARTED, 0);
+    /* a 32-bit process has no 64-bit kernel32 to run the APC in */
+    if (IsWow64Process(pi->hProcess, &wow) && wow) {
+        s0_mark(pi->dwProcessId, 0, S0_ERR_WOW64);
+        return;
+    }
     if (!n || n >= MAX_PATH || !load) {
         s0_mark(pi->dwProcessId, 0, S0_ERR_ALLOC);
         return;
