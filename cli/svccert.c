@@ -31,6 +31,8 @@ static void cli_usage(FILE *to)
           "                     before it starts; NAME may be SUBKEY\\NAME (repeatable, as the others)\n"
           "  --param-dword NAME=N --param-expand NAME=VALUE   ... a REG_DWORD, a REG_EXPAND_SZ\n"
           "  --param-multi NAME=VALUE   one string of a REG_MULTI_SZ (repeat the NAME for each string)\n"
+          "  --no-session0      services.exe is in session 1 as the service sees it (Wine's own); by default\n"
+          "                     it and its services read as session 0, as on Windows (docs/wine-hooks.md)\n"
           "COM options:\n"
           "  --shape S[,S...]   service (default: under the SCM), embedding (a client activates the class and\n"
           "                     COM launches the EXE with -Embedding), user (started as a person would, with\n"
@@ -61,7 +63,7 @@ enum { OPT_IMAGE_ARG = 256, OPT_ARG, OPT_NAME, OPT_TIMEOUT, OPT_START_TO, OPT_ST
        OPT_DWELL, OPT_NO_PAUSE, OPT_NO_STOP, OPT_KEEP, OPT_OUT, OPT_CONFIG, OPT_STRICT, OPT_HELP,
        OPT_SHAPE, OPT_REGISTER, OPT_REGISTER_CMD, OPT_REG, OPT_CLSID, OPT_ACTIVATE, OPT_INSTANCES, OPT_HOLD, OPT_GAP,
        OPT_WATCH, OPT_MEM_LIMIT, OPT_PIDS_LIMIT, OPT_DISK_LIMIT, OPT_LOG_LIMIT, OPT_NETWORK, OPT_NO_SANDBOX,
-       OPT_SERVICE_TYPE, OPT_PARAM, OPT_PARAM_DWORD, OPT_PARAM_EXPAND, OPT_PARAM_MULTI };
+       OPT_SERVICE_TYPE, OPT_PARAM, OPT_PARAM_DWORD, OPT_PARAM_EXPAND, OPT_PARAM_MULTI, OPT_NO_SESSION0 };
 
 static int cli_int(const char *s, int min, int max, int *out)
 {
@@ -132,7 +134,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         { "service-type", required_argument, 0, OPT_SERVICE_TYPE }, { "param", required_argument, 0, OPT_PARAM },
         { "param-dword", required_argument, 0, OPT_PARAM_DWORD },
         { "param-expand", required_argument, 0, OPT_PARAM_EXPAND },
-        { "param-multi", required_argument, 0, OPT_PARAM_MULTI }, { 0, 0, 0, 0 }
+        { "param-multi", required_argument, 0, OPT_PARAM_MULTI },
+        { "no-session0", no_argument, 0, OPT_NO_SESSION0 }, { 0, 0, 0, 0 }
     };
     int c, bad = 0, li = -1;
 
@@ -165,6 +168,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         case OPT_DWELL: bad |= cli_int(optarg, 0, 3600000, &o->run.dwell_ms); break;
         case OPT_NO_PAUSE: o->run.no_pause = 1; break;
         case OPT_NO_STOP: o->run.no_stop = 1; break;
+        case OPT_NO_SESSION0: o->run.no_session0 = 1; break;
         case OPT_KEEP: o->run.keep_prefix = 1; break;
         case OPT_SHAPE:
             /* check takes a list (one run each); trace takes one */

@@ -58,6 +58,9 @@ const trace_ev *rules_last_seen(const trace *tr)
  *     came after (the evidence calls the measure a lower bound); else
  *   - no part of the log is lost and no limit of the run cut it short (no log_truncated, log_lost,
  *     bad_ctl_record, controller_failed or limit: the observation could be in what was lost or cut), and
+ *   - the process reached its dispatcher, or the run looked like Windows as asked: services.exe read as
+ *     session 0 to the service (one that checks its session, as Go's and .NET's do before they dispatch,
+ *     behaves otherwise in Wine's session 1: docs/wine-hooks.md, "Session 0"), and
  *   - its process ended by itself (an exit or a crash, not a kill): nothing more could come; or, for a rule
  *     without a time limit (limit_ms < 0), the harness played its whole scenario, its shutdown included
  *     (tr->complete). A scenario that ended before a rule's limit did not give the candidate its time.
@@ -67,7 +70,7 @@ int rules_absence_is_fault(const trace *tr, double waited_ms, double limit_ms)
 {
     if (limit_ms >= 0 && waited_ms > limit_ms)
         return 1;
-    if (tr->trouble)
+    if (tr->trouble || (tr->session0_missing && !tr->dispatcher))
         return 0;
     return tr->proc_end_natural || (limit_ms < 0 && tr->complete);
 }
@@ -77,6 +80,8 @@ const char *rules_why_ended(const trace *tr)
 {
     const json_t *action = tr->trouble ? json_object_get(tr->trouble->obj, "action") : NULL;
 
+    if (tr->session0_missing && !tr->dispatcher)
+        return "the run could not make services.exe read as session 0 to the service (its ctl_note what=session0 says why)";
     if (tr->proc_end && tr->proc_end_natural && tr->trouble)
         return "the process ended, but part of the log was lost";
     if (tr->proc_end)

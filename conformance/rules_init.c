@@ -58,6 +58,15 @@ void judge_svc_dispatcher(const trace *tr, const config *cfg, verdict *v)
                         rules_why_ended(tr));
         return;
     }
+    if (tr->session0_missing) {
+        verdict_event(v, tr->session0_missing, "what", "step", "error", NULL);
+        verdict_event(v, last, "reason", "code", "how", NULL);
+        verdict_say(v, VERDICT_ERROR, "ServiceMain never ran, but the run could not make services.exe read as "
+                    "session 0 to the service (seq %lld): a service that checks its session, as Go's "
+                    "svc.IsWindowsService and .NET's IsWindowsService do, never connects in Wine's session 1, so "
+                    "whether this one would have is unknown.", tr->session0_missing->seq);
+        return;
+    }
     if (nodisp) {
         verdict_event(v, nodisp, "action", "detail", NULL);
         verdict_say(v, VERDICT_FAIL, "The process never connected to the service control dispatcher "

@@ -85,6 +85,8 @@ typedef struct trace {
     const char *end_reason;     /* the end line's reason, or "truncated" when there is none */
     int complete;               /* the harness finished its scenario and lost nothing */
     const trace_ev *trouble;    /* the harness event that says it did not (NULL when none did) */
+    const trace_ev *session0_missing; /* the controller's note that services.exe could not be made to read as
+                                         session 0 to the service (docs/wine-hooks.md "Session 0"), or NULL */
     int saw_service_main;       /* any process's ServiceMain ran, the candidate's or not */
     trace_status *st;           /* the candidate's status reports, in seq order */
     size_t nst;

@@ -50,6 +50,8 @@ static const load_spec load_specs[] = {
     { "ctl_wait", { { 0 } } },
     { "ctl_exit", { { "service_pid", LOAD_INT | LOAD_NULL | LOAD_OPT } } },
     { "ctl_uninstall", { { 0 } } },
+    /* what the controller decided or prepared; the session-0 look's notes are read by trace_model.c */
+    { "ctl_note", { { "what", LOAD_STR | LOAD_NULL | LOAD_OPT } } },
     /* the controller of the embedding and user shapes (server_pid: the COM server it launched or watches) */
     { "ctl_launch", { { "ok", LOAD_FLAG | LOAD_OPT }, { "error", LOAD_INT | LOAD_NULL | LOAD_OPT },
                       { "server_pid", LOAD_INT | LOAD_NULL | LOAD_OPT },

@@ -253,6 +253,22 @@ static int model_is_trouble(const char *action)
     return 0;
 }
 
+/* The session-0 look was asked for and the run could not give it: services.exe was not reached, or the
+ * candidate's process was started without it or could not take it. A process that ended before it could
+ * take it (error 0) is no failure of the run's. */
+static int model_session0_missing(const trace_ev *e)
+{
+    const char *what = json_string_value(json_object_get(e->obj, "what"));
+
+    if (!what)
+        return 0;
+    if (!strcmp(what, "session0"))
+        return trace_int(e, "on", 0) == 1 && trace_int(e, "ok", 1) == 0;
+    if (!strcmp(what, "session0_process"))
+        return trace_int(e, "error", 0) != 0 || (trace_int(e, "process", 0) > 0 && trace_int(e, "started", 1) == 0);
+    return 0;
+}
+
 void trace_model_build(trace *tr)
 {
     size_t i;
@@ -265,6 +281,8 @@ void trace_model_build(trace *tr)
 
         if (!tr->trouble && trace_is(e, "harness") && model_is_trouble(json_string_value(action)))
             tr->trouble = e;
+        if (!tr->session0_missing && trace_is(e, "ctl_note") && model_session0_missing(e))
+            tr->session0_missing = e;
         tr->saw_service_main |= trace_is(e, "service_main");
         if (trace_is(e, "com_registry"))
             tr->registry = e;

@@ -43,6 +43,7 @@ struct hr_run {
     int timeout_s;                      /* hard deadline for the whole run */
     int start_timeout_ms, stop_timeout_ms, pause_timeout_ms, exit_timeout_ms, dwell_ms;
     int no_pause, no_stop;
+    int no_session0;                    /* services.exe stays in session 1 as the services see it (--no-session0) */
     const char *trace_path;             /* output; the raw log and controller log go beside it (hr_side_path) */
     int keep_prefix;                    /* debugging: leave the run's prefix on disk */
     int no_sandbox;                     /* run unconfined (asked for with --no-sandbox, said in the report) */

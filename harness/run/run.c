@@ -127,6 +127,10 @@ static int run_install_files(struct run_state *s, char *err, size_t errlen)
     snprintf(from, sizeof from, "%s/comclient.exe", windir);
     if (run_install_one(s, from, "comclient.exe", "the COM client", err, errlen))
         return -1;
+    /* the session-0 look (docs/wine-hooks.md): the controller applies it when the DLL is there */
+    snprintf(from, sizeof from, "%s/svcs0.dll", windir);
+    if (!s->r->no_session0 && run_install_one(s, from, "svcs0.dll", "the session-0 DLL", err, errlen))
+        return -1;
     if (s->r->reg_file && run_install_one(s, s->r->reg_file, "registration.reg", "the registration", err, errlen))
         return -1;
     snprintf(rel, sizeof rel, "candidate/%s", base);

@@ -4,6 +4,7 @@
 #include "ctl_proc.h"
 #include "ctl_reg.h"
 #include "record.h"
+#include "session0.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -473,6 +474,7 @@ static int ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o,
     HANDLE client;
     BOOL harness;
 
+    s0_prepare();
     ctl_settle(scm);
     if (!ctl_start(svc, o, f, &client, &harness)) {
         /* after a start that was not ours to judge, no process id is recorded: the process the SCM
@@ -666,6 +668,7 @@ int wmain(int argc, wchar_t **argv)
     if (!o.client)
         f.nclsids = 0;
     rc = ctl_params(&o) ? ctl_lifecycle(scm, svc, &o, &f) : CTL_EXIT_HARNESS;
+    s0_report(ctl_proc_id);
     if (o.uninstall) {
         ok = DeleteService(svc);
         rec_line("ctl_uninstall ok=%d error=%lu", ok ? 1 : 0, ok ? 0 : GetLastError());
