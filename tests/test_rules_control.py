@@ -30,7 +30,8 @@ def test_reported_pass_for_the_good_service():
     assert r["verdict"] == "pass"
     t = timing(r)
     assert (t["measured_ms"], t["threshold_ms"], t["margin_ms"]) == (2, 1000, 998)
-    assert r["evidence"][1]["state"] == STOP_PENDING
+    assert [e["ev"] for e in r["evidence"][:3]] == ["control_in", "ctl_control", "status"]
+    assert r["evidence"][2]["state"] == STOP_PENDING
 
 
 def test_reported_stopped_exactly_at_the_threshold_passes():
@@ -39,7 +40,8 @@ def test_reported_stopped_exactly_at_the_threshold_passes():
     assert r["verdict"] == "pass"
     t = timing(r)
     assert (t["measured_ms"], t["margin_ms"]) == (1000, 0)
-    assert (t["from_seq"], t["to_seq"]) == (ctl["seq"], stopped["seq"])
+    cin = [e for e in tr.events if e["ev"] == "control_in" and e["control"] == STOP][0]
+    assert (t["from_seq"], t["to_seq"]) == (cin["seq"], stopped["seq"])
 
 
 def test_reported_stopped_one_ms_late_fails():
@@ -48,7 +50,10 @@ def test_reported_stopped_one_ms_late_fails():
     assert r["verdict"] == "fail"
     t = timing(r)
     assert (t["measured_ms"], t["margin_ms"]) == (1001, -1)
-    assert evidence_seqs(r) == [ctl["seq"], stopped["seq"]]
+    cin = [e for e in tr.events if e["ev"] == "control_in" and e["control"] == STOP][0]
+    # the control is cited as sent (the candidate received it) before its answer; the controller's record after
+    assert evidence_seqs(r) == [cin["seq"], ctl["seq"], stopped["seq"]]
+    assert timing(r)["from_seq"] == cin["seq"]
 
 
 def test_reported_a_pending_answer_with_a_hint_is_enough():

@@ -148,7 +148,7 @@ def test_a_missing_file_among_several_errs_its_rules_and_says_so(tmp_path):
     res, err = judge_files([good, tmp_path / "nope.jsonl"])
     assert res is not None, err
     run = res["runs"][1]
-    assert run["shape"] is None and run["verdict"] == "fail" and "cannot read" in run["error"]
+    assert run["shape"] is None and run["verdict"] == "error" and "cannot read" in run["error"]
     assert run["counts"]["error"] == len(rules_md_ids())
     for r in res["rules"]:
         assert r["runs"][1]["verdict"] == "error" and "cannot read" in r["runs"][1]["message"]

@@ -72,7 +72,9 @@ def test_an_unknown_shape_makes_every_rule_an_error(run, words):
     for r in res["rules"]:
         assert r["verdict"] == "error", r
         assert "run" in r["message"] and words in r["message"], r["message"]
-    assert res["verdict"] == "fail" and "error" in res["trace"]
+    # no rule judged anything: the run's verdict is an error, with its reason
+    assert res["verdict"] == "error" and "error" in res["trace"]
+    assert res["verdict_reason"].startswith("nothing was exercised: the trace could not be used")
 
 
 @pytest.mark.parametrize("shape", ["embedding", "user"])
