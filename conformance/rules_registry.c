@@ -48,8 +48,12 @@ static int registry_judge_appid(const trace *tr, verdict *v, const json_t *app, 
     image = trace_reg_str(svc, "image_path");
     registry_set(o, "image_path", image);
     if (!trace_names_exe(image, exe)) {
-        verdict_raise(v, VERDICT_FAIL, "The service \"%s\" named by AppID %s has image path \"%s\", which does "
-                      "not name the candidate %s.", name, appid ? appid : "?", image ? image : "(none)", exe);
+        /* an image path in the registry is often quoted already: quoting it again would show it in doubled quotes */
+        int quoted = image && image[0] == '"';
+
+        verdict_raise(v, VERDICT_FAIL, "The service \"%s\" named by AppID %s has image path %s%s%s, which does not "
+                      "name the candidate %s.", name, appid ? appid : "?", quoted || !image ? "" : "\"",
+                      image ? image : "(none)", quoted || !image ? "" : "\"", exe);
         return 0;
     }
     cls = trace_reg_find(tr, "classes", "appid", appid);

@@ -224,13 +224,41 @@ void judge_svc_stopped_no_controls(const trace *tr, const config *cfg, verdict *
                                      "The service never reported STOP_PENDING or STOPPED.",
                                      "No STOP_PENDING or STOPPED report", "accepts a control." };
 
+    char list[640];
+    size_t i, n = 0, len = 0;
+
     rules_judge_each_report(tr, cfg, v, &each);
+    if (v->kind != VERDICT_WARN)
+        return;
+    /* the message names every offending report, not only the first */
+    list[0] = 0;
+    for (i = 0; i < tr->nst; i++) {
+        const trace_status *s = &tr->st[i];
+
+        if (!stop_is_stopping(s->state) || !s->controls)
+            continue;
+        n++;
+        if (len < sizeof list)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s at seq %lld (0x%llx)", len ? ", " : "",
+                                    trace_state_name(s->state), s->e->seq, (unsigned long long)s->controls);
+    }
+    verdict_trim_utf8(list);
+    verdict_say(v, VERDICT_WARN, "%zu stopping or stopped report%s accept%s controls: %s; a stopping or stopped "
+                "service should accept none, or a controller would offer a stop it cannot honour.", n, n == 1 ? "" : "s",
+                n == 1 ? "s" : "", list);
 }
 
 static int stop_is_service_call(const trace_ev *e)
 {
     return trace_is(e, "status") || trace_is(e, "handler_register") || trace_is(e, "service_main") ||
            trace_is(e, "dispatcher") || trace_is(e, "dispatcher_ready");
+}
+
+/* The COM calls a server makes itself (CoInitializeEx is left out: Wine's own window code calls it on a thread). */
+static int stop_is_com_call(const trace_ev *e)
+{
+    return trace_is(e, "com_security") || trace_is(e, "com_register") || trace_is(e, "com_resume") ||
+           trace_is(e, "com_revoke") || trace_is(e, "rot_register");
 }
 
 /* An own-process service's process must end soon after STOPPED. */
@@ -281,12 +309,21 @@ void judge_svc_stopped_last(const trace *tr, const config *cfg, verdict *v)
     for (i = (size_t)(stopped->e - tr->evs) + 1; i < tr->nevs; i++) {
         const trace_ev *e = &tr->evs[i];
 
-        if (e->pid != tr->cand_pid || !stop_is_service_call(e))
+        if (e->pid != tr->cand_pid)
             continue;
-        verdict_event(v, e, "state", "service", NULL);
-        verdict_raise(v, VERDICT_FAIL, "After STOPPED (seq %lld), the process still made a service call (%s at seq "
-                      "%lld, thread %lld); STOPPED must be the service's last report and the end of its service "
-                      "activity.", stopped->e->seq, e->ev, e->seq, e->tid);
+        if (stop_is_service_call(e)) {
+            verdict_event(v, e, "state", "service", NULL);
+            verdict_raise(v, VERDICT_FAIL, "After STOPPED (seq %lld), the process still made a service call (%s at "
+                          "seq %lld, thread %lld); STOPPED must be the service's last report and the end of its "
+                          "service activity.", stopped->e->seq, e->ev, e->seq, e->tid);
+        } else if (stop_is_com_call(e) && e->tid != stopped->e->tid) {
+            verdict_event(v, e, "clsid", "cookie", "result", NULL);
+            verdict_raise(v, VERDICT_FAIL, "After STOPPED (seq %lld, thread %lld), another thread of the process "
+                          "still made a COM call (%s at seq %lld, thread %lld, %.7g ms later); once STOPPED is "
+                          "reported the process may be ended at any moment, so no other thread may go on with service "
+                          "or COM activity.", stopped->e->seq, stopped->e->tid, e->ev, e->seq, e->tid,
+                          e->t - stopped->e->t);
+        }
     }
     if (!trace_installed_type(tr, &type))
         type = stopped->type;

@@ -90,6 +90,7 @@ typedef struct trace {
     size_t nst;
     const trace_ev *proc_start; /* the candidate's process_start, or NULL */
     const trace_ev *registry;   /* the last com_registry, or NULL */
+    char exe_name[260];         /* the candidate's executable name (trace_exe_name), "" when the header has none */
 } trace;
 
 /* The files below form layers, each calling only those above it: names, fields, query, model, load. */
@@ -121,6 +122,7 @@ const char *trace_clsid(const trace_ev *e);
 /* trace_query.c: questions over a built trace */
 const trace_ev *trace_next_of(const trace *tr, const trace_ev *after, const char *ev, long long pid);
 int trace_is_embedding(const trace *tr);
+void trace_exe_fill(trace *tr);
 const char *trace_exe_name(const trace *tr);
 int trace_names_exe(const char *path, const char *exe);
 const json_t *trace_reg_find(const trace *tr, const char *list, const char *key, const char *value);

@@ -274,6 +274,7 @@ void trace_model_build(trace *tr)
         }
     }
     tr->complete = tr->complete && !tr->trouble;
+    trace_exe_fill(tr);
     model_find_candidate(tr);
     if (tr->cand_pid)
         model_index_candidate(tr);

@@ -58,16 +58,30 @@ static const char *query_basename(const char *path, size_t *len)
     return b;
 }
 
-/* The candidate's executable name, from the header's image_path (as Windows sees it) or its path. */
-const char *trace_exe_name(const trace *tr)
+/* Keeps the candidate's executable name, from the header's image_path (as Windows sees it) or its path, without
+ * the quotes or arguments an image path may carry, so that a message shows the name alone. */
+void trace_exe_fill(trace *tr)
 {
     const json_t *cand = json_object_get(tr->header, "candidate");
-    const char *path = json_string_value(json_object_get(cand, "image_path"));
+    const char *path = json_string_value(json_object_get(cand, "image_path")), *b;
     size_t len;
 
+    tr->exe_name[0] = 0;
     if (!path)
         path = json_string_value(json_object_get(cand, "path"));
-    return path ? query_basename(path, &len) : NULL;
+    if (!path)
+        return;
+    b = query_basename(path, &len);
+    if (len >= sizeof tr->exe_name)
+        len = sizeof tr->exe_name - 1;
+    memcpy(tr->exe_name, b, len);
+    tr->exe_name[len] = 0;
+}
+
+/* The candidate's executable name, or NULL when the header names no image. */
+const char *trace_exe_name(const trace *tr)
+{
+    return tr->exe_name[0] ? tr->exe_name : NULL;
 }
 
 /* Whether a registry path (an image path, maybe quoted, maybe with arguments) names the executable exe. */
