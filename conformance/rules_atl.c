@@ -222,8 +222,8 @@ static int atl_sd(const trace_ev *e, unsigned long long *sd)
     return trace_parse_hex(json_string_value(json_object_get(e->obj, "sd")), sd);
 }
 
-/* sec.com.null-descriptor — CoInitializeSecurity without a descriptor opens the server to all. */
-void judge_sec_com_null_descriptor(const trace *tr, const config *cfg, verdict *v)
+/* One server process's verdict of sec.com.null-descriptor (judge_sec_com_null_descriptor judges each). */
+static void sec_com_null_descriptor_one(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *sec, *reg;
     unsigned long long sd;
@@ -268,4 +268,10 @@ void judge_sec_com_null_descriptor(const trace *tr, const config *cfg, verdict *
     if (!v->set)
         verdict_say(v, VERDICT_PASS, "Every CoInitializeSecurity call passed a security descriptor or took its access "
                     "control from the AppID or an access-control object.");
+}
+
+/* sec.com.null-descriptor — CoInitializeSecurity without a descriptor opens the server to all. */
+void judge_sec_com_null_descriptor(const trace *tr, const config *cfg, verdict *v)
+{
+    rules_judge_servers(tr, cfg, v, sec_com_null_descriptor_one);
 }

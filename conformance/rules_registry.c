@@ -178,8 +178,8 @@ static int registry_rot_allowed(const trace *tr, const char *exe, char *why, siz
     return 0;
 }
 
-/* rot.allow-any-client — ROTFLAGS_ALLOWANYCLIENT only for a properly registered server. */
-void judge_rot_allow_any_client(const trace *tr, const config *cfg, verdict *v)
+/* One server process's verdict of rot.allow-any-client (judge_rot_allow_any_client judges each). */
+static void rot_allow_any_client_one(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *rot, *first = NULL;
     const char *exe = trace_exe_name(tr);
@@ -218,4 +218,10 @@ void judge_rot_allow_any_client(const trace *tr, const config *cfg, verdict *v)
     else
         verdict_say(v, VERDICT_FAIL, "The candidate registered an object with ROTFLAGS_ALLOWANYCLIENT (seq %lld), "
                     "but %s.", first->seq, why);
+}
+
+/* rot.allow-any-client — ROTFLAGS_ALLOWANYCLIENT only for a properly registered server. */
+void judge_rot_allow_any_client(const trace *tr, const config *cfg, verdict *v)
+{
+    rules_judge_servers(tr, cfg, v, rot_allow_any_client_one);
 }
