@@ -209,3 +209,40 @@ def test_returns_not_applicable_without_controls():
     tr = _running()
     end_by_itself(tr, 1000)
     assert judged(tr, "svc.handler.returns")["verdict"] == "n/a"
+
+
+# svc.handler.returns: only controls that reached the handler are evidence (issue 11, class 2)
+
+def _stopped_then_interrogated():
+    """The service stopped; then an INTERROGATE that ControlService refused (1062) without reaching any handler."""
+    tr = booted()
+    tr.status(20, RUNNING, controls=ACCEPT_STOP)
+    tr.status(500, STOPPED, win32_exit=1)
+    tr.ctl_control(600, INTERROGATE, elapsed_ms=1, ok=False, error=1062, delivered=False)
+    end_by_itself(tr, 700)
+    return tr
+
+
+def test_handler_returns_na_when_no_control_reached_the_handler():
+    r = judged(_stopped_then_interrogated(), "svc.handler.returns")
+    assert r["verdict"] == "n/a"
+    assert "1062" in r["message"] and "INTERROGATE" in r["message"]
+
+
+def test_handler_returns_counts_only_the_controls_that_reached_it():
+    tr = _running()
+    tr.ctl_control(100, INTERROGATE, elapsed_ms=1, ok=False, error=1062, delivered=False)
+    ctl = tr.ctl_control(200, STOP, elapsed_ms=4)
+    tr.status(202, STOPPED)
+    end_by_itself(tr, 300)
+    r = judged(tr, "svc.handler.returns")
+    assert r["verdict"] == "pass" and "(1 in all)" in r["message"]
+    assert ctl["seq"] in evidence_seqs(r)
+    assert any("not counted" in e.get("note", "") for e in r["evidence"])
+
+
+def test_handler_returns_a_1053_reached_the_handler():
+    tr = _running()
+    tr.ctl_control(100, STOP, elapsed_ms=30000, ok=False, error=1053, delivered=False)
+    end_by_itself(tr, 40000)
+    assert judged(tr, "svc.handler.returns")["verdict"] == "fail"

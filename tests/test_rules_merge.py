@@ -212,3 +212,29 @@ def test_the_same_run_repeated_merges_to_itself(tmp_path, n):
     res, _ = judge_files([p] * n)
     assert [r["verdict"] for r in res["rules"]] == [r["verdict"] for r in single["rules"]]
     assert all(len(r["evidence"]) == n * len(s["evidence"]) for r, s in zip(res["rules"], single["rules"]))
+
+
+def test_runs_that_exercised_nothing_merge_into_an_error_with_each_reason(tmp_path):
+    """Issue 11 (10): no run judged anything, so the merged run cannot pass; each run's reason is given."""
+    runs = []
+    for shape in ("user", "user"):
+        tr = ComTrace(service_name=None, service_type=None, shape=shape)
+        tr.process_start(10)
+        tr.process_exit(20, code=3)
+        tr.end(40)
+        runs.append(write(tmp_path, f"r{len(runs)}", tr))
+    res, err = judge_files(runs)
+    assert res is not None, err
+    assert res["verdict"] == "error"
+    assert res["verdict_reason"].startswith("Run 0 (user): nothing was exercised") and "; Run 1 (user): " in \
+        res["verdict_reason"]
+    assert "code 3" in res["verdict_reason"]
+
+
+def test_one_run_that_judged_something_keeps_the_merged_run_judged(tmp_path):
+    tr = ComTrace(service_name=None, service_type=None, shape="user")
+    tr.process_start(10)
+    tr.process_exit(20, code=3)
+    tr.end(40)
+    res, _ = judge_files([write(tmp_path, "idle", tr), write(tmp_path, "good", com_service())])
+    assert res["verdict"] != "error" and "verdict_reason" not in res
