@@ -65,8 +65,18 @@ static const trace_ev *revoke_idle_point(const trace *tr, const char **why)
 
 #define REVOKE_MAX_LIVE 64
 
-/* The client's live instance of clsid at time t, or NULL: a successful activation of that class before t whose
- * instance was not released since (its own cli_release, or a release that left the client with none). Instances
+/* Whether activation act may have been served by the candidate: with several server processes (one per activation
+ * under REGCLS_SINGLEUSE), an instance whose activation launched another server lives in that one, and revoking this
+ * process's class object does not touch it. */
+static int revoke_served_here(const trace *tr, const trace_ev *act)
+{
+    long long owner = tr->nservers > 1 ? trace_activation_server(tr, act) : 0;
+
+    return !owner || owner == tr->cand_pid;
+}
+
+/* The client's live instance of clsid at time t, or NULL: a successful activation of that class before t, served by
+ * the candidate (revoke_served_here), whose instance was not released since (its own cli_release, or a release that left the client with none). Instances
  * are counted per class: releasing the last instance of another class does not release this one, nor does
  * holding one of another class make this class's revocation early. Releases within the clock slop after t count
  * as before it. */
@@ -80,7 +90,7 @@ static const trace_ev *revoke_instance_held(const trace *tr, const char *clsid, 
         long long inst = trace_int(e, "instance", -1);
 
         if (trace_is(e, "cli_activate") && e->t < t - TRACE_CLOCK_SLOP_MS && trace_flag(e, "ok") &&
-            !strcasecmp(trace_clsid(e), clsid)) {
+            !strcasecmp(trace_clsid(e), clsid) && revoke_served_here(tr, e)) {
             if (n == REVOKE_MAX_LIVE)   /* the oldest goes: a newer instance answers the question as well */
                 memmove(live, live + 1, (--n) * sizeof *live);
             live[n++] = e;

@@ -68,7 +68,7 @@ static const char *status_regs_text(const status_regs *r, char *buf, size_t len)
             n += (size_t)snprintf(buf + n, len - n, "%s0x%llx (seq %lld, thread %lld)", n ? ", " : "", h,
                                   r->reg[i]->seq, r->reg[i]->tid);
         else
-            n += (size_t)snprintf(buf + n, len - n, "%snot visible (seq %lld, thread %lld)", n ? ", " : "",
+            n += (size_t)snprintf(buf + n, len - n, "%shandle not visible (seq %lld, thread %lld)", n ? ", " : "",
                                   r->reg[i]->seq, r->reg[i]->tid);
     }
     return buf;

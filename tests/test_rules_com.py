@@ -718,3 +718,12 @@ def test_a_launched_server_that_registered_nothing_and_exited_fails_at_start():
     r = verdict(tr, "com.register.at-start")
     assert r["verdict"] == "fail"
     assert "exit code 2" in r["message"] and "27 ms" in r["message"]
+
+
+def test_not_early_counts_only_the_instances_a_single_use_server_serves():
+    """Each single-use server revokes once its own instance went, while other servers' instances of the same class
+    are alive: not early."""
+    tr, pids = _single_use()
+    r = verdict(tr, "com.revoke.not-early")
+    assert r["verdict"] == "pass", r["message"]
+    assert all(f"pid {p}: pass" in r["message"] for p in pids)
