@@ -32,20 +32,22 @@ static int status_is_share(const trace *tr)
     return (type & 0x20) && !(type & TRACE_OWN_PROCESS);
 }
 
-/* Whether report s used a handle a registration before it returned; 0 also when none of them is visible. */
-static int status_handle_returned(const status_regs *r, const trace_status *s, int *any_visible)
+/* Whether report s used a handle a registration before it returned. *visible says whether every such handle is
+ * in the trace: only then can a handle none of them returned be told apart from the one that is not shown. */
+static int status_handle_returned(const status_regs *r, const trace_status *s, int *visible)
 {
     unsigned long long h;
     size_t i;
+    int found = 0;
 
-    *any_visible = 0;
-    for (i = 0; i < r->n; i++)
-        if (status_reg_handle(r->reg[i], &h)) {
-            *any_visible = 1;
-            if (h == s->handle)
-                return 1;
-        }
-    return 0;
+    *visible = r->n > 0 && !r->omitted;
+    for (i = 0; i < r->n; i++) {
+        if (!status_reg_handle(r->reg[i], &h))
+            *visible = 0;
+        else if (h == s->handle)
+            found = 1;
+    }
+    return found;
 }
 
 static void status_cite_regs(verdict *v, const status_regs *r)
@@ -74,7 +76,7 @@ static const char *status_regs_text(const status_regs *r, char *buf, size_t len)
     return buf;
 }
 
-/* The handle values the reports used while no registration's handle was visible. */
+/* The handle values the reports used while not every registration's handle was visible. */
 typedef struct status_values {
     unsigned long long h[STATUS_MAX_REGS + 1];
     size_t n;
@@ -95,7 +97,7 @@ static int status_value_new(status_values *seen, unsigned long long h)
 }
 
 /* Judges one report against the registrations made before it; the first good report sets the value the others
- * must match when no registration's handle is visible. */
+ * must match when not every registration's handle is visible. */
 static void status_judge_handle(const trace *tr, verdict *v, const trace_status *s, const status_regs *r,
                                 const trace_ev *other, const trace_status **first, status_values *seen)
 {

@@ -232,3 +232,15 @@ def test_handle_share_process_registration_must_name_the_service():
     r = judged(tr, "svc.status.handle")
     assert r["verdict"] == "fail"
     assert "named another service" in r["message"] and f"seq {reg['seq']}" in r["message"]
+
+
+def test_handle_from_a_registration_whose_handle_is_not_shown_is_not_refused():
+    """Two registrations, the second's handle not visible: a report with a handle the first did not return may be
+    the second's, so only consistency is judged."""
+    tr = booted(register=False)
+    tr.register(16, handle="0x1111")
+    tr.register(17, handle=None)
+    tr.status(20, RUNNING, controls=ACCEPT_STOP, handle="0x2222")
+    end_by_itself(tr, 100)
+    r = judged(tr, "svc.status.handle")
+    assert r["verdict"] == "pass", r["message"]
