@@ -149,6 +149,8 @@ static json_t *merge_run_info(const merge_run *run)
     json_t *o = json_pack("{s:s, s:O, s:O, s:O}", "trace", run->path, "shape", run->shape, "verdict",
                           json_object_get(run->result, "verdict"), "counts", json_object_get(run->result, "counts"));
 
+    if (json_object_get(run->result, "verdict_reason"))
+        json_object_set(o, "verdict_reason", json_object_get(run->result, "verdict_reason"));
     if (json_object_get(info, "error"))
         json_object_set(o, "error", json_object_get(info, "error"));
     json_object_set(o, "info", info);

@@ -27,7 +27,8 @@ SC_API char *sc_judge_text(const char *trace_jsonl, const char *config_json, cha
  * message and evidence are those of the run(s) that decided it (for pass: every passing run's evidence,
  * each evidence item tagged with "run": index). NULL only for an unusable config or argument.
  * Each top-level runs entry also carries "info" (what sc_judge_file gives as "trace", which the merged
- * result has not) and "error" when that run's trace was unusable (then all its rules are error). */
+ * result has not), "verdict_reason" when that run judged nothing, and "error" when that run's trace was unusable
+ * (then all its rules are error). */
 SC_API char *sc_judge_files(const char *const *trace_paths, size_t n, const char *config_json, char *err,
                             size_t errlen);
 

@@ -229,6 +229,8 @@ def test_runs_that_exercised_nothing_merge_into_an_error_with_each_reason(tmp_pa
     assert res["verdict_reason"].startswith("Run 0 (user): nothing was exercised") and "; Run 1 (user): " in \
         res["verdict_reason"]
     assert "code 3" in res["verdict_reason"]
+    assert all(run["verdict"] == "error" and run["verdict_reason"].startswith("nothing was exercised")
+               for run in res["runs"])
 
 
 def test_one_run_that_judged_something_keeps_the_merged_run_judged(tmp_path):
