@@ -95,15 +95,77 @@ json_t *engine_counts_json(const engine_counts *c)
     return o;
 }
 
-const char *engine_overall(const engine_counts *c, int strict)
+int engine_judged_nothing(const engine_counts *c)
 {
+    return !c->n[VERDICT_PASS] && !c->n[VERDICT_FAIL] && !c->n[VERDICT_WARN];
+}
+
+const char *engine_overall(const engine_counts *c, int strict, int nothing)
+{
+    if (nothing)
+        return "error";
     return c->n[VERDICT_FAIL] || c->n[VERDICT_ERROR] || (strict && c->n[VERDICT_WARN]) ? "fail" : "pass";
+}
+
+/* Whether the candidate ever registered a class object that COM accepted (or whose result is not visible). */
+static int engine_registered(const trace *tr)
+{
+    const trace_ev *reg;
+
+    for (reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid); reg;
+         reg = trace_next_of(tr, reg, "com_register", tr->cand_pid))
+        if (trace_reg_ok(reg))
+            return 1;
+    return 0;
+}
+
+/* What the candidate's run never reached, for a run in which no rule judged anything: the point its shape needs
+ * first (the dispatcher and ServiceMain for a service, a registration for an EXE server). */
+static const char *engine_missed(const trace *tr)
+{
+    if (tr->error[0])
+        return NULL;
+    if (!tr->cand_pid)
+        return "the candidate's process could not be identified";
+    if (tr->shape == TRACE_SHAPE_SERVICE)
+        return !tr->dispatcher ? "the candidate never connected to the service control dispatcher" :
+               !tr->service_main ? "the candidate connected to the dispatcher but ServiceMain never ran" : NULL;
+    return !engine_registered(tr) ? "the candidate never registered a class object" : NULL;
+}
+
+/* One line on why a run in which no rule judged anything cannot pass: what the candidate never did and how its
+ * watch ended (its own exit, with its code and when, a kill, or the harness's cut). */
+void engine_nothing_reason(const trace *tr, char *buf, size_t len)
+{
+    const char *missed = engine_missed(tr);
+    const trace_ev *end = tr->proc_end, *start = tr->proc_start;
+    size_t n;
+
+    if (tr->error[0]) {
+        snprintf(buf, len, "nothing was exercised: the trace could not be used (%s)", tr->error);
+        return;
+    }
+    n = (size_t)snprintf(buf, len, "nothing was exercised: %s", missed ? missed :
+                         "no rule found anything of the candidate's to judge");
+    if (n >= len)
+        return;
+    if (!tr->cand_pid)
+        snprintf(buf + n, len - n, " (%s)", tr->cand_why);
+    else if (end && tr->proc_end_natural && trace_has(end, "code") && start)
+        snprintf(buf + n, len - n, "; its process exited by itself with code %lld after %.7g ms (seq %lld)",
+                 trace_int(end, "code", 0), end->t - start->t, end->seq);
+    else if (end && tr->proc_end_natural && trace_has(end, "code"))
+        snprintf(buf + n, len - n, "; its process exited by itself with code %lld (seq %lld)", trace_int(end, "code", 0),
+                 end->seq);
+    else
+        snprintf(buf + n, len - n, "; %s", rules_why_ended(tr));
 }
 
 json_t *engine_result(const trace *tr, const config *cfg, engine_counts *counts)
 {
     engine_counts c = { { 0 } };
     json_t *root, *rules;
+    char reason[1024] = "";
     size_t i;
     int ok;
 
@@ -116,7 +178,12 @@ json_t *engine_result(const trace *tr, const config *cfg, engine_counts *counts)
         c.n[kind]++;
     }
     root = json_object();
-    ok = ok && engine_put(root, "verdict", json_string(engine_overall(&c, cfg->strict))) &&
+    if (engine_judged_nothing(&c)) {
+        engine_nothing_reason(tr, reason, sizeof reason);
+        verdict_trim_utf8(reason);
+    }
+    ok = ok && engine_put(root, "verdict", json_string(engine_overall(&c, cfg->strict, engine_judged_nothing(&c)))) &&
+         (!reason[0] || engine_put(root, "verdict_reason", json_string(reason))) &&
          engine_put(root, "strict", json_boolean(cfg->strict)) &&
          engine_put(root, "thresholds", config_thresholds_json(cfg)) &&
          engine_put(root, "expect_controls", json_integer((json_int_t)cfg->expect_controls)) &&

@@ -21,8 +21,12 @@ int engine_put(json_t *o, const char *key, json_t *value);
 json_t *engine_result(const trace *tr, const config *cfg, engine_counts *counts);
 /* {"pass":n,"fail":n,"warn":n,"n/a":n,"error":n} */
 json_t *engine_counts_json(const engine_counts *c);
-/* docs/rules.md: a run fails when any rule is fail or error, and, under strict, warn. */
-const char *engine_overall(const engine_counts *c, int strict);
+/* docs/rules.md: a run in which no rule judged anything (no pass, fail or warn: `nothing`) is an error of the run;
+ * else it fails when any rule is fail or error, and, under strict, warn. */
+int engine_judged_nothing(const engine_counts *c);
+const char *engine_overall(const engine_counts *c, int strict, int nothing);
+/* The one line (the result's verdict_reason) saying why a run in which no rule judged anything cannot pass. */
+void engine_nothing_reason(const trace *tr, char *buf, size_t len);
 /* The result as text, or NULL with err set; takes root (NULL: building it ran out of memory). */
 char *engine_dump(json_t *root, char *err, size_t errlen);
 

@@ -149,10 +149,29 @@ static json_t *merge_run_info(const merge_run *run)
     json_t *o = json_pack("{s:s, s:O, s:O, s:O}", "trace", run->path, "shape", run->shape, "verdict",
                           json_object_get(run->result, "verdict"), "counts", json_object_get(run->result, "counts"));
 
+    if (json_object_get(run->result, "verdict_reason"))
+        json_object_set(o, "verdict_reason", json_object_get(run->result, "verdict_reason"));
     if (json_object_get(info, "error"))
         json_object_set(o, "error", json_object_get(info, "error"));
     json_object_set(o, "info", info);
     return o;
+}
+
+/* Every run's own reason, each after its label, when the merged run judged nothing (then no run judged anything). */
+static json_t *merge_reason(const merge_run *runs, size_t n)
+{
+    char text[2048] = "", label[64];
+    size_t i, len = 0;
+
+    for (i = 0; i < n && len < sizeof text; i++) {
+        const char *r = json_string_value(json_object_get(runs[i].result, "verdict_reason"));
+
+        merge_label(label, sizeof label, i, runs[i].shape);
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s%s%s", len ? "; " : "", n > 1 ? label : "",
+                                r ? r : "nothing was exercised");
+    }
+    verdict_trim_utf8(text);
+    return json_string(text);
 }
 
 char *sc_judge_files(const char *const *trace_paths, size_t n, const char *config_json, char *err, size_t errlen)
@@ -163,7 +182,7 @@ char *sc_judge_files(const char *const *trace_paths, size_t n, const char *confi
     merge_run *runs;
     config cfg;
     size_t i;
-    int ok;
+    int ok, nothing;
 
     if (!trace_paths || !n) {
         engine_set_err(err, errlen, "sc_judge_files: no trace paths");
@@ -196,6 +215,9 @@ char *sc_judge_files(const char *const *trace_paths, size_t n, const char *confi
     /* a run whose result could not be built would vanish from the merge: then there is no result at all */
     for (i = 0, ok = 1; i < n; i++)
         ok = ok && runs[i].result && runs[i].shape;
+    /* one run that judged something is a judged run: a missing run's errors then fail it, as any error does */
+    for (i = 0, nothing = 1; i < n; i++)
+        nothing = nothing && engine_judged_nothing(&runs[i].counts);
     rules = ok ? json_array() : NULL;
     for (i = 0; i < rules_count && rules && ok; i++) {
         int kind;
@@ -207,7 +229,9 @@ char *sc_judge_files(const char *const *trace_paths, size_t n, const char *confi
     for (i = 0; i < n && runs_json && ok; i++)
         ok = !json_array_append_new(runs_json, merge_run_info(&runs[i]));
     root = json_object();
-    ok = ok && rules && runs_json && engine_put(root, "verdict", json_string(engine_overall(&counts, cfg.strict))) &&
+    ok = ok && rules && runs_json &&
+         engine_put(root, "verdict", json_string(engine_overall(&counts, cfg.strict, nothing))) &&
+         (!nothing || engine_put(root, "verdict_reason", merge_reason(runs, n))) &&
          engine_put(root, "strict", json_boolean(cfg.strict)) &&
          engine_put(root, "thresholds", config_thresholds_json(&cfg)) &&
          engine_put(root, "expect_controls", json_integer((json_int_t)cfg.expect_controls)) &&

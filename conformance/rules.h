@@ -49,6 +49,7 @@ void rules_unexercised(const trace *tr, verdict *v, const char *na, const char *
 int rules_need_hooks(const trace *tr, verdict *v, unsigned need);
 int rules_need_candidate(const trace *tr, verdict *v);
 int rules_need_service_run(const trace *tr, verdict *v, const char *what);
+void rules_judge_servers(const trace *tr, const config *cfg, verdict *v, rules_judge one);
 void rules_note_failed_call(const trace *tr, verdict *v, const trace_ev *e, const char *call, const char *key,
                             const char *consequence);
 

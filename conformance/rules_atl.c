@@ -24,6 +24,18 @@ static const trace_ev *atl_reachable_from(const trace *tr, const trace_ev *reg)
     return trace_next_of(tr, reg, "com_resume", tr->cand_pid);
 }
 
+/* The candidate's next registration after `after` (NULL: from the start) that registered something: a visible
+ * failure registered nothing, so no client could reach it and it has no place in the order or the cleanup. */
+static const trace_ev *atl_next_ok_reg(const trace *tr, const trace_ev *after)
+{
+    const trace_ev *reg = after;
+
+    while ((reg = trace_next_of(tr, reg, "com_register", tr->cand_pid)))
+        if (trace_reg_ok(reg))
+            return reg;
+    return NULL;
+}
+
 /* The service's COM rules share one precondition: a run that drove a service, whose known candidate hosts class
  * objects. A service that never reached ServiceMain is still judged: what it did is what the rules read (no
  * RUNNING, no stop), and svc.dispatcher says why. */
@@ -33,10 +45,23 @@ static int atl_need_com_service(const trace *tr, verdict *v, const trace_ev **fi
         return 0;
     if (!rules_need_hooks(tr, v, TRACE_HOOK_COM) || !rules_need_candidate(tr, v))
         return 0;
-    *first_reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid);
+    *first_reg = atl_next_ok_reg(tr, NULL);
     if (!*first_reg) {
-        verdict_say(v, VERDICT_NA, "The service registered no class objects (no CoRegisterClassObject), so it hosts "
-                    "no COM server for this rule to judge.");
+        const trace_ev *failed = trace_next_of(tr, NULL, "com_register", tr->cand_pid);
+
+        unsigned long long hr = 0;
+
+        verdict_event(v, failed, "clsid", "context", "flags", "result", NULL);
+        if (failed && trace_word(failed, "result", &hr))
+            verdict_say(v, VERDICT_NA, "Every CoRegisterClassObject of the service failed (the first at seq %lld, "
+                        "result 0x%08llx), so it registered nothing and hosts no COM server for this rule to judge.",
+                        failed->seq, hr);
+        else if (failed)
+            verdict_say(v, VERDICT_NA, "Every CoRegisterClassObject of the service failed (the first at seq %lld), so "
+                        "it registered nothing and hosts no COM server for this rule to judge.", failed->seq);
+        else
+            verdict_say(v, VERDICT_NA, "The service registered no class objects (no CoRegisterClassObject), so it "
+                        "hosts no COM server for this rule to judge.");
         return 0;
     }
     return 1;
@@ -53,6 +78,11 @@ void judge_atl_run_order(const trace *tr, const config *cfg, verdict *v)
         return;
     sec = trace_next_of(tr, NULL, "com_security", tr->cand_pid);
     running = atl_running(tr);
+    for (reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid); reg;
+         reg = trace_next_of(tr, reg, "com_register", tr->cand_pid))
+        if (!trace_reg_ok(reg))
+            verdict_note(verdict_event(v, reg, "clsid", "flags", "result", NULL), "not judged: the registration "
+                         "failed, so it registered nothing; only successful registrations are judged");
     if (sec && sec->seq > first_reg->seq) {
         verdict_event(v, first_reg, "clsid", "context", "flags", NULL);
         verdict_event(v, sec, "sd", "capabilities", "result", NULL);
@@ -60,7 +90,7 @@ void judge_atl_run_order(const trace *tr, const config *cfg, verdict *v)
                       "(seq %lld): clients could reach it before security was set.",
                       trace_clsid(first_reg), first_reg->seq, sec->seq);
     }
-    for (reg = first_reg; reg && running; reg = trace_next_of(tr, reg, "com_register", tr->cand_pid)) {
+    for (reg = first_reg; reg && running; reg = atl_next_ok_reg(tr, reg)) {
         ready = atl_reachable_from(tr, reg);
         if (!ready || ready->seq > running->e->seq) {
             verdict_event(v, reg, "clsid", "context", "flags", "result", NULL);
@@ -113,9 +143,7 @@ static const trace_ev *atl_judge_revokes(const trace *tr, verdict *v, const trac
     const trace_ev *reg, *rv, *last = NULL;
     unsigned long long c;
 
-    for (reg = first_reg; reg; reg = trace_next_of(tr, reg, "com_register", tr->cand_pid)) {
-        if (!trace_reg_ok(reg))
-            continue;
+    for (reg = first_reg; reg; reg = atl_next_ok_reg(tr, reg)) {
         if (!trace_word(reg, "cookie", &c)) {
             verdict_event(v, reg, "clsid", "cookie", "result", NULL);
             verdict_raise(v, VERDICT_ERROR, "The cookie of the registration at seq %lld is not visible, so its "
@@ -194,8 +222,8 @@ static int atl_sd(const trace_ev *e, unsigned long long *sd)
     return trace_parse_hex(json_string_value(json_object_get(e->obj, "sd")), sd);
 }
 
-/* sec.com.null-descriptor — CoInitializeSecurity without a descriptor opens the server to all. */
-void judge_sec_com_null_descriptor(const trace *tr, const config *cfg, verdict *v)
+/* One server process's verdict of sec.com.null-descriptor (judge_sec_com_null_descriptor judges each). */
+static void sec_com_null_descriptor_one(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *sec, *reg;
     unsigned long long sd;
@@ -240,4 +268,10 @@ void judge_sec_com_null_descriptor(const trace *tr, const config *cfg, verdict *
     if (!v->set)
         verdict_say(v, VERDICT_PASS, "Every CoInitializeSecurity call passed a security descriptor or took its access "
                     "control from the AppID or an access-control object.");
+}
+
+/* sec.com.null-descriptor — CoInitializeSecurity without a descriptor opens the server to all. */
+void judge_sec_com_null_descriptor(const trace *tr, const config *cfg, verdict *v)
+{
+    rules_judge_servers(tr, cfg, v, sec_com_null_descriptor_one);
 }

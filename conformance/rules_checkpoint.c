@@ -2,6 +2,7 @@
 #include "rules.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* svc.checkpoint.monotonic — Checkpoints rise within a pending phase. */
 void judge_svc_checkpoint_monotonic(const trace *tr, const config *cfg, verdict *v)
@@ -102,13 +103,33 @@ static int checkpoint_find_ticker(const trace *tr, verdict *v, long long init_ti
     return 0;
 }
 
+/* The threads the START_PENDING reports [from, to) came from, each with its count, "12 (2), 13 (3)", for a message:
+ * the evidence must name every one of them, not the first. */
+static const char *checkpoint_threads(const trace_status *from, const trace_status *to, char *buf, size_t len)
+{
+    const trace_status *r, *q;
+    size_t n = 0, count;
+
+    buf[0] = 0;
+    for (r = from; r < to && n < len; r++) {
+        for (q = from; q < r && q->e->tid != r->e->tid; q++)
+            ;
+        if (q < r)
+            continue;
+        for (count = 0, q = r; q < to; q++)
+            count += q->e->tid == r->e->tid;
+        n += (size_t)snprintf(buf + n, len - n, "%s%lld (%zu)", n ? ", " : "", r->e->tid, count);
+    }
+    return buf;
+}
+
 /* svc.checkpoint.progress-only — Checkpoints rise only while initialization progresses. */
 void judge_svc_checkpoint_progress_only(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *sm;
     const trace_status *from, *to, *end, *r, *other = NULL;
     long long init_tid, init_first = 0;
-    char assumed[160];
+    char assumed[160], threads[256];
     size_t i, others = 0;
 
     (void)cfg;
@@ -140,18 +161,25 @@ void judge_svc_checkpoint_progress_only(const trace *tr, const config *cfg, verd
     for (r = from; r < to; r++)
         if (r->e->tid != init_tid && r->e->seq > init_first && !others++)
             other = r;
+    checkpoint_threads(from, to, threads, sizeof threads);
     if (!others) {
         verdict_note(verdict_event(v, from->e, "state", "checkpoint", NULL), "the init thread is %s", assumed);
         verdict_event(v, (to - 1)->e, "state", "checkpoint", NULL);
-        verdict_say(v, VERDICT_PASS, "Every START_PENDING report (%zu in all) came from the thread doing the "
-                    "initialization (tid %lld).", (size_t)(to - from), init_tid);
+        verdict_say(v, VERDICT_PASS, "Every START_PENDING report (%zu in all, from thread%s %s) came from the thread "
+                    "doing the initialization (tid %lld)%s.", (size_t)(to - from), strchr(threads, ',') ? "s" : "",
+                    threads, init_tid, strchr(threads, ',') ? " or from ServiceMain before that thread first appeared"
+                    : "");
         return;
     }
     if (checkpoint_find_ticker(tr, v, init_tid, from, to, assumed))
         return;
     verdict_note(verdict_event(v, other->e, "state", "checkpoint", NULL), "the init thread is %s", assumed);
-    verdict_say(v, VERDICT_WARN, "%zu START_PENDING reports came from thread %lld, not from the thread doing the "
-                "initialization (tid %lld). The trace does not prove that thread was stuck, but a service should only "
-                "report progress from another thread when it is sure the initialization is progressing.", others,
-                other->e->tid, init_tid);
+    for (r = other + 1; r < to; r++)
+        if (r->e->tid != init_tid && r->e->seq > init_first)
+            verdict_event(v, r->e, "state", "checkpoint", NULL);
+    verdict_say(v, VERDICT_WARN, "%zu START_PENDING report%s came from a thread other than the one doing the "
+                "initialization (tid %lld); the reports came from thread%s %s (count in brackets). The trace does not "
+                "prove the initializing thread was stuck, but a service should only report progress from another "
+                "thread when it is sure the initialization is progressing.", others, others == 1 ? "" : "s", init_tid,
+                strchr(threads, ',') ? "s" : "", threads);
 }

@@ -247,3 +247,80 @@ void rules_note_failed_call(const trace *tr, verdict *v, const trace_ev *e, cons
     verdict_note(verdict_event(v, e, "lock", "ok", "hr", NULL), "%s failed (%s%s): %s", call, hrtext,
                  common_limit_clause(tr, key, clause, sizeof clause), consequence);
 }
+
+/* Copies the evidence of one server's verdict into v, each item tagged with its server_pid. */
+static void common_copy_evidence(verdict *v, const verdict *pv, long long pid)
+{
+    const json_t *item;
+    size_t i;
+
+    json_array_foreach(pv->evidence, i, item) {
+        json_t *o = verdict_fact(v);
+
+        if (!o) {
+            v->omitted += json_array_size(pv->evidence) - i - 1;  /* verdict_fact counted this one */
+            return;
+        }
+        json_object_set_new(o, "server_pid", json_integer(pid));
+        json_object_update(o, (json_t *)item);
+    }
+    v->omitted += pv->omitted;
+}
+
+/* Judges a COM rule on every server process COM launched for an activation (the embedding shape's tr->servers:
+ * with REGCLS_SINGLEUSE one per activation), each as the candidate of its own view of the trace. The worst verdict
+ * wins; the message names every process with its verdict, then speaks with the first worst one's words, and the
+ * evidence lists each process's verdict, then the evidence of those that gave the worst. With one server or none,
+ * the rule is judged once, as before. */
+void rules_judge_servers(const trace *tr, const config *cfg, verdict *v, rules_judge one)
+{
+    verdict pv[TRACE_MAX_SERVERS];
+    char list[512];
+    size_t i, len = 0, worst_at = 0;
+    int worst = VERDICT_NA;
+
+    if (tr->shape != TRACE_SHAPE_EMBEDDING || tr->nservers < 2) {
+        one(tr, cfg, v);
+        return;
+    }
+    for (i = 0; i < tr->nservers; i++) {
+        trace view;
+
+        verdict_init(&pv[i]);
+        if (!trace_model_view(tr, tr->servers[i], &view)) {
+            verdict_say(&pv[i], VERDICT_ERROR, "The rule engine ran out of memory looking at this process.");
+        } else {
+            one(&view, cfg, &pv[i]);
+            trace_view_free(&view);
+        }
+        if (!pv[i].set)
+            verdict_say(&pv[i], VERDICT_ERROR, "The rule engine reached no verdict for this process (a defect of the "
+                        "engine).");
+        v->lost |= pv[i].lost;
+        if (!i || pv[i].kind > worst) {
+            worst = pv[i].kind;
+            worst_at = i;
+        }
+        if (len < sizeof list)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%spid %lld: %s", i ? ", " : "", tr->servers[i],
+                                    verdict_name(pv[i].kind));
+    }
+    verdict_trim_utf8(list);
+    for (i = 0; i < tr->nservers; i++) {
+        json_t *o = verdict_fact(v);
+
+        if (o) {
+            json_object_set_new(o, "server_pid", json_integer(tr->servers[i]));
+            json_object_set_new(o, "verdict", json_string(verdict_name(pv[i].kind)));
+            json_object_set_new(o, "message", json_string(pv[i].message));
+        }
+    }
+    for (i = 0; i < tr->nservers; i++)
+        if (pv[i].kind == worst)
+            common_copy_evidence(v, &pv[i], tr->servers[i]);
+    verdict_say(v, worst, "%zu server processes were launched for activations and each was judged (%s%s); pid %lld: "
+                "%s", tr->nservers, list, tr->servers_omitted ? ", and more not judged" : "", tr->servers[worst_at],
+                pv[worst_at].message);
+    for (i = 0; i < tr->nservers; i++)
+        verdict_free(&pv[i]);
+}

@@ -1,6 +1,7 @@
 /* The rules about starting: the dispatcher, the handler registration, the first report, RUNNING's controls. */
 #include "rules.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define ERROR_SERVICE_REQUEST_TIMEOUT 1053
@@ -26,6 +27,28 @@ static const trace_ev *init_find(const trace *tr, const trace_ev *after, const c
             return e;
     }
     return NULL;
+}
+
+/* The process ended by itself before it called StartServiceCtrlDispatcher: its exit code and when, and StartService's
+ * answer when it failed. */
+static void init_say_exited(const trace *tr, verdict *v, const trace_ev *start)
+{
+    const trace_ev *end = tr->proc_end;
+    char code[48] = "", after[64] = "", started[96] = "";
+
+    verdict_event(v, tr->proc_start, "image", "cmdline", NULL);
+    verdict_event(v, end, "code", "how", "detail", NULL);
+    if (trace_has(end, "code"))
+        snprintf(code, sizeof code, " with exit code %lld", trace_int(end, "code", 0));
+    if (tr->proc_start)
+        snprintf(after, sizeof after, " %.7g ms after its start", end->t - tr->proc_start->t);
+    if (start && trace_has(start, "ok") && !trace_flag(start, "ok")) {
+        verdict_event(v, start, "ok", "error", "elapsed_ms", NULL);
+        snprintf(started, sizeof started, " (StartService failed with error %lld)", trace_int(start, "error", 0));
+    }
+    verdict_say(v, VERDICT_FAIL, "The process exited by itself%s%s (seq %lld) without ever calling "
+                "StartServiceCtrlDispatcher%s; a service process must connect to the dispatcher so that ServiceMain "
+                "runs.", code, after, end->seq, started);
 }
 
 /* svc.dispatcher — The process connects to the service control dispatcher. */
@@ -67,6 +90,11 @@ void judge_svc_dispatcher(const trace *tr, const config *cfg, verdict *v)
                     "whether this one would have is unknown.", tr->session0_missing->seq);
         return;
     }
+    /* a process that ended by itself did not fail to connect in time: it left, and the message says so */
+    if (tr->proc_end_natural && !tr->trouble) {
+        init_say_exited(tr, v, start);
+        return;
+    }
     if (nodisp) {
         verdict_event(v, nodisp, "action", "detail", NULL);
         verdict_say(v, VERDICT_FAIL, "The process never connected to the service control dispatcher "
@@ -83,17 +111,11 @@ void judge_svc_dispatcher(const trace *tr, const config *cfg, verdict *v)
                         "whether the process connects to the dispatcher is unknown.", trace_int(start, "error", 0));
         return;
     }
+    /* the process's own end was said above: here a complete run ended with the process alive */
     if (rules_absence_is_fault(tr, 0, RULES_NO_LIMIT)) {
-        if (tr->proc_end_natural) {
-            verdict_event(v, tr->proc_end, "code", "how", NULL);
-            verdict_say(v, VERDICT_FAIL, "The process ended (seq %lld) without ever calling "
-                        "StartServiceCtrlDispatcher; a service process must connect to the dispatcher so that "
-                        "ServiceMain runs.", tr->proc_end->seq);
-        } else {
-            verdict_event(v, tr->end, "reason", NULL);
-            verdict_say(v, VERDICT_FAIL, "The run completed but the process never called StartServiceCtrlDispatcher; "
-                        "a service process must connect to the dispatcher so that ServiceMain runs.");
-        }
+        verdict_event(v, tr->end, "reason", NULL);
+        verdict_say(v, VERDICT_FAIL, "The run completed but the process never called StartServiceCtrlDispatcher; "
+                    "a service process must connect to the dispatcher so that ServiceMain runs.");
         return;
     }
     verdict_event(v, last, "reason", "code", "how", NULL);

@@ -1,6 +1,7 @@
 /* The rules about CoRegisterClassObject's outcome: in time when launched for activation, failures reported. */
 #include "rules.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -76,6 +77,78 @@ static void register_judge_activation(const trace *tr, const config *cfg, verdic
                       "the server's start (limit %.7g ms), and the client's activation succeeded.", clsid, d, limit);
 }
 
+/* The embedding shape: a server COM launched that registered nothing, when that is its fault (it ended by itself,
+ * or the watch outlasted the limit); 0, with nothing said, otherwise. */
+static int register_never(const trace *tr, const config *cfg, verdict *v)
+{
+    const trace_ev *start = tr->proc_start, *last = rules_last_seen(tr), *end = tr->proc_end;
+    double limit = cfg->activation_timeout_ms, d;
+    char code[48] = "";
+
+    if (tr->shape != TRACE_SHAPE_EMBEDDING || !start || !last)
+        return 0;
+    d = last->t - start->t;
+    if (!rules_absence_is_fault(tr, d, limit))
+        return 0;
+    verdict_event(v, start, "image", "cmdline", NULL);
+    verdict_note(verdict_timing(v, "start to the end of the watch, without a registration", d, limit, start, last),
+                 "a lower bound: no class object was ever registered");
+    if (end && tr->proc_end_natural) {
+        verdict_event(v, end, "code", "how", "detail", NULL);
+        if (trace_has(end, "code"))
+            snprintf(code, sizeof code, " with exit code %lld", trace_int(end, "code", 0));
+        verdict_say(v, VERDICT_FAIL, "COM launched the server for an activation (seq %lld), and it exited by itself%s "
+                    "%.7g ms later (seq %lld) without registering any class object; a server launched for activation "
+                    "must register the requested class within %.7g ms.", start->seq, code, d, end->seq, limit);
+    } else {
+        verdict_say(v, VERDICT_FAIL, "COM launched the server for an activation (seq %lld), and in the %.7g ms the "
+                    "trace watched it (%s) it registered no class object; it must register the requested class "
+                    "within %.7g ms.", start->seq, d, rules_why_ended(tr), limit);
+    }
+    return 1;
+}
+
+/* A server process that none of the client's activations reached (they launched, or went to, other server
+ * processes: the LockServer probe's launch, say): judged by its own registration's time from its start. */
+static void register_unasked(const trace *tr, const config *cfg, verdict *v, const trace_ev *start, size_t elsewhere)
+{
+    const trace_ev *reg, *ready;
+    double limit = cfg->activation_timeout_ms, d;
+
+    for (reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid); reg && !trace_reg_ok(reg);
+         reg = trace_next_of(tr, reg, "com_register", tr->cand_pid))
+        ;
+    if (!reg) {
+        verdict_say(v, VERDICT_NA, "None of the client's activations reached this server process (%zu went to other "
+                    "server processes), and it registered nothing before the watch ended (%s).", elsewhere,
+                    rules_why_ended(tr));
+        return;
+    }
+    ready = reg;
+    if (trace_int(reg, "flags", 0) & TRACE_REGCLS_SUSPENDED)
+        ready = trace_next_of(tr, reg, "com_resume", tr->cand_pid);
+    verdict_event(v, reg, "clsid", "context", "flags", "cookie", "result", NULL);
+    if (!ready) {
+        verdict_say(v, VERDICT_FAIL, "The class %s was registered suspended (seq %lld) and never resumed (no "
+                    "CoResumeClassObjects), so no client could reach it.", trace_clsid(reg), reg->seq);
+        return;
+    }
+    d = ready->t - start->t;
+    verdict_timing(v, ready == reg ? "start to CoRegisterClassObject" : "start to CoResumeClassObjects", d, limit,
+                   start, ready);
+    if (!(trace_int(reg, "context", 0) & TRACE_CLSCTX_LOCAL_SERVER))
+        verdict_say(v, VERDICT_FAIL, "The class %s was registered (seq %lld) with context 0x%llx, without "
+                    "CLSCTX_LOCAL_SERVER (0x4): other processes cannot reach it.", trace_clsid(reg), reg->seq,
+                    (unsigned long long)trace_int(reg, "context", 0));
+    else if (!verdict_within(d, limit))
+        verdict_say(v, VERDICT_FAIL, "The class %s became reachable %.7g ms after the server's start; the limit is "
+                    "%.7g ms.", trace_clsid(reg), d, limit);
+    else
+        verdict_say(v, VERDICT_PASS, "None of the client's activations reached this server process (%zu went to "
+                    "other server processes); it registered %s with CLSCTX_LOCAL_SERVER %.7g ms after its start (limit "
+                    "%.7g ms).", elsewhere, trace_clsid(reg), d, limit);
+}
+
 /* The installed service's name: the header's, else the one its ServiceMain gave. */
 static const char *register_service_name(const trace *tr)
 {
@@ -124,10 +197,11 @@ static const trace_ev *register_launch(const trace *tr, verdict *v)
     return tr->service_main;
 }
 
-/* com.register.at-start — A server launched for activation registers its class object in time. */
-void judge_com_register_at_start(const trace *tr, const config *cfg, verdict *v)
+/* One server process's verdict of com.register.at-start (judge_com_register_at_start judges each). */
+static void com_register_at_start_one(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *first_reg, *act, *start;
+    size_t judged = 0, elsewhere = 0;
 
     if (tr->shape == TRACE_SHAPE_USER) {
         verdict_say(v, VERDICT_NA, "The harness started the server directly, as a user would (the user shape), not "
@@ -138,6 +212,10 @@ void judge_com_register_at_start(const trace *tr, const config *cfg, verdict *v)
         return;
     first_reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid);
     act = trace_next_of(tr, NULL, "cli_activate", -1);
+    /* COM launched it for an activation: registering nothing until it ended by itself (or past the limit) is the
+     * product's failure, whether or not the client's activation is in the trace */
+    if (!first_reg && register_never(tr, cfg, v))
+        return;
     if (!first_reg && !act) {
         verdict_say(v, VERDICT_NA, "No class was registered and no client activated one in this run.");
         return;
@@ -153,10 +231,22 @@ void judge_com_register_at_start(const trace *tr, const config *cfg, verdict *v)
         return;
     }
     verdict_event(v, start, "image", "cmdline", "service", NULL);
-    for (; act; act = trace_next_of(tr, act, "cli_activate", -1))
-        register_judge_activation(tr, cfg, v, start, act);
-}
+    for (; act; act = trace_next_of(tr, act, "cli_activate", -1)) {
+        long long owner = tr->nservers > 1 ? trace_activation_server(tr, act) : 0;
 
+        /* with several server processes, an activation that launched another one, or that another one served
+         * with a class this one never registered, is that process's to answer */
+        if ((owner && owner != tr->cand_pid) || (tr->nservers > 1 && !owner &&
+            !register_find(tr, start, trace_clsid(act)) && trace_other_server_registered(tr, trace_clsid(act)))) {
+            elsewhere++;
+            continue;
+        }
+        judged++;
+        register_judge_activation(tr, cfg, v, start, act);
+    }
+    if (!judged)
+        register_unasked(tr, cfg, v, start, elsewhere);
+}
 static void register_judge_service(const trace *tr, verdict *v, const trace_ev *failed)
 {
     const trace_status *stopped = NULL;
@@ -231,8 +321,8 @@ static void register_judge_exe(const trace *tr, verdict *v, const trace_ev *fail
     }
 }
 
-/* com.runas.identity — A failed class registration is reported, not ignored. */
-void judge_com_runas_identity(const trace *tr, const config *cfg, verdict *v)
+/* One server process's verdict of com.runas.identity (judge_com_runas_identity judges each). */
+static void com_runas_identity_one(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *reg, *failed = NULL, *unseen = NULL;
 
@@ -268,4 +358,16 @@ void judge_com_runas_identity(const trace *tr, const config *cfg, verdict *v)
         register_judge_service(tr, v, failed);
     else
         register_judge_exe(tr, v, failed);
+}
+
+/* com.register.at-start — A server launched for activation registers its class object in time. */
+void judge_com_register_at_start(const trace *tr, const config *cfg, verdict *v)
+{
+    rules_judge_servers(tr, cfg, v, com_register_at_start_one);
+}
+
+/* com.runas.identity — A failed class registration is reported, not ignored. */
+void judge_com_runas_identity(const trace *tr, const config *cfg, verdict *v)
+{
+    rules_judge_servers(tr, cfg, v, com_runas_identity_one);
 }

@@ -48,8 +48,12 @@ static int registry_judge_appid(const trace *tr, verdict *v, const json_t *app, 
     image = trace_reg_str(svc, "image_path");
     registry_set(o, "image_path", image);
     if (!trace_names_exe(image, exe)) {
-        verdict_raise(v, VERDICT_FAIL, "The service \"%s\" named by AppID %s has image path \"%s\", which does "
-                      "not name the candidate %s.", name, appid ? appid : "?", image ? image : "(none)", exe);
+        /* an image path in the registry is often quoted already: quoting it again would show it in doubled quotes */
+        int quoted = image && image[0] == '"';
+
+        verdict_raise(v, VERDICT_FAIL, "The service \"%s\" named by AppID %s has image path %s%s%s, which does not "
+                      "name the candidate %s.", name, appid ? appid : "?", quoted || !image ? "" : "\"",
+                      image ? image : "(none)", quoted || !image ? "" : "\"", exe);
         return 0;
     }
     cls = trace_reg_find(tr, "classes", "appid", appid);
@@ -174,8 +178,8 @@ static int registry_rot_allowed(const trace *tr, const char *exe, char *why, siz
     return 0;
 }
 
-/* rot.allow-any-client — ROTFLAGS_ALLOWANYCLIENT only for a properly registered server. */
-void judge_rot_allow_any_client(const trace *tr, const config *cfg, verdict *v)
+/* One server process's verdict of rot.allow-any-client (judge_rot_allow_any_client judges each). */
+static void rot_allow_any_client_one(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *rot, *first = NULL;
     const char *exe = trace_exe_name(tr);
@@ -214,4 +218,10 @@ void judge_rot_allow_any_client(const trace *tr, const config *cfg, verdict *v)
     else
         verdict_say(v, VERDICT_FAIL, "The candidate registered an object with ROTFLAGS_ALLOWANYCLIENT (seq %lld), "
                     "but %s.", first->seq, why);
+}
+
+/* rot.allow-any-client — ROTFLAGS_ALLOWANYCLIENT only for a properly registered server. */
+void judge_rot_allow_any_client(const trace *tr, const config *cfg, verdict *v)
+{
+    rules_judge_servers(tr, cfg, v, rot_allow_any_client_one);
 }

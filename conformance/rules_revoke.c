@@ -63,23 +63,51 @@ static const trace_ev *revoke_idle_point(const trace *tr, const char **why)
     return *why ? NULL : idle;
 }
 
-/* Whether the client held an instance of clsid at time t: a successful activation before, no release to 0 since. */
+#define REVOKE_MAX_LIVE 64
+
+/* Whether activation act may have been served by the candidate: with several server processes (one per activation
+ * under REGCLS_SINGLEUSE), an instance whose activation launched another server lives in that one, and revoking this
+ * process's class object does not touch it. */
+static int revoke_served_here(const trace *tr, const trace_ev *act)
+{
+    long long owner = tr->nservers > 1 ? trace_activation_server(tr, act) : 0;
+
+    return !owner || owner == tr->cand_pid;
+}
+
+/* The client's live instance of clsid at time t, or NULL: a successful activation of that class before t, served by
+ * the candidate (revoke_served_here), whose instance was not released since (its own cli_release, or a release that left the client with none). Instances
+ * are counted per class: releasing the last instance of another class does not release this one, nor does
+ * holding one of another class make this class's revocation early. Releases within the clock slop after t count
+ * as before it. */
 static const trace_ev *revoke_instance_held(const trace *tr, const char *clsid, double t)
 {
-    const trace_ev *held = NULL;
-    size_t i;
+    const trace_ev *live[REVOKE_MAX_LIVE];
+    size_t i, k, n = 0;
 
-    for (i = 0; i < tr->nevs && tr->evs[i].t < t - TRACE_CLOCK_SLOP_MS; i++) {
+    for (i = 0; i < tr->nevs; i++) {
         const trace_ev *e = &tr->evs[i];
+        long long inst = trace_int(e, "instance", -1);
 
-        if (trace_is(e, "cli_activate") && trace_flag(e, "ok") && !strcasecmp(trace_clsid(e), clsid))
-            held = e;
+        if (trace_is(e, "cli_activate") && e->t < t - TRACE_CLOCK_SLOP_MS && trace_flag(e, "ok") &&
+            !strcasecmp(trace_clsid(e), clsid) && revoke_served_here(tr, e)) {
+            if (n == REVOKE_MAX_LIVE)   /* the oldest goes: a newer instance answers the question as well */
+                memmove(live, live + 1, (--n) * sizeof *live);
+            live[n++] = e;
+        } else if (trace_is(e, "cli_release") && e->t <= t + TRACE_CLOCK_SLOP_MS) {
+            if (trace_int(e, "remaining", 1) == 0) {
+                n = 0;
+                continue;
+            }
+            for (k = 0; k < n; k++)
+                if (inst >= 0 && trace_int(live[k], "instance", -2) == inst) {
+                    memmove(live + k, live + k + 1, (n - k - 1) * sizeof *live);
+                    n--;
+                    break;
+                }
+        }
     }
-    for (i = held ? (size_t)(held - tr->evs) + 1 : tr->nevs; i < tr->nevs && tr->evs[i].t <= t + TRACE_CLOCK_SLOP_MS;
-         i++)
-        if (trace_is(&tr->evs[i], "cli_release") && trace_int(&tr->evs[i], "remaining", 1) == 0)
-            return NULL;
-    return held;
+    return n ? live[n - 1] : NULL;
 }
 
 /* The LockServer(TRUE) in force at time t, if any. */
@@ -116,8 +144,8 @@ static int revoke_lock_note(const trace *tr, verdict *v)
     return 0;
 }
 
-/* com.revoke.not-early — No revocation while instances or locks are alive. */
-void judge_com_revoke_not_early(const trace *tr, const config *cfg, verdict *v)
+/* One server process's verdict of com.revoke.not-early (judge_com_revoke_not_early judges each). */
+static void com_revoke_not_early_one(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *act, *rv, *reg, *held, *lock;
     int lock_checked, n = 0;
@@ -226,8 +254,8 @@ static void revoke_judge_idle_exit(const trace *tr, verdict *v, const trace_ev *
     }
 }
 
-/* com.revoke.when-idle — An idle server revokes its class objects. */
-void judge_com_revoke_when_idle(const trace *tr, const config *cfg, verdict *v)
+/* One server process's verdict of com.revoke.when-idle (judge_com_revoke_when_idle judges each). */
+static void com_revoke_when_idle_one(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *reg, *idle;
     const char *why;
@@ -370,8 +398,8 @@ void judge_com_revoke_user_control(const trace *tr, const config *cfg, verdict *
                     limit);
 }
 
-/* com.revoke.all — Every registration cookie is revoked before a normal exit. */
-void judge_com_revoke_all(const trace *tr, const config *cfg, verdict *v)
+/* One server process's verdict of com.revoke.all (judge_com_revoke_all judges each). */
+static void com_revoke_all_one(const trace *tr, const config *cfg, verdict *v)
 {
     const trace_ev *reg, *rv, *end, *last_rv = NULL;
     const char *how;
@@ -420,4 +448,22 @@ void judge_com_revoke_all(const trace *tr, const config *cfg, verdict *v)
     verdict_event(v, last_rv, "cookie", "result", NULL);
     if (!v->set)
         verdict_say(v, VERDICT_PASS, "Every registration (%d) was revoked before the process exited.", n);
+}
+
+/* com.revoke.not-early — No revocation while instances or locks are alive. */
+void judge_com_revoke_not_early(const trace *tr, const config *cfg, verdict *v)
+{
+    rules_judge_servers(tr, cfg, v, com_revoke_not_early_one);
+}
+
+/* com.revoke.when-idle — An idle server revokes its class objects. */
+void judge_com_revoke_when_idle(const trace *tr, const config *cfg, verdict *v)
+{
+    rules_judge_servers(tr, cfg, v, com_revoke_when_idle_one);
+}
+
+/* com.revoke.all — Every registration cookie is revoked before a normal exit. */
+void judge_com_revoke_all(const trace *tr, const config *cfg, verdict *v)
+{
+    rules_judge_servers(tr, cfg, v, com_revoke_all_one);
 }

@@ -11,10 +11,12 @@
 #endif
 
 /* Judges a trace; returns a malloc'd JSON text:
- *   {"verdict":"pass"|"fail","strict":bool,"thresholds":{...},
+ *   {"verdict":"pass"|"fail"|"error",["verdict_reason":"one line",]"strict":bool,"thresholds":{...},
  *    "rules":[{"id","title","verdict","message","evidence":[...]}],"counts":{"pass":n,...}}
  * or NULL with err set (only for an unusable config or argument; a bad trace still yields a result
- * full of error verdicts). config_json may be NULL or "" for the defaults. */
+ * full of error verdicts). "verdict" is "error", with "verdict_reason" saying why in one line, when no rule
+ * judged anything (every rule n/a or error: the run exercised nothing). config_json may be NULL or "" for the
+ * defaults. */
 SC_API char *sc_judge_file(const char *trace_path, const char *config_json, char *err, size_t errlen);
 SC_API char *sc_judge_text(const char *trace_jsonl, const char *config_json, char *err, size_t errlen);
 
@@ -25,7 +27,8 @@ SC_API char *sc_judge_text(const char *trace_jsonl, const char *config_json, cha
  * message and evidence are those of the run(s) that decided it (for pass: every passing run's evidence,
  * each evidence item tagged with "run": index). NULL only for an unusable config or argument.
  * Each top-level runs entry also carries "info" (what sc_judge_file gives as "trace", which the merged
- * result has not) and "error" when that run's trace was unusable (then all its rules are error). */
+ * result has not), "verdict_reason" when that run judged nothing, and "error" when that run's trace was unusable
+ * (then all its rules are error). */
 SC_API char *sc_judge_files(const char *const *trace_paths, size_t n, const char *config_json, char *err,
                             size_t errlen);
 

@@ -49,6 +49,8 @@ enum { TRACE_SHAPE_SERVICE, TRACE_SHAPE_EMBEDDING, TRACE_SHAPE_USER };
  * this many ms of each other are taken as simultaneous. */
 #define TRACE_CLOCK_SLOP_MS 2.0
 
+#define TRACE_MAX_SERVERS 32
+
 typedef struct trace_ev {
     json_t *obj;        /* the whole line, owned by the trace */
     const char *ev;
@@ -92,6 +94,14 @@ typedef struct trace {
     size_t nst;
     const trace_ev *proc_start; /* the candidate's process_start, or NULL */
     const trace_ev *registry;   /* the last com_registry, or NULL */
+    char exe_name[260];         /* the candidate's executable name (trace_exe_name), "" when the header has none */
+    /* The embedding shape: every server process COM launched for an activation (a process_start whose command line
+     * has -Embedding, and at least one more event of that process in the trace), in the order they started. With
+     * REGCLS_SINGLEUSE there is one per activation; the COM rules judge each (trace_model_view). */
+    long long servers[TRACE_MAX_SERVERS];
+    const trace_ev *server_start[TRACE_MAX_SERVERS];
+    size_t nservers;
+    size_t servers_omitted;     /* more server processes than TRACE_MAX_SERVERS: counted, not judged */
 } trace;
 
 /* The files below form layers, each calling only those above it: names, fields, query, model, load. */
@@ -123,6 +133,10 @@ const char *trace_clsid(const trace_ev *e);
 /* trace_query.c: questions over a built trace */
 const trace_ev *trace_next_of(const trace *tr, const trace_ev *after, const char *ev, long long pid);
 int trace_is_embedding(const trace *tr);
+int trace_cmdline_embedding(const char *cmd);
+long long trace_activation_server(const trace *tr, const trace_ev *act);
+int trace_other_server_registered(const trace *tr, const char *clsid);
+void trace_exe_fill(trace *tr);
 const char *trace_exe_name(const trace *tr);
 int trace_names_exe(const char *path, const char *exe);
 const json_t *trace_reg_find(const trace *tr, const char *list, const char *key, const char *value);
@@ -139,6 +153,10 @@ const char *trace_limit(const trace *tr, const char *key);
 
 /* trace_model.c: the candidate found, its reports and its end indexed */
 void trace_model_build(trace *tr);
+/* A copy of tr that looks at server process pid as the candidate (its reports, start and end indexed anew); 0 when
+ * memory ran out. Free it with trace_view_free, never trace_free: it shares the events with tr. */
+int trace_model_view(const trace *tr, long long pid, trace *view);
+void trace_view_free(trace *view);
 
 /* trace_load.c: text and files in */
 void trace_load_text(trace *tr, const char *text);

@@ -112,6 +112,43 @@ static void model_find_server(trace *tr, long long said, const model_pids *com, 
         snprintf(tr->cand_why, sizeof tr->cand_why, "no event in the trace shows which process is the candidate");
 }
 
+/* Whether the process pid has an event in the trace besides its process_start. */
+static int model_has_events(const trace *tr, long long pid, const trace_ev *besides)
+{
+    size_t i;
+
+    for (i = 0; i < tr->nevs; i++)
+        if (tr->evs[i].pid == pid && &tr->evs[i] != besides && !model_is_ctl(&tr->evs[i]))
+            return 1;
+    return 0;
+}
+
+/* The embedding shape's server processes: every -Embedding process_start whose process is in the trace. A process
+ * the source saw start but never followed has nothing to judge, so it is never one of them. */
+static void model_find_servers(trace *tr)
+{
+    size_t i, k;
+
+    for (i = 0; i < tr->nevs; i++) {
+        const trace_ev *e = &tr->evs[i];
+
+        if (!trace_is(e, "process_start") || !e->pid ||
+            !trace_cmdline_embedding(json_string_value(json_object_get(e->obj, "cmdline"))) ||
+            !model_has_events(tr, e->pid, e))
+            continue;
+        for (k = 0; k < tr->nservers && tr->servers[k] != e->pid; k++)
+            ;
+        if (k < tr->nservers)
+            continue;
+        if (tr->nservers == TRACE_MAX_SERVERS) {
+            tr->servers_omitted++;
+            continue;
+        }
+        tr->server_start[tr->nservers] = e;
+        tr->servers[tr->nservers++] = e->pid;
+    }
+}
+
 /* Wine's own service processes may show up too, so the installed name is asked first, then the
  * only process making service calls, then the controller's word. */
 static void model_find_candidate(trace *tr)
@@ -146,6 +183,11 @@ static void model_find_candidate(trace *tr)
             model_pids_add(&started, e->pid);
     }
     if (tr->shape != TRACE_SHAPE_SERVICE) {
+        /* the controller's word about a process the trace does not follow would judge events that are not there */
+        if (said && !model_has_events(tr, said, NULL))
+            said = 0;
+        if (!said && com.n > 1 && tr->nservers)
+            said = tr->servers[0];
         model_find_server(tr, said, &com, &started, &exited);
         return;
     }
@@ -292,7 +334,29 @@ void trace_model_build(trace *tr)
         }
     }
     tr->complete = tr->complete && !tr->trouble;
+    trace_exe_fill(tr);
+    if (tr->shape == TRACE_SHAPE_EMBEDDING)
+        model_find_servers(tr);
     model_find_candidate(tr);
     if (tr->cand_pid)
         model_index_candidate(tr);
+}
+
+int trace_model_view(const trace *tr, long long pid, trace *view)
+{
+    *view = *tr;
+    view->cand_pid = pid;
+    view->cand_why[0] = 0;
+    view->dispatcher = view->service_main = view->proc_end = view->proc_start = NULL;
+    view->proc_end_natural = 0;
+    view->st = NULL;
+    view->nst = 0;
+    model_index_candidate(view);
+    return view->st != NULL;
+}
+
+void trace_view_free(trace *view)
+{
+    free(view->st);
+    view->st = NULL;
 }

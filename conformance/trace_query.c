@@ -28,7 +28,13 @@ static int query_is_boundary(char c)
 /* COM starts a server for activation with -Embedding or /Embedding as a word of its command line. */
 int trace_is_embedding(const trace *tr)
 {
-    const char *cmd = tr->proc_start ? json_string_value(json_object_get(tr->proc_start->obj, "cmdline")) : NULL;
+    return trace_cmdline_embedding(tr->proc_start ? json_string_value(json_object_get(tr->proc_start->obj,
+                                                                                        "cmdline")) : NULL);
+}
+
+/* Whether a command line carries -Embedding or /Embedding as a word (any case), as COM launches a server. */
+int trace_cmdline_embedding(const char *cmd)
+{
     const char *p;
 
     for (p = cmd; p && *p; p++)
@@ -58,16 +64,30 @@ static const char *query_basename(const char *path, size_t *len)
     return b;
 }
 
-/* The candidate's executable name, from the header's image_path (as Windows sees it) or its path. */
-const char *trace_exe_name(const trace *tr)
+/* Keeps the candidate's executable name, from the header's image_path (as Windows sees it) or its path, without
+ * the quotes or arguments an image path may carry, so that a message shows the name alone. */
+void trace_exe_fill(trace *tr)
 {
     const json_t *cand = json_object_get(tr->header, "candidate");
-    const char *path = json_string_value(json_object_get(cand, "image_path"));
+    const char *path = json_string_value(json_object_get(cand, "image_path")), *b;
     size_t len;
 
+    tr->exe_name[0] = 0;
     if (!path)
         path = json_string_value(json_object_get(cand, "path"));
-    return path ? query_basename(path, &len) : NULL;
+    if (!path)
+        return;
+    b = query_basename(path, &len);
+    if (len >= sizeof tr->exe_name)
+        len = sizeof tr->exe_name - 1;
+    memcpy(tr->exe_name, b, len);
+    tr->exe_name[len] = 0;
+}
+
+/* The candidate's executable name, or NULL when the header names no image. */
+const char *trace_exe_name(const trace *tr)
+{
+    return tr->exe_name[0] ? tr->exe_name : NULL;
 }
 
 /* Whether a registry path (an image path, maybe quoted, maybe with arguments) names the executable exe. */
@@ -234,4 +254,35 @@ const char *trace_limit(const trace *tr, const char *key)
     const char *s = json_string_value(json_object_get(json_object_get(tr->header, "limits"), key));
 
     return s && *s ? s : NULL;
+}
+
+/* The server process (of tr->servers) that the activation act made COM launch: the one whose process_start lies
+ * within the activation's call (it began elapsed_ms before its record); 0 when none did, e.g. when a running
+ * server took the activation. */
+long long trace_activation_server(const trace *tr, const trace_ev *act)
+{
+    double from = act->t - trace_num(act, "elapsed_ms", 0) - TRACE_CLOCK_SLOP_MS, to = act->t + TRACE_CLOCK_SLOP_MS;
+    size_t i;
+
+    for (i = 0; i < tr->nservers; i++)
+        if (tr->server_start[i]->t >= from && tr->server_start[i]->t <= to)
+            return tr->servers[i];
+    return 0;
+}
+
+/* Whether a server process other than the candidate registered clsid successfully. */
+int trace_other_server_registered(const trace *tr, const char *clsid)
+{
+    const trace_ev *reg;
+    size_t i;
+
+    for (i = 0; i < tr->nservers; i++) {
+        if (tr->servers[i] == tr->cand_pid)
+            continue;
+        for (reg = trace_next_of(tr, NULL, "com_register", tr->servers[i]); reg;
+             reg = trace_next_of(tr, reg, "com_register", tr->servers[i]))
+            if (trace_reg_ok(reg) && clsid && !strcasecmp(trace_clsid(reg), clsid))
+                return 1;
+    }
+    return 0;
 }

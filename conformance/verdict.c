@@ -28,11 +28,26 @@ const char *verdict_name(int kind)
     }
 }
 
+/* A text cut to its buffer may end inside a UTF-8 sequence, which JSON cannot carry: drop that partial character. */
+void verdict_trim_utf8(char *s)
+{
+    size_t len = strlen(s), i = len, need;
+
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && len - i < 3)
+        i--;
+    if (!i || !((unsigned char)s[i - 1] & 0x80))
+        return;
+    need = ((unsigned char)s[i - 1] & 0xE0) == 0xC0 ? 2 : ((unsigned char)s[i - 1] & 0xF0) == 0xE0 ? 3 : 4;
+    if (len - (i - 1) < need)
+        s[i - 1] = 0;
+}
+
 static void verdict_vset(verdict *v, int kind, const char *fmt, va_list ap)
 {
     v->kind = kind;
     v->set = 1;
     vsnprintf(v->message, sizeof v->message, fmt, ap);
+    verdict_trim_utf8(v->message);
 }
 
 void verdict_say(verdict *v, int kind, const char *fmt, ...)

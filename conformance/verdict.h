@@ -23,6 +23,8 @@ typedef struct verdict {
 void verdict_init(verdict *v);
 void verdict_free(verdict *v);
 const char *verdict_name(int kind);
+/* Drops a UTF-8 character that a cut to a buffer's size left partial at the end of s. */
+void verdict_trim_utf8(char *s);
 /* Sets the verdict and its message. */
 void verdict_say(verdict *v, int kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Sets the verdict and message only when kind is worse than what is set: the worst finding speaks. */

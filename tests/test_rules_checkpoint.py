@@ -136,8 +136,24 @@ def test_progress_warn_when_the_wait_spans_only_one_tick():
     tr, w, ticks = _ticker(wait_from=600, wait_to=1100)     # covers only the tick at 1020
     r = judged(tr, "svc.checkpoint.progress-only")
     assert r["verdict"] == "warn"
-    assert evidence_seqs(r) == [ticks[0]["seq"]]
-    assert f"thread {WORKER}" in r["message"]
+    assert evidence_seqs(r) == [t["seq"] for t in ticks]
+    assert f"thread {WORKER} (3)" in r["message"]
+
+
+def test_progress_warn_names_every_thread_the_reports_came_from():
+    """Issue 11 (8): the reports came from two threads other than the initializing one; both are named, each
+    report is cited."""
+    tr = booted()
+    other = 14
+    reps = [tr.status(20, START_PENDING, tid=WORKER, checkpoint=1, wait_hint=1000),
+            tr.status(300, START_PENDING, tid=other, checkpoint=2, wait_hint=1000),
+            tr.status(600, START_PENDING, tid=WORKER, checkpoint=3, wait_hint=1000)]
+    tr.status(900, RUNNING, tid=SM, controls=ACCEPT_STOP)
+    tr.stop_cleanly(3000)
+    r = judged(tr, "svc.checkpoint.progress-only")
+    assert r["verdict"] == "warn"
+    assert f"threads {WORKER} (2), {other} (1)" in r["message"]
+    assert evidence_seqs(r) == [x["seq"] for x in reps]
 
 
 def test_progress_the_wake_position_decides_over_the_wake_time():

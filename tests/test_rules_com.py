@@ -551,3 +551,179 @@ def test_allow_any_client_run_as_passes_and_plain_registration_is_na():
     tr = com_exe()
     tr.rot_register(70, flags=0, tid=11)
     assert verdict(tr, "rot.allow-any-client")["verdict"] == "n/a"
+
+
+# atl.*: a failed registration registered nothing (issue 11, class 16)
+
+def _service_with_failed_register(also_ok=True):
+    """A COM service whose first CoRegisterClassObject fails before security is set; then security and, maybe, a
+    registration that succeeds."""
+    tr = ComTrace()
+    tr.boot(10)
+    tr.status(20, START_PENDING, checkpoint=1, wait_hint=3000)
+    bad = tr.com_register(25, cookie=None, result=0x800401F0)
+    tr.com_security(30)
+    if also_ok:
+        tr.com_register(40)
+    tr.status(50, RUNNING, controls=ACCEPT_STOP)
+    tr.registry(60)
+    tr.ctl_control(1000, 1, elapsed_ms=3)
+    tr.quit_received(1005)
+    if also_ok:
+        tr.com_revoke(1010, 1)
+    tr.status(1100, STOPPED)
+    tr.process_exit(1150)
+    tr.end(1200)
+    return tr, bad
+
+
+def test_run_order_ignores_a_failed_registration_and_says_so():
+    tr, bad = _service_with_failed_register()
+    r = verdict(tr, "atl.run.order")
+    assert r["verdict"] == "pass", r["message"]
+    assert any(e.get("seq") == bad["seq"] and "registered nothing" in e.get("note", "") for e in r["evidence"])
+
+
+def test_quit_on_stop_is_na_when_nothing_was_registered():
+    tr, bad = _service_with_failed_register(also_ok=False)
+    r = verdict(tr, "atl.quit.on-stop")
+    assert r["verdict"] == "n/a" and "registered nothing" in r["message"]
+    assert "seq 0" not in r["message"]
+    assert verdict(tr, "atl.run.order")["verdict"] == "n/a"
+
+
+def test_localservice_shows_a_quoted_image_path_once_quoted():
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "com_registry"]
+    tr.registry(60, services=[{"name": "svctest", "image_path": "\"C:\\other\\x.exe\" -k"}])
+    r = verdict(tr, "com.localservice.install")
+    assert r["verdict"] == "fail"
+    assert 'image path "C:\\other\\x.exe" -k,' in r["message"] and '""' not in r["message"]
+    assert "candidate svctest.exe." in r["message"]
+
+
+# com.revoke.not-early counts instances per class (issue 11, class 12)
+
+CLSID_B = "{22222222-2222-3333-4444-555555555555}"
+
+
+def test_not_early_counts_the_revoked_class_only():
+    """Class A is revoked after its own last instance went, while an instance of B is still held: not early."""
+    tr = ComTrace(service_name=None, service_type=None, shape="embedding")
+    tr.process_start(10, cmdline="C:\\\\test\\\\svctest.exe -Embedding")
+    tr.com_register(50, tid=11)
+    tr.com_register(51, clsid=CLSID_B, tid=11)
+    tr.cli_activate(100, instance=0)
+    tr.cli_activate(110, clsid=CLSID_B, instance=1)
+    tr.cli_release(1000, instance=0, remaining=1)
+    tr.com_revoke(1100, 1, tid=11)
+    tr.cli_release(2000, instance=1, remaining=0)
+    tr.com_revoke(2100, 2, tid=11)
+    tr.process_exit(2200)
+    tr.end(2300)
+    assert verdict(tr, "com.revoke.not-early")["verdict"] == "pass"
+
+
+def test_not_early_still_fails_a_class_with_a_live_instance():
+    tr = ComTrace(service_name=None, service_type=None, shape="embedding")
+    tr.process_start(10, cmdline="C:\\\\test\\\\svctest.exe -Embedding")
+    tr.com_register(50, tid=11)
+    tr.com_register(51, clsid=CLSID_B, tid=11)
+    tr.cli_activate(100, instance=0)
+    act = tr.cli_activate(110, instance=1)
+    tr.cli_release(1000, instance=0, remaining=1)
+    tr.com_revoke(1100, 1, tid=11)
+    tr.cli_release(2000, instance=1, remaining=0)
+    tr.end(2300)
+    r = verdict(tr, "com.revoke.not-early")
+    assert r["verdict"] == "fail" and f"activated at seq {act['seq']}" in r["message"]
+
+
+# several server processes, one per activation (REGCLS_SINGLEUSE; issue 11, classes 11 and 12)
+
+def _single_use(n=3, register=(True, True, True), revoke=(True, True, True), watched=None, clsids=None):
+    """n activations, each launching its own -Embedding server (pids 1000, 1001, ...) that registers its class
+    once (unless told not to), serves one instance, and exits after the release."""
+    tr = ComTrace(service_name=None, service_type=None, shape="embedding")
+    clsids = clsids or [CLSID] * n
+    pids = [1000 + i for i in range(n)]
+    for i, pid in enumerate(pids):
+        t0 = 100 + 1000 * i
+        tr.add("process_start", t0 + 2, pid=pid, tid=11, image="C:\\\\test\\\\svctest.exe",
+               cmdline="\"C:\\\\test\\\\svctest.exe\" -Embedding", parent_pid=50)
+        if register[i]:
+            tr.add("com_register", t0 + 20, pid=pid, tid=11, clsid=clsids[i], context=4, flags=0, cookie=1, result=0)
+        tr.add("cli_activate", t0 + 30, pid=3000, tid=1, clsid=clsids[i], context=4, ok=register[i],
+               hr=0 if register[i] else 0x80080005, elapsed_ms=30, instance=i)
+    for i, pid in enumerate(pids):
+        t1 = 5000 + 100 * i
+        if register[i]:
+            tr.add("cli_release", t1, pid=3000, tid=1, instance=i, remaining=sum(register[i + 1:]))
+        if register[i] and revoke[i]:
+            tr.add("com_revoke", t1 + 5, pid=pid, tid=11, cookie=1, result=0)
+        tr.add("process_exit", t1 + 10, pid=pid, tid=11, code=0, how="exit")
+    if watched:
+        tr.ctl_watch(9000, server_pid=watched)
+    tr.end(9100)
+    return tr, pids
+
+
+def test_every_single_use_server_is_judged_and_named():
+    tr, pids = _single_use()
+    r = verdict(tr, "com.register.at-start")
+    assert r["verdict"] == "pass", r["message"]
+    assert all(f"pid {p}: pass" in r["message"] for p in pids)
+    assert [e["server_pid"] for e in r["evidence"] if "verdict" in e] == pids
+
+
+def test_the_worst_single_use_server_decides_and_is_named():
+    tr, pids = _single_use(register=(True, True, False))
+    r = verdict(tr, "com.register.at-start")
+    assert r["verdict"] == "fail"
+    assert f"pid {pids[2]}: fail" in r["message"] and f"pid {pids[0]}: pass" in r["message"]
+    assert {e["server_pid"] for e in r["evidence"] if e.get("ev") == "process_start"} == {pids[2]}
+
+
+def test_revoke_all_names_the_server_that_left_unrevoked():
+    tr, pids = _single_use(revoke=(True, False, True))
+    r = verdict(tr, "com.revoke.all")
+    assert r["verdict"] == "fail" and f"pid {pids[1]}: fail" in r["message"]
+
+
+def test_a_process_absent_from_the_trace_is_never_the_one_judged():
+    """The controller watched a server whose events the trace does not have: the traced servers are judged."""
+    tr, pids = _single_use(watched=4242)
+    res = tr.judge()
+    assert res["trace"]["candidate_pid"] in pids
+    r = rule(res, "com.register.at-start")
+    assert r["verdict"] == "pass" and "4242" not in r["message"]
+
+
+def test_a_class_another_server_registered_is_not_said_never_registered():
+    """Two server processes, one class each; a later activation of B goes to the running B server: the A server
+    is not judged on it."""
+    tr, pids = _single_use(n=2, clsids=[CLSID, CLSID_B])
+    tr.add("cli_activate", 3000, pid=3000, tid=1, clsid=CLSID_B, context=4, ok=True, hr=0, elapsed_ms=3, instance=7)
+    r = verdict(tr, "com.register.at-start")
+    assert r["verdict"] == "pass", r["message"]
+    assert "never registered" not in r["message"]
+
+
+def test_a_launched_server_that_registered_nothing_and_exited_fails_at_start():
+    """Issue 11 (10): COM launched it for an activation; it exited by itself, having registered nothing."""
+    tr = ComTrace(service_name=None, service_type=None, shape="embedding")
+    tr.process_start(10, cmdline="C:\\\\test\\\\svctest.exe -Embedding")
+    tr.process_exit(37, code=2)
+    tr.end(100)
+    r = verdict(tr, "com.register.at-start")
+    assert r["verdict"] == "fail"
+    assert "exit code 2" in r["message"] and "27 ms" in r["message"]
+
+
+def test_not_early_counts_only_the_instances_a_single_use_server_serves():
+    """Each single-use server revokes once its own instance went, while other servers' instances of the same class
+    are alive: not early."""
+    tr, pids = _single_use()
+    r = verdict(tr, "com.revoke.not-early")
+    assert r["verdict"] == "pass", r["message"]
+    assert all(f"pid {p}: pass" in r["message"] for p in pids)

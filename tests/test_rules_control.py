@@ -30,7 +30,8 @@ def test_reported_pass_for_the_good_service():
     assert r["verdict"] == "pass"
     t = timing(r)
     assert (t["measured_ms"], t["threshold_ms"], t["margin_ms"]) == (2, 1000, 998)
-    assert r["evidence"][1]["state"] == STOP_PENDING
+    assert [e["ev"] for e in r["evidence"][:3]] == ["control_in", "ctl_control", "status"]
+    assert r["evidence"][2]["state"] == STOP_PENDING
 
 
 def test_reported_stopped_exactly_at_the_threshold_passes():
@@ -39,7 +40,8 @@ def test_reported_stopped_exactly_at_the_threshold_passes():
     assert r["verdict"] == "pass"
     t = timing(r)
     assert (t["measured_ms"], t["margin_ms"]) == (1000, 0)
-    assert (t["from_seq"], t["to_seq"]) == (ctl["seq"], stopped["seq"])
+    cin = [e for e in tr.events if e["ev"] == "control_in" and e["control"] == STOP][0]
+    assert (t["from_seq"], t["to_seq"]) == (cin["seq"], stopped["seq"])
 
 
 def test_reported_stopped_one_ms_late_fails():
@@ -48,7 +50,10 @@ def test_reported_stopped_one_ms_late_fails():
     assert r["verdict"] == "fail"
     t = timing(r)
     assert (t["measured_ms"], t["margin_ms"]) == (1001, -1)
-    assert evidence_seqs(r) == [ctl["seq"], stopped["seq"]]
+    cin = [e for e in tr.events if e["ev"] == "control_in" and e["control"] == STOP][0]
+    # the control is cited as sent (the candidate received it) before its answer; the controller's record after
+    assert evidence_seqs(r) == [cin["seq"], ctl["seq"], stopped["seq"]]
+    assert timing(r)["from_seq"] == cin["seq"]
 
 
 def test_reported_a_pending_answer_with_a_hint_is_enough():
@@ -204,3 +209,40 @@ def test_returns_not_applicable_without_controls():
     tr = _running()
     end_by_itself(tr, 1000)
     assert judged(tr, "svc.handler.returns")["verdict"] == "n/a"
+
+
+# svc.handler.returns: only controls that reached the handler are evidence (issue 11, class 2)
+
+def _stopped_then_interrogated():
+    """The service stopped; then an INTERROGATE that ControlService refused (1062) without reaching any handler."""
+    tr = booted()
+    tr.status(20, RUNNING, controls=ACCEPT_STOP)
+    tr.status(500, STOPPED, win32_exit=1)
+    tr.ctl_control(600, INTERROGATE, elapsed_ms=1, ok=False, error=1062, delivered=False)
+    end_by_itself(tr, 700)
+    return tr
+
+
+def test_handler_returns_na_when_no_control_reached_the_handler():
+    r = judged(_stopped_then_interrogated(), "svc.handler.returns")
+    assert r["verdict"] == "n/a"
+    assert "1062" in r["message"] and "INTERROGATE" in r["message"]
+
+
+def test_handler_returns_counts_only_the_controls_that_reached_it():
+    tr = _running()
+    tr.ctl_control(100, INTERROGATE, elapsed_ms=1, ok=False, error=1062, delivered=False)
+    ctl = tr.ctl_control(200, STOP, elapsed_ms=4)
+    tr.status(202, STOPPED)
+    end_by_itself(tr, 300)
+    r = judged(tr, "svc.handler.returns")
+    assert r["verdict"] == "pass" and "(1 in all)" in r["message"]
+    assert ctl["seq"] in evidence_seqs(r)
+    assert any("not counted" in e.get("note", "") for e in r["evidence"])
+
+
+def test_handler_returns_a_1053_reached_the_handler():
+    tr = _running()
+    tr.ctl_control(100, STOP, elapsed_ms=30000, ok=False, error=1053, delivered=False)
+    end_by_itself(tr, 40000)
+    assert judged(tr, "svc.handler.returns")["verdict"] == "fail"

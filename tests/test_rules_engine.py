@@ -144,6 +144,8 @@ def _warn_trace():
 
 def _overall(res):
     c = res["counts"]
+    if not (c["pass"] or c["fail"] or c["warn"]):
+        return "error"
     return "fail" if c["fail"] or c["error"] or (res["strict"] and c["warn"]) else "pass"
 
 
@@ -171,7 +173,9 @@ def _all_error(res, word):
     for r in res["rules"]:
         assert r["verdict"] == "error", (r["id"], r["verdict"])
         assert r["id"].startswith("svc.") is False or word in r["message"], (r["id"], r["message"])
-    assert res["verdict"] == "fail"
+    # no rule judged anything: the run is an error, and says why in one line
+    assert res["verdict"] == "error"
+    assert res["verdict_reason"].startswith("nothing was exercised: the trace could not be used")
     assert res["counts"]["error"] == len(rules_md_ids())
 
 
@@ -357,3 +361,37 @@ def test_a_large_trace_is_judged():
     res = tr.judge()
     assert rule(res, "svc.checkpoint.progress-only")["verdict"] == "pass"
 
+
+
+# a run that exercised nothing cannot pass (issue 11, class 10)
+
+def _exe_that_exits_at_once(shape="user", code=2):
+    from rules_util import ComTrace
+    tr = ComTrace(service_name=None, service_type=None, shape=shape)
+    tr.process_start(10, cmdline="C:\\\\test\\\\svctest.exe" + (" -Embedding" if shape == "embedding" else ""))
+    tr.process_exit(37, code=code)
+    tr.end(100)
+    return tr
+
+
+def test_a_run_that_exercised_nothing_is_an_error_with_its_reason():
+    res = _exe_that_exits_at_once().judge()
+    assert not (res["counts"]["pass"] or res["counts"]["fail"] or res["counts"]["warn"]), res["counts"]
+    assert res["verdict"] == "error"
+    assert res["verdict_reason"] == ("nothing was exercised: the candidate never registered a class object; its "
+                                     "process exited by itself with code 2 after 27 ms (seq 2)")
+
+
+def test_a_service_that_never_connected_names_the_dispatcher_in_its_reason():
+    tr = Trace()
+    tr.harness(50, "deadline")
+    tr.end(60, reason="deadline")
+    res = tr.judge()
+    assert res["verdict"] == "error"
+    assert res["verdict_reason"].startswith("nothing was exercised: ")
+    assert "\n" not in res["verdict_reason"]
+
+
+def test_a_run_that_judged_something_has_no_reason():
+    res = good_service().judge()
+    assert res["verdict"] in ("pass", "fail") and "verdict_reason" not in res

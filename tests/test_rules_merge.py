@@ -148,7 +148,7 @@ def test_a_missing_file_among_several_errs_its_rules_and_says_so(tmp_path):
     res, err = judge_files([good, tmp_path / "nope.jsonl"])
     assert res is not None, err
     run = res["runs"][1]
-    assert run["shape"] is None and run["verdict"] == "fail" and "cannot read" in run["error"]
+    assert run["shape"] is None and run["verdict"] == "error" and "cannot read" in run["error"]
     assert run["counts"]["error"] == len(rules_md_ids())
     for r in res["rules"]:
         assert r["runs"][1]["verdict"] == "error" and "cannot read" in r["runs"][1]["message"]
@@ -212,3 +212,31 @@ def test_the_same_run_repeated_merges_to_itself(tmp_path, n):
     res, _ = judge_files([p] * n)
     assert [r["verdict"] for r in res["rules"]] == [r["verdict"] for r in single["rules"]]
     assert all(len(r["evidence"]) == n * len(s["evidence"]) for r, s in zip(res["rules"], single["rules"]))
+
+
+def test_runs_that_exercised_nothing_merge_into_an_error_with_each_reason(tmp_path):
+    """Issue 11 (10): no run judged anything, so the merged run cannot pass; each run's reason is given."""
+    runs = []
+    for shape in ("user", "user"):
+        tr = ComTrace(service_name=None, service_type=None, shape=shape)
+        tr.process_start(10)
+        tr.process_exit(20, code=3)
+        tr.end(40)
+        runs.append(write(tmp_path, f"r{len(runs)}", tr))
+    res, err = judge_files(runs)
+    assert res is not None, err
+    assert res["verdict"] == "error"
+    assert res["verdict_reason"].startswith("Run 0 (user): nothing was exercised") and "; Run 1 (user): " in \
+        res["verdict_reason"]
+    assert "code 3" in res["verdict_reason"]
+    assert all(run["verdict"] == "error" and run["verdict_reason"].startswith("nothing was exercised")
+               for run in res["runs"])
+
+
+def test_one_run_that_judged_something_keeps_the_merged_run_judged(tmp_path):
+    tr = ComTrace(service_name=None, service_type=None, shape="user")
+    tr.process_start(10)
+    tr.process_exit(20, code=3)
+    tr.end(40)
+    res, _ = judge_files([write(tmp_path, "idle", tr), write(tmp_path, "good", com_service())])
+    assert res["verdict"] != "error" and "verdict_reason" not in res

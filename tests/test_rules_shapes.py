@@ -72,7 +72,9 @@ def test_an_unknown_shape_makes_every_rule_an_error(run, words):
     for r in res["rules"]:
         assert r["verdict"] == "error", r
         assert "run" in r["message"] and words in r["message"], r["message"]
-    assert res["verdict"] == "fail" and "error" in res["trace"]
+    # no rule judged anything: the run's verdict is an error, with its reason
+    assert res["verdict"] == "error" and "error" in res["trace"]
+    assert res["verdict_reason"].startswith("nothing was exercised: the trace could not be used")
 
 
 @pytest.mark.parametrize("shape", ["embedding", "user"])
@@ -364,6 +366,10 @@ def test_localservice_fails_for_an_exe_server_whose_local_service_is_not_install
 def test_the_controllers_word_picks_the_server_among_com_processes():
     tr = com_exe()
     tr.add("com_register", 55, pid=5000, tid=1, clsid="{0}", context=4, flags=1, cookie=9, result=0)
+    # the process COM launched with -Embedding is the server among the COM processes
+    assert tr.judge()["trace"]["candidate_pid"] == CAND
+    start = [e for e in tr.events if e["ev"] == "process_start"][0]
+    start["cmdline"] = "C:\\test\\svctest.exe"
     assert tr.judge()["trace"]["candidate_unknown"]
     tr.ctl_launch(5, server_pid=CAND)
     assert tr.judge()["trace"]["candidate_pid"] == CAND

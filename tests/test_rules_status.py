@@ -175,3 +175,72 @@ def test_idle_not_applicable_with_only_pending_reports():
     tr.status(20, START_PENDING, checkpoint=1, wait_hint=1000)
     end_by_itself(tr, 100, how="crash")
     assert judged(tr, "svc.idle.checkpoint-zero")["verdict"] == "n/a"
+
+
+# svc.status.handle: which registrations count (issue 11, class 1)
+
+def _own_name_service(reg_handle=None, service_type=0x10, reg_name="MyOwnName"):
+    """A service that registers its handler under a name of its own, not the installed one."""
+    tr = Trace(service_type=service_type)
+    tr.boot(10, register=False)
+    reg = tr.register(16, handle=reg_handle, service=reg_name)
+    sts = [tr.status(20, START_PENDING, checkpoint=1, wait_hint=1000, type=service_type),
+           tr.status(300, RUNNING, controls=ACCEPT_STOP, type=service_type)]
+    tr.ctl_control(1000, 1)
+    sts.append(tr.status(1001, STOPPED, type=service_type))
+    end_by_itself(tr, 1050)
+    return tr, reg, sts
+
+
+def test_handle_own_process_registration_under_another_name_counts():
+    """Windows does not check the name an own-process service registers under: its reports use that handle."""
+    tr, reg, _ = _own_name_service()
+    r = judged(tr, "svc.status.handle")
+    assert r["verdict"] == "pass", r["message"]
+    assert "before any" not in r["message"] and f"seq {reg['seq']}" in r["message"]
+
+
+def test_handle_own_process_visible_handle_under_another_name_passes():
+    tr, reg, sts = _own_name_service(reg_handle="0x5A5A")
+    r = judged(tr, "svc.status.handle")
+    assert r["verdict"] == "pass" and "0x5a5a" in r["message"]
+    assert evidence_seqs(r)[0] == reg["seq"]
+
+
+def test_handle_before_any_registration_is_said_truly():
+    tr = booted(register=False)
+    early = tr.status(16, START_PENDING, checkpoint=1, wait_hint=1000)
+    tr.register(17, service="Other")
+    tr.status(20, RUNNING, controls=ACCEPT_STOP)
+    end_by_itself(tr, 100)
+    r = judged(tr, "svc.status.handle")
+    assert r["verdict"] == "fail"
+    assert f"seq {early['seq']}, thread {early['tid']}" in r["message"] and "before any" in r["message"]
+
+
+def test_handle_not_returned_by_any_registration_fails_naming_them():
+    tr, reg, sts = _own_name_service(reg_handle="0x1111")
+    r = judged(tr, "svc.status.handle")
+    assert r["verdict"] == "fail"
+    assert "no registration before it returned" in r["message"]
+    assert f"0x1111 (seq {reg['seq']}, thread {reg['tid']})" in r["message"]
+
+
+def test_handle_share_process_registration_must_name_the_service():
+    """In a shared process the name picks the service: another service's registration is not this one's."""
+    tr, reg, sts = _own_name_service(service_type=0x20)
+    r = judged(tr, "svc.status.handle")
+    assert r["verdict"] == "fail"
+    assert "named another service" in r["message"] and f"seq {reg['seq']}" in r["message"]
+
+
+def test_handle_from_a_registration_whose_handle_is_not_shown_is_not_refused():
+    """Two registrations, the second's handle not visible: a report with a handle the first did not return may be
+    the second's, so only consistency is judged."""
+    tr = booted(register=False)
+    tr.register(16, handle="0x1111")
+    tr.register(17, handle=None)
+    tr.status(20, RUNNING, controls=ACCEPT_STOP, handle="0x2222")
+    end_by_itself(tr, 100)
+    r = judged(tr, "svc.status.handle")
+    assert r["verdict"] == "pass", r["message"]

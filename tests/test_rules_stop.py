@@ -1,6 +1,6 @@
 """Stopping: svc.stop.pending, svc.stopped.exit-code, svc.stopped.no-controls, svc.stopped.last."""
-from rules_util import (ACCEPT_STOP, MAIN, RUNNING, SHUTDOWN, STOP, STOPPED, STOP_PENDING, WORKER, Trace, booted,
-                        end_by_itself, evidence_seqs, good_service, judged, rule, timing)
+from rules_util import (ACCEPT_STOP, CTL, MAIN, RUNNING, SHUTDOWN, SM, STOP, STOPPED, STOP_PENDING, WORKER, ComTrace,
+                        Trace, booted, end_by_itself, evidence_seqs, good_service, judged, rule, timing)
 
 
 def _running():
@@ -383,3 +383,97 @@ def test_last_not_applicable_without_stopped():
     tr = _running()
     end_by_itself(tr, 3000, how="crash")
     assert judged(tr, "svc.stopped.last")["verdict"] == "n/a"
+
+
+# svc.stopped.exit-code: every STOPPED is judged (issue 11, class 3)
+
+def _stopped_twice(first, second):
+    """STOP at 2000: the handler and ServiceMain race, each reporting STOPPED with its own code."""
+    tr = _running()
+    tr.ctl_control(2000, STOP, elapsed_ms=1)
+    a = tr.status(2002, STOPPED, tid=MAIN, win32_exit=first)
+    b = tr.status(2004, STOPPED, win32_exit=second)
+    end_by_itself(tr, 2050)
+    return tr, a, b
+
+
+def test_exit_code_judges_every_stopped_whatever_their_order():
+    for first, second in ((0, 0xFFFFFFFF), (0xFFFFFFFF, 0)):
+        tr, a, b = _stopped_twice(first, second)
+        r = judged(tr, "svc.stopped.exit-code")
+        assert r["verdict"] == "warn", (first, second, r["message"])
+        bad = a if first else b
+        assert f"STOPPED (seq {bad['seq']})" in r["message"]
+        assert {a["seq"], b["seq"]} <= set(evidence_seqs(r))
+
+
+def test_exit_code_pass_names_every_stopped():
+    tr, a, b = _stopped_twice(0, 0)
+    r = judged(tr, "svc.stopped.exit-code")
+    assert r["verdict"] == "pass" and "Each of the 2 STOPPED reports" in r["message"]
+
+
+# a process that ended by itself before its dispatcher (issue 11, class 4)
+
+def _exits_before_dispatcher(code=2, after=27):
+    tr = Trace()
+    tr.add("ctl_install", 0, pid=CTL, tid=1, ok=True, error=0, name="svctest", image_path="C:\\svctest.exe",
+           service_type=0x10, start_type=3)
+    tr.add("process_start", 5, image="C:\\svctest.exe", cmdline="C:\\svctest.exe", parent_pid=7)
+    tr.process_exit(5 + after, code=code)
+    tr.ctl_start(40, ok=False, error=1053, elapsed_ms=30)
+    tr.end(60)
+    return tr
+
+
+def test_exit_code_fails_a_process_that_exited_before_its_dispatcher():
+    r = judged(_exits_before_dispatcher(), "svc.stopped.exit-code")
+    assert r["verdict"] == "fail", r["message"]
+    assert "exit code 2" in r["message"] and "27 ms after its start" in r["message"]
+
+
+def test_dispatcher_says_the_process_exited_not_that_it_was_late():
+    r = judged(_exits_before_dispatcher(), "svc.dispatcher")
+    assert r["verdict"] == "fail"
+    assert "exited by itself with exit code 2 27 ms after its start" in r["message"]
+    assert "in time" not in r["message"] and "1053" in r["message"]
+
+
+# svc.stopped.no-controls: every offending report is named (issue 11, class 8)
+
+def test_no_controls_names_every_offending_report():
+    tr = _running()
+    tr.ctl_control(2000, STOP, elapsed_ms=1)
+    sp = tr.status(2002, STOP_PENDING, tid=MAIN, controls=ACCEPT_STOP, checkpoint=1, wait_hint=1000)
+    st = tr.status(2100, STOPPED, controls=ACCEPT_STOP)
+    end_by_itself(tr, 2150)
+    r = judged(tr, "svc.stopped.no-controls")
+    assert r["verdict"] == "warn"
+    assert f"seq {sp['seq']}" in r["message"] and f"seq {st['seq']}" in r["message"]
+    assert r["message"].startswith("2 stopping or stopped reports")
+
+
+# svc.stopped.last: COM activity of other threads after STOPPED (issue 11, class 15; RULES.md)
+
+def _com_stop(revoke_tid, revoke_after=2):
+    tr = ComTrace()
+    tr.boot(10)
+    tr.com_register(15)
+    tr.status(20, RUNNING, controls=ACCEPT_STOP)
+    tr.ctl_control(2000, STOP, elapsed_ms=1)
+    st = tr.status(2002, STOPPED, tid=MAIN)
+    rv = tr.com_revoke(2002 + revoke_after, 1, tid=revoke_tid)
+    end_by_itself(tr, 2050)
+    return tr, st, rv
+
+
+def test_stopped_last_fails_a_revocation_by_another_thread_after_stopped():
+    tr, st, rv = _com_stop(revoke_tid=SM)
+    r = judged(tr, "svc.stopped.last")
+    assert r["verdict"] == "fail"
+    assert f"com_revoke at seq {rv['seq']}, thread {SM}" in r["message"] and "2 ms later" in r["message"]
+
+
+def test_stopped_last_lets_the_stopping_thread_finish_its_own_call():
+    tr, st, rv = _com_stop(revoke_tid=MAIN)
+    assert judged(tr, "svc.stopped.last")["verdict"] == "pass"
