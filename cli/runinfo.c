@@ -106,7 +106,7 @@ char *cli_annotate(const char *verdicts, const struct rp_meta *m, int *run_error
 void cli_say_reasons(FILE *to, const char *verdicts, const struct rp_meta *m)
 {
     json_t *v = json_loads(verdicts, 0, NULL), *run;
-    const char *reason = json_string_value(json_object_get(v, "reason"));
+    const char *reason = json_string_value(json_object_get(v, "verdict_reason"));
     size_t i;
 
     if (reason)
@@ -114,7 +114,7 @@ void cli_say_reasons(FILE *to, const char *verdicts, const struct rp_meta *m)
     json_array_foreach(json_object_get(v, "runs"), i, run) {
         const char *name = i < m->nruns ? m->run_names[i] : "?";
         const char *e = json_string_value(json_object_get(run, "run_error"));
-        const char *r = json_string_value(json_object_get(run, "reason"));
+        const char *r = json_string_value(json_object_get(run, "verdict_reason"));
         const char *h = json_string_value(json_object_get(run, "hint"));
 
         if (e)

@@ -112,6 +112,9 @@ int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m
                   "evidence_files", "trace", m->nruns ? m->traces[0] : NULL,
                   "raw_log", m->nruns ? m->raw_logs[0] : NULL, "runs", rp_runs(v, m),
                   "counts", json_object_get(v, "counts"), "rules", json_object_get(v, "rules"));
+    /* why a run that judged nothing is no pass: the engine's one line, kept for pipelines */
+    if (r && json_is_string(json_object_get(v, "verdict_reason")))
+        json_object_set(r, "verdict_reason", json_object_get(v, "verdict_reason"));
     json_decref(v);
     if (!r) {
         snprintf(err, errlen, "the rule engine's result lacks verdict, strict, thresholds, counts or rules");

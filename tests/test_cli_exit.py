@@ -114,3 +114,18 @@ def test_thresholds_of_a_bad_config_are_null_with_a_reason(built):
     assert t is None and "revoke_after_idle_ms" in err
     t, err = _thresholds("[1")
     assert t is None and err
+
+
+def test_a_trace_that_exercised_nothing_exits_3_with_its_reason_in_one_line(tmp_path, built):
+    """An embedding run that ended with nothing but its header (no server process, no activation): no rule judged
+    anything, so it is no pass."""
+    header = {"ev": "header", "seq": 0, "t": 0, "pid": 0, "tid": 0, "schema": "svccert-trace/1", "source": "wine",
+              "candidate": {"path": "C:\\x.exe"}, "controller": {}, "run": {"shape": "embedding"}}
+    end = {"ev": "end", "seq": 1, "t": 0, "pid": 0, "tid": 0, "reason": "complete", "events": 1}
+    r, verdicts = judge(tmp_path, json.dumps(header) + "\n" + json.dumps(end) + "\n")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert not verdicts & {"pass", "warn"}
+    reasons = [line for line in r.stdout.splitlines() if line.startswith("reason: nothing was exercised")]
+    assert len(reasons) == 1, r.stdout
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["verdict"] == "error" and report["verdict_reason"] == reasons[0][len("reason: "):]

@@ -154,3 +154,15 @@ def test_an_exe_com_server_checked_as_a_service_gets_a_hint(tmp_path, built):
     hints = [line for line in r.stdout.splitlines() if line.startswith("hint:")]
     assert len(hints) == 1 and "--shape embedding" in hints[0], r.stdout
     assert "--shape embedding" in report["runs"][0]["hint"]
+
+
+@pytest.mark.wine
+def test_a_run_that_exercised_nothing_exits_non_zero_with_one_line(tmp_path, built):
+    """A program that registers no class and exits at once, checked as an EXE COM server: nothing was exercised,
+    so the run is not a pass; the reason is one line."""
+    r, report, _ = check(tmp_path, BROKEN / "console.exe", "--shape", "embedding", *SHORT)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert report["verdict"] == "error" and report["verdict_reason"].startswith("nothing was exercised")
+    reasons = [line for line in r.stdout.splitlines() if line.startswith("reason: ")]
+    assert len(reasons) == 1 and "nothing was exercised" in reasons[0], r.stdout
+    assert not any(line.startswith("verdict: pass") for line in r.stdout.splitlines())
