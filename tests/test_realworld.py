@@ -19,10 +19,6 @@ ENTRIES = manifest()
 # reads is taken before svccert installs the service, so a LocalService svccert itself installs (svchost's
 # entries) shows no image path there.
 KNOWN_WRONG = {
-    "1": "spoolsv:svc.status.handle termsv:svc.status.handle msiexec_v:svc.status.handle svchost_bits:svc.status.handle svchost_sti:svc.status.handle",
-    "9": "plugplay:svc.pending.wait-hint plugplay:svc.pending.deadline plugplay:svc.control.reported plugplay:svc.handler.returns plugplay:svc.stop.pending plugplay:svc.stopped.exit-code plugplay:svc.stopped.no-controls plugplay:svc.stopped.last",
-    "11": "iexplore_startmanager:sec.com.null-descriptor iexplore_startmanager:com.register.at-start iexplore_startmanager:com.revoke.not-early iexplore_startmanager:com.revoke.when-idle iexplore_startmanager:com.revoke.all",
-    "13": "svchost_bits:com.register.at-start svchost_sti:com.register.at-start",
     "13b": "svchost_bits:com.localservice.install svchost_sti:com.localservice.install",
     "9b": "iexplore_registered_elsewhere:driven",
 }
