@@ -5,16 +5,21 @@
 #include <string.h>
 #include <strings.h>
 
-/* The candidate's first registration of clsid after from. */
+/* The candidate's first successful registration of clsid after from, else its first failed one: a failed call
+ * registered nothing, and a retry that succeeds is what an activation reaches. */
 static const trace_ev *register_find(const trace *tr, const trace_ev *from, const char *clsid)
 {
-    const trace_ev *reg;
+    const trace_ev *reg, *failed = NULL;
 
     for (reg = trace_next_of(tr, NULL, "com_register", tr->cand_pid); reg;
          reg = trace_next_of(tr, reg, "com_register", tr->cand_pid))
-        if (reg->seq > from->seq && !strcasecmp(trace_clsid(reg), clsid))
-            return reg;
-    return NULL;
+        if (reg->seq > from->seq && !strcasecmp(trace_clsid(reg), clsid)) {
+            if (trace_reg_ok(reg))
+                return reg;
+            if (!failed)
+                failed = reg;
+        }
+    return failed;
 }
 
 /* Judges one activation of the client against the server's registrations. */

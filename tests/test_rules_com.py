@@ -261,6 +261,20 @@ def test_at_start_fails_without_local_server_context_or_failed_activation():
     assert verdict(tr, "com.register.at-start")["verdict"] == "fail"
 
 
+def test_at_start_judges_the_retry_after_a_failed_registration():
+    # a failed call registered nothing; the retry that succeeded is what the activation reached
+    tr = com_service()
+    tr.com_register(25, result=0x800401F0)
+    r = verdict(tr, "com.register.at-start")
+    assert r["verdict"] == "pass" and timing(r)["measured_ms"] == 25
+    # with no retry, the failure decides
+    tr = com_service()
+    tr.events = [e for e in tr.events if e["ev"] != "com_register"]
+    tr.com_register(40, result=0x800401F0)
+    r = verdict(tr, "com.register.at-start")
+    assert r["verdict"] == "fail" and "failed" in r["message"]
+
+
 def test_at_start_fails_when_the_requested_class_never_comes():
     tr = com_exe(revoke_at=None, exit_at=None)
     tr.events = [e for e in tr.events if e["ev"] not in ("com_register", "end")]

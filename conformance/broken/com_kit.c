@@ -296,6 +296,8 @@ static void WINAPI kc_svc_main(DWORD argc, wchar_t **argv)
     /* COM's first call may wait seconds for rpcss under Wine: say so first, with a hint that covers it. */
     kc_report(SERVICE_START_PENDING, 0, 1, 10000);
     hr = kc_run();
+    if (kc_k->on_main_end && kc_k->on_main_end())
+        return;
     if (FAILED(hr))
         kc_stopped(ERROR_SERVICE_SPECIFIC_ERROR, KC_EXIT_COM);
     else
@@ -318,24 +320,32 @@ static BOOL kc_reg_set(const wchar_t *key, const wchar_t *name, const wchar_t *v
     return r == ERROR_SUCCESS;
 }
 
-/* CLSID -> AppID, AppID (-> LocalService), and the executable-name key -> AppID. */
+/* One class: its name, its AppID and its LocalServer32 (server: the quoted executable). */
+static BOOL kc_reg_class(const wchar_t *clsid, const wchar_t *server)
+{
+    wchar_t clsid_key[64], server_key[96];
+
+    swprintf(clsid_key, 64, L"CLSID\\%ls", clsid);
+    swprintf(server_key, 96, L"CLSID\\%ls\\LocalServer32", clsid);
+    if (!kc_reg_set(clsid_key, NULL, kc_base) || !kc_reg_set(clsid_key, L"AppID", kc_k->appid) ||
+        !kc_reg_set(server_key, NULL, server))
+        return FALSE;
+    printf("%ls: COM class %ls registered: %ls\n", kc_base, clsid, server);
+    return TRUE;
+}
+
+/* CLSID (each class) -> AppID, AppID (-> LocalService), and the executable-name key -> AppID. */
 static BOOL kc_regserver(const wchar_t *local_service)
 {
-    wchar_t clsid_key[64], server_key[96], appid_key[64], exe_key[MAX_PATH + 8], server[MAX_PATH + 2];
-    BOOL ok;
+    wchar_t appid_key[64], exe_key[MAX_PATH + 8], server[MAX_PATH + 2];
 
-    swprintf(clsid_key, 64, L"CLSID\\%ls", kc_k->clsid);
-    swprintf(server_key, 96, L"CLSID\\%ls\\LocalServer32", kc_k->clsid);
     swprintf(appid_key, 64, L"AppID\\%ls", kc_k->appid);
     swprintf(exe_key, MAX_PATH + 8, L"AppID\\%ls", kc_file);
     swprintf(server, MAX_PATH + 2, L"\"%ls\"", kc_path);
-    ok = kc_reg_set(clsid_key, NULL, kc_base) && kc_reg_set(clsid_key, L"AppID", kc_k->appid) &&
-         kc_reg_set(server_key, NULL, server) && kc_reg_set(appid_key, NULL, kc_base) &&
-         (!local_service || kc_reg_set(appid_key, L"LocalService", local_service)) &&
-         kc_reg_set(exe_key, L"AppID", kc_k->appid);
-    if (ok)
-        printf("%ls: COM class %ls registered: %ls\n", kc_base, kc_k->clsid, server);
-    return ok;
+    return kc_reg_class(kc_k->clsid, server) && (!kc_k->clsid2 || kc_reg_class(kc_k->clsid2, server)) &&
+           kc_reg_set(appid_key, NULL, kc_base) &&
+           (!local_service || kc_reg_set(appid_key, L"LocalService", local_service)) &&
+           kc_reg_set(exe_key, L"AppID", kc_k->appid);
 }
 
 static int kc_unregserver(void)
@@ -345,6 +355,10 @@ static int kc_unregserver(void)
 
     swprintf(key, MAX_PATH + 8, L"CLSID\\%ls", kc_k->clsid);
     RegDeleteTreeW(HKEY_CLASSES_ROOT, key);
+    if (kc_k->clsid2) {
+        swprintf(key, MAX_PATH + 8, L"CLSID\\%ls", kc_k->clsid2);
+        RegDeleteTreeW(HKEY_CLASSES_ROOT, key);
+    }
     swprintf(key, MAX_PATH + 8, L"AppID\\%ls", kc_k->appid);
     RegDeleteTreeW(HKEY_CLASSES_ROOT, key);
     swprintf(key, MAX_PATH + 8, L"AppID\\%ls", kc_file);

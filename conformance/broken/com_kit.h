@@ -17,6 +17,8 @@
  * be NULL, which is the correct behaviour; a candidate fills in only the one that is its defect. */
 struct comkit {
     const wchar_t *clsid, *appid;   /* "{...}", fresh for each candidate */
+    const wchar_t *clsid2;          /* a second class the registration writes beside the first (same server and
+                                     * AppID), for a candidate that serves two; it registers its class object itself */
     const wchar_t *local_service;   /* what /Service writes as the AppID's LocalService; NULL = our service */
     DWORD coinit;                   /* the loop thread's apartment: 0 = COINIT_MULTITHREADED (free-threaded), or
                                      * COINIT_APARTMENTTHREADED (ATL's default for an EXE: then no MTA exists) */
@@ -32,6 +34,8 @@ struct comkit {
     void (*on_release)(LONG live);  /* an instance (or a LockServer lock) went; live instances left */
     BOOL (*on_idle)(void);          /* no instance, lock or window left (not a service); TRUE = handled */
     BOOL (*on_stop)(void);          /* STOP or SHUTDOWN came; TRUE = handled, the kit does not answer */
+    BOOL (*on_main_end)(void);      /* ServiceMain's loop and cleanup are done; TRUE = handled, the kit reports
+                                     * no STOPPED */
     /* post-loop */
     void (*before_revoke)(void);
     void (*revoke)(void);           /* replaces kc_revoke() */
