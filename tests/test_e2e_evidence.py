@@ -6,6 +6,8 @@ import subprocess
 
 import pytest
 
+STOPPED, STOP_PENDING = 1, 3
+
 from conftest import SVCCERT, WIN, run_env
 
 BASE = ["--start-timeout", "10000", "--stop-timeout", "5000", "--pause-timeout", "2000",
@@ -30,7 +32,7 @@ def test_stopping_evidence_names_every_report_and_cites_the_control_before_its_a
     # svc.stopped.no-controls: both the STOP_PENDING and the STOPPED that accept STOP, each by its seq
     nc = rules["svc.stopped.no-controls"]
     offending = [e for e in reports(nc) if e.get("controls")]
-    assert nc["verdict"] == "warn" and {e["state"] for e in offending} == {"STOP_PENDING", "STOPPED"}, nc
+    assert nc["verdict"] == "warn" and {e["state"] for e in offending} == {STOP_PENDING, STOPPED}, nc
     for e in offending:
         assert f"seq {e['seq']}" in nc["message"], nc["message"]
     # svc.control.reported: the STOP as the service received it comes before its answer, by seq
