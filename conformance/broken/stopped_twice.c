@@ -24,7 +24,7 @@ static void WINAPI svc(DWORD argc, wchar_t **argv)
     kit_h = RegisterServiceCtrlHandlerExW(argc ? argv[0] : L"broken", handler, NULL);
     kit_report(SERVICE_RUNNING, KIT_CONTROLS, 0, 0);
     WaitForSingleObject(kit_stop, INFINITE);
-    kit_stopped(ERROR_SERVICE_SPECIFIC_ERROR, 0xFFFFFFFF);
+    kit_stopped(ERROR_SERVICE_SPECIFIC_ERROR, (DWORD)-1);
     SetEvent(main_done);
 }
 
