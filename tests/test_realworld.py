@@ -14,17 +14,11 @@ ENTRIES = manifest()
 
 # Where svccert at b527573 gives another verdict than the MANIFEST, by the issue-11 class that explains it
 # ("entry:rule" words). A listed verdict that still differs makes the entry xfail; one that now agrees
-# fails the test until its word goes: remove a class's line when its fix is merged. "13b" is the part of
-# class 13 a scan that follows --clsid's AppID does not fix yet: the registry snapshot com.localservice.install
-# reads is taken before svccert installs the service, so a LocalService svccert itself installs (svchost's
-# entries) shows no image path there.
+# fails the test until its word goes: remove a class's line when its fix is merged.
 KNOWN_WRONG = {
     "1": "spoolsv:svc.status.handle termsv:svc.status.handle msiexec_v:svc.status.handle svchost_bits:svc.status.handle svchost_sti:svc.status.handle",
     "9": "plugplay:svc.pending.wait-hint plugplay:svc.pending.deadline plugplay:svc.control.reported plugplay:svc.handler.returns plugplay:svc.stop.pending plugplay:svc.stopped.exit-code plugplay:svc.stopped.no-controls plugplay:svc.stopped.last",
     "11": "iexplore_startmanager:sec.com.null-descriptor iexplore_startmanager:com.register.at-start iexplore_startmanager:com.revoke.not-early iexplore_startmanager:com.revoke.when-idle iexplore_startmanager:com.revoke.all",
-    "13": "svchost_bits:com.register.at-start svchost_sti:com.register.at-start",
-    "13b": "svchost_bits:com.localservice.install svchost_sti:com.localservice.install",
-    "9b": "iexplore_registered_elsewhere:driven",
 }
 # Checks outside the MANIFEST, named in KNOWN_WRONG as "NAME:driven".
 ELSEWHERE = {"iexplore_registered_elsewhere"}
@@ -120,7 +114,8 @@ def test_a_copy_keeping_wines_builtin_marker_runs_wines_own_code(tmp_path, built
 def test_a_class_served_by_another_file_of_the_same_name_is_not_driven(tmp_path, built):
     """Only the candidate's own copy may be driven (issue 11, class 9): with no registration of its own, a copy
     of iexplore.exe checked for InternetExplorer, whose LocalServer32 names C:\\Program Files\\Internet
-    Explorer\\iexplore.exe, must not get the verdicts of that other file's process."""
+    Explorer\\iexplore.exe, must not get the verdicts of that other file's process: the run ends in a harness
+    error saying which file COM started for which class."""
     candidate = tmp_path / "candidate" / "iexplore.exe"
     candidate.parent.mkdir()
     shutil.copyfile(WINE_PE / "iexplore.exe", candidate)
@@ -140,8 +135,26 @@ def test_a_class_served_by_another_file_of_the_same_name_is_not_driven(tmp_path,
     if wrong and "iexplore_registered_elsewhere" in known_wrong_entries():
         pytest.xfail(f"issue 11 class 9b: drove {sorted(others)}, exit {r.returncode}")
     assert not wrong, f"drove {sorted(others)} and exited {r.returncode}: {r.stdout[-1500:]}"
+    assert r.returncode == 3 and report["runs"][0]["run_error"].startswith(
+        "COM started C:\\Program Files\\Internet Explorer\\iexplore.exe for {0002DF01-0000-0000-C000-000000000046}, "
+        "not the candidate"), (r.returncode, report["runs"])
     assert "iexplore_registered_elsewhere" not in known_wrong_entries(), "now right: remove 9b from KNOWN_WRONG"
 
 
 def known_wrong_entries():
     return {w.partition(":")[0] for words in KNOWN_WRONG.values() for w in words.split()}
+
+
+@pytest.mark.wine
+def test_the_registry_scan_takes_no_class_of_another_file_of_the_same_name(tmp_path, built):
+    """The scan names the candidate's classes by the file their LocalServer32 runs, not by its name: a copy of
+    iexplore.exe with no registration of its own serves none of the classes of C:\\Program Files\\Internet
+    Explorer\\iexplore.exe, so with no --clsid the client has nothing to activate."""
+    candidate = tmp_path / "candidate" / "iexplore.exe"
+    candidate.parent.mkdir()
+    shutil.copyfile(WINE_PE / "iexplore.exe", candidate)
+    r, events = run_trace(tmp_path, candidate, "--shape", "embedding")
+    scans = [e for e in events if e["ev"] == "com_registry"]
+    assert scans, r.stderr
+    assert [c["clsid"] for s in scans for c in s["classes"]] == [], scans
+    assert [e["outcome"] for e in events if e["ev"] == "ctl_client"] == ["no_class"]
