@@ -92,22 +92,26 @@ def test_wine_program_gets_every_verdict_of_its_manifest_entry(tmp_path, built, 
 
 
 @pytest.mark.wine
-def test_a_copy_keeping_wines_builtin_marker_runs_wines_own_code(tmp_path, built):
-    """What the MANIFEST's header says: Wine 8 maps an image carrying the "Wine builtin DLL" marker from its
-    own install, by base name, so a changed copy runs as the builtin unless the marker is gone."""
+def test_a_changed_copy_keeping_wines_builtin_marker_is_refused(tmp_path, built):
+    """Wine 8 maps an image carrying the "Wine builtin DLL" marker from its own install, by file name, so a
+    changed copy that keeps the marker would run as Wine's builtin, not as itself: svccert refuses it (exit 2,
+    one line) rather than drive another binary silently. Without the marker the changed copy runs as itself."""
     image = (WINE_PE / "termsv.exe").read_bytes()
     name, renamed = "TermService".encode("utf-16-le"), "TermServicX".encode("utf-16-le")
     assert image.count(name) == 1 and image[0x40:0x50] == b"Wine builtin DLL"
     changed = image.replace(name, renamed)
-    services = {}
-    for kind, data in (("marked", changed), ("unmarked", changed[:0x40] + bytes(16) + changed[0x50:])):
-        d = tmp_path / kind
-        d.mkdir()
-        (d / "termsv.exe").write_bytes(data)
-        r, events = run_trace(d, d / "termsv.exe", "--no-pause", name=kind)
-        services[kind] = {e["service"] for e in events if e["ev"] == "handler_register"}
-        assert services[kind], f"{kind}: no handler registration ({r.stderr.strip()})"
-    assert services == {"marked": {"TermService"}, "unmarked": {"TermServicX"}}
+    marked = tmp_path / "marked"
+    marked.mkdir()
+    (marked / "termsv.exe").write_bytes(changed)
+    r, events = run_trace(marked, marked / "termsv.exe", "--no-pause", name="marked")
+    assert r.returncode == 2 and not events, (r.returncode, r.stderr)
+    assert r.stderr.strip() == (f"svccert: termsv.exe carries Wine's builtin marker: Wine would run its own termsv.exe "
+                                f"({WINE_PE / 'termsv.exe'}), not this file")
+    unmarked = tmp_path / "unmarked"
+    unmarked.mkdir()
+    (unmarked / "termsv.exe").write_bytes(changed[:0x40] + bytes(16) + changed[0x50:])
+    r, events = run_trace(unmarked, unmarked / "termsv.exe", "--no-pause", name="unmarked")
+    assert {e["service"] for e in events if e["ev"] == "handler_register"} == {"TermServicX"}, r.stderr
 
 
 @pytest.mark.wine
