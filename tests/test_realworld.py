@@ -16,8 +16,7 @@ ENTRIES = manifest()
 # ("entry:rule" words). A listed verdict that still differs makes the entry xfail; one that now agrees
 # fails the test until its word goes: remove a class's line when its fix is merged.
 KNOWN_WRONG = {
-    "1": "spoolsv:svc.status.handle termsv:svc.status.handle msiexec_v:svc.status.handle svchost_bits:svc.status.handle svchost_sti:svc.status.handle",
-    "9": "plugplay:svc.pending.wait-hint plugplay:svc.pending.deadline plugplay:svc.control.reported plugplay:svc.handler.returns plugplay:svc.stop.pending plugplay:svc.stopped.exit-code plugplay:svc.stopped.no-controls plugplay:svc.stopped.last",
+    "1": "plugplay:svc.status.handle spoolsv:svc.status.handle termsv:svc.status.handle msiexec_v:svc.status.handle svchost_bits:svc.status.handle svchost_sti:svc.status.handle",
     "11": "iexplore_startmanager:sec.com.null-descriptor iexplore_startmanager:com.register.at-start iexplore_startmanager:com.revoke.not-early iexplore_startmanager:com.revoke.when-idle iexplore_startmanager:com.revoke.all",
 }
 # Checks outside the MANIFEST, named in KNOWN_WRONG as "NAME:driven".
