@@ -93,6 +93,10 @@ def test_the_service_the_controller_installed_is_the_one_the_header_names(tmp_pa
     (["ctl_note what=name_taken error=0 name=Other image_path=C:%5Cother.exe",
       "ctl_error what=local_service error=1073 name=Other"],
      "the AppID's LocalService 'Other' runs another program than the candidate"),
+    (["ctl_error what=foreign_server error=0 server_pid=248 clsid=%7B0002DF01-0000-0000-C000-000000000046%7D killed=1 "
+      "name=C:%5CProgram%20Files%5CInternet%20Explorer%5Ciexplore.exe"],
+     "COM started C:\\Program Files\\Internet Explorer\\iexplore.exe for {0002DF01-0000-0000-C000-000000000046}, not "
+     "the candidate: register the candidate's copy (--reg or --register)"),
     ([], "the controller could not make the run"),
 ])
 def test_a_run_the_harness_could_not_make_ends_in_error_with_one_line(tmp_path, fake_wine, log, says):

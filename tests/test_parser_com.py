@@ -625,3 +625,33 @@ def test_the_user_started_server_and_the_servers_com_launched_after_it(tmp_path)
     assert [(e["pid"], e["parent_pid"]) for e in of(ev, "process_start")] == [(CAND, CTL), (0x300, CLI_PID)]
     assert of(ev, "process_start")[1]["seq"] == start
     assert [(e["seq"], e["pid"]) for e in of(ev, "com_register")][1] == (reg, 0x300)
+
+
+def _foreign_launch(log, t, pid, tid):
+    """COM's launch of another file of the candidate's name: the class's registration names the prefix's copy."""
+    path = "C:\\\\Program Files\\\\Svcref\\\\svcref.exe"
+    log.client(t, CLI_PID, CLI_T, "NtCreateUserProcess",
+               f'L"\\\\??\\\\{path}" image L"{path}" cmdline L"\\"{path}\\" -Embedding" parent (nil)', chan="process")
+    return log.client(t + 1, CLI_PID, CLI_T, "NtCreateUserProcess",
+                      f'L"\\\\??\\\\{path}" pid {pid:04x} tid {tid:04x} handles 0x6c/0x70', chan="process")
+
+
+def test_a_server_the_controller_found_to_be_another_file_is_never_followed(tmp_path):
+    """Only the candidate's own copy may be judged (issue 11, class 9b): the controller's ctl_error
+    what=foreign_server names the process COM launched from another file, which the trace leaves out."""
+    log = Log()
+    log.ctl(900, f"ctl_client_start client_pid={CLI_PID} cmdline=x")
+    _foreign_launch(log, 1000, 0x300, 0x304)
+    log.first_thread(0x300, 0x304)
+    log.client(1010, 0x300, 0x304, "CoRegisterClassObject", OLE_REG, chan="ole")
+    log.ctl(1020, "ctl_error what=foreign_server error=0 server_pid=768 clsid=%7B1DF5B9B1-88A6-4370-A9BD-DB5066A3B378%7D "
+            "killed=1 name=C:%5CProgram%20Files%5CSvcref%5Csvcref.exe")
+    ev = body(parse_text(tmp_path, log.text(), header=json.dumps(IMAGE_HEADER)))
+    assert not of(ev, "process_start") and not of(ev, "com_register")
+    assert [e["action"] for e in of(ev, "harness")] == ["no_candidate_process"]
+    # the candidate's own copy, launched after the other one, is the candidate, and it alone
+    start = _embed_launch(log, 1100, 0x400, 0x404)
+    reg = log.client(1110, 0x400, 0x404, "CoRegisterClassObject", OLE_REG, chan="ole")
+    ev = body(parse_text(tmp_path, log.text(), header=json.dumps(IMAGE_HEADER)))
+    assert [(e["seq"], e["pid"]) for e in of(ev, "process_start")] == [(start, 0x400)]
+    assert [(e["seq"], e["pid"]) for e in of(ev, "com_register")] == [(reg, 0x400)]

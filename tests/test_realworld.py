@@ -14,13 +14,8 @@ ENTRIES = manifest()
 
 # Where svccert at b527573 gives another verdict than the MANIFEST, by the issue-11 class that explains it
 # ("entry:rule" words). A listed verdict that still differs makes the entry xfail; one that now agrees
-# fails the test until its word goes: remove a class's line when its fix is merged. "13b" is the part of
-# class 13 a scan that follows --clsid's AppID does not fix yet: the registry snapshot com.localservice.install
-# reads is taken before svccert installs the service, so a LocalService svccert itself installs (svchost's
-# entries) shows no image path there.
+# fails the test until its word goes: remove a class's line when its fix is merged.
 KNOWN_WRONG = {
-    "13b": "svchost_bits:com.localservice.install svchost_sti:com.localservice.install",
-    "9b": "iexplore_registered_elsewhere:driven",
 }
 # Checks outside the MANIFEST, named in KNOWN_WRONG as "NAME:driven".
 ELSEWHERE = {"iexplore_registered_elsewhere"}
@@ -94,29 +89,34 @@ def test_wine_program_gets_every_verdict_of_its_manifest_entry(tmp_path, built, 
 
 
 @pytest.mark.wine
-def test_a_copy_keeping_wines_builtin_marker_runs_wines_own_code(tmp_path, built):
-    """What the MANIFEST's header says: Wine 8 maps an image carrying the "Wine builtin DLL" marker from its
-    own install, by base name, so a changed copy runs as the builtin unless the marker is gone."""
+def test_a_changed_copy_keeping_wines_builtin_marker_is_refused(tmp_path, built):
+    """Wine 8 maps an image carrying the "Wine builtin DLL" marker from its own install, by file name, so a
+    changed copy that keeps the marker would run as Wine's builtin, not as itself: svccert refuses it (exit 2,
+    one line) rather than drive another binary silently. Without the marker the changed copy runs as itself."""
     image = (WINE_PE / "termsv.exe").read_bytes()
     name, renamed = "TermService".encode("utf-16-le"), "TermServicX".encode("utf-16-le")
     assert image.count(name) == 1 and image[0x40:0x50] == b"Wine builtin DLL"
     changed = image.replace(name, renamed)
-    services = {}
-    for kind, data in (("marked", changed), ("unmarked", changed[:0x40] + bytes(16) + changed[0x50:])):
-        d = tmp_path / kind
-        d.mkdir()
-        (d / "termsv.exe").write_bytes(data)
-        r, events = run_trace(d, d / "termsv.exe", "--no-pause", name=kind)
-        services[kind] = {e["service"] for e in events if e["ev"] == "handler_register"}
-        assert services[kind], f"{kind}: no handler registration ({r.stderr.strip()})"
-    assert services == {"marked": {"TermService"}, "unmarked": {"TermServicX"}}
+    marked = tmp_path / "marked"
+    marked.mkdir()
+    (marked / "termsv.exe").write_bytes(changed)
+    r, events = run_trace(marked, marked / "termsv.exe", "--no-pause", name="marked")
+    assert r.returncode == 2 and not events, (r.returncode, r.stderr)
+    assert r.stderr.strip() == (f"svccert: termsv.exe carries Wine's builtin marker: Wine would run its own termsv.exe "
+                                f"({WINE_PE / 'termsv.exe'}), not this file")
+    unmarked = tmp_path / "unmarked"
+    unmarked.mkdir()
+    (unmarked / "termsv.exe").write_bytes(changed[:0x40] + bytes(16) + changed[0x50:])
+    r, events = run_trace(unmarked, unmarked / "termsv.exe", "--no-pause", name="unmarked")
+    assert {e["service"] for e in events if e["ev"] == "handler_register"} == {"TermServicX"}, r.stderr
 
 
 @pytest.mark.wine
 def test_a_class_served_by_another_file_of_the_same_name_is_not_driven(tmp_path, built):
     """Only the candidate's own copy may be driven (issue 11, class 9): with no registration of its own, a copy
     of iexplore.exe checked for InternetExplorer, whose LocalServer32 names C:\\Program Files\\Internet
-    Explorer\\iexplore.exe, must not get the verdicts of that other file's process."""
+    Explorer\\iexplore.exe, must not get the verdicts of that other file's process: the run ends in a harness
+    error saying which file COM started for which class."""
     candidate = tmp_path / "candidate" / "iexplore.exe"
     candidate.parent.mkdir()
     shutil.copyfile(WINE_PE / "iexplore.exe", candidate)
@@ -136,8 +136,26 @@ def test_a_class_served_by_another_file_of_the_same_name_is_not_driven(tmp_path,
     if wrong and "iexplore_registered_elsewhere" in known_wrong_entries():
         pytest.xfail(f"issue 11 class 9b: drove {sorted(others)}, exit {r.returncode}")
     assert not wrong, f"drove {sorted(others)} and exited {r.returncode}: {r.stdout[-1500:]}"
+    assert r.returncode == 3 and report["runs"][0]["run_error"].startswith(
+        "COM started C:\\Program Files\\Internet Explorer\\iexplore.exe for {0002DF01-0000-0000-C000-000000000046}, "
+        "not the candidate"), (r.returncode, report["runs"])
     assert "iexplore_registered_elsewhere" not in known_wrong_entries(), "now right: remove 9b from KNOWN_WRONG"
 
 
 def known_wrong_entries():
     return {w.partition(":")[0] for words in KNOWN_WRONG.values() for w in words.split()}
+
+
+@pytest.mark.wine
+def test_the_registry_scan_takes_no_class_of_another_file_of_the_same_name(tmp_path, built):
+    """The scan names the candidate's classes by the file their LocalServer32 runs, not by its name: a copy of
+    iexplore.exe with no registration of its own serves none of the classes of C:\\Program Files\\Internet
+    Explorer\\iexplore.exe, so with no --clsid the client has nothing to activate."""
+    candidate = tmp_path / "candidate" / "iexplore.exe"
+    candidate.parent.mkdir()
+    shutil.copyfile(WINE_PE / "iexplore.exe", candidate)
+    r, events = run_trace(tmp_path, candidate, "--shape", "embedding")
+    scans = [e for e in events if e["ev"] == "com_registry"]
+    assert scans, r.stderr
+    assert [c["clsid"] for s in scans for c in s["classes"]] == [], scans
+    assert [e["outcome"] for e in events if e["ev"] == "ctl_client"] == ["no_class"]

@@ -77,6 +77,7 @@ def test_right_pairs_and_other_numbers_pass(sdk):
         "(svc_cfg.pause ? SERVICE_ACCEPT_PAUSE_CONTINUE : 0);",
         "failed with -2147220996 (CO_E_OBJISREG)",             # signed and unsigned are the same HRESULT
         '"1.006:0030:0034:trace:msg:peek_message got type 6 msg 12 (WM_QUIT) hwnd (nil)"',
+        "src: main.c:233 SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN",   # a source line, not a value
     ])
     found = winsdk.pairs_in_text(text, sdk)
     assert {p[1] for p in found} == {"CO_E_OBJISREG", "EOAC_ACCESS_CONTROL", "EOAC_APPID"}

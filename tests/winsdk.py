@@ -86,8 +86,8 @@ def load(headers=HEADERS):
 # NAME = V, NAME: V, "NAME": V, NAME (V), `NAME` (V), NAME V, "NAME", 0xV, | NAME | V | (not C's "a ? NAME : 0")
 _AFTER = re.compile(r"[`\"']?\)?(?::|[ \t]*(?:=|\||,(?=[ \t]*0[xX])|\())?[ \t]*[`\"(]?[ \t]*(" + _NUM + r")(?![\w.])")
 # 0xV (NAME), 1062 `NAME`, 0xV: return "NAME", V | NAME; a short decimal before a name is too often
-# something else (Wine prints "msg 12 (WM_QUIT)" in hex without 0x)
-_BEFORE = re.compile(r"(?<![\w.:])(-?0[xX][0-9A-Fa-f]+[uUlL]{0,3}|-?\d{3,}[uUlL]{0,3})[ \t]*(?:\(|:[^\"\n]{0,20}|\|)?[ \t]*[`\"]?$")
+# something else (Wine prints "msg 12 (WM_QUIT)" in hex without 0x); a number after "file.c:" is a line
+_BEFORE = re.compile(r"(?<![\w.])(?<!\w:)(-?0[xX][0-9A-Fa-f]+[uUlL]{0,3}|-?\d{3,}[uUlL]{0,3})[ \t]*(?:\(|:[^\"\n]{0,20}|\|)?[ \t]*[`\"]?$")
 # the families a project prefix may stand before (HP_CO_E_OBJISREG, TRACE_EOAC_APPID); a project constant
 # of another shape (HR_WAIT_TIMEOUT) is the project's own
 _FAMILIES = ("E_", "S_", "CO_E_", "CO_S_", "RPC_E_", "MK_E_", "ERROR_", "REGCLS_", "CLSCTX_", "EOAC_", "ROTFLAGS_",

@@ -20,6 +20,7 @@
 
 #define HP_SCHEMA "svccert-trace/1"
 #define HP_IMAGE_STARTS 8
+#define HP_FOREIGN 64
 
 static int hp_fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -44,6 +45,10 @@ struct hp_found {
        names the candidate when nothing else does */
     struct hp_emb { unsigned pid; char image[520]; } *emb;
     size_t nemb;
+    /* servers the controller found to run another file than the candidate's (ctl_error what=foreign_server):
+       never followed, whatever their command line */
+    unsigned foreign[HP_FOREIGN];
+    int nforeign;
     /* processes started from the candidate's image: the one neither the controller (its registration)
      * nor the client started is the SCM's, which names a service process that never reached its dispatcher */
     struct { unsigned pid, parent; } img[HP_IMAGE_STARTS];
@@ -93,8 +98,24 @@ static void hp_scan_ctl(const struct hp_rec *r, struct hp_found *f, const char *
 {
     if (!f->cand_ctl) f->cand_ctl = hp_rec_pid(r, "service_pid");
     if (!f->cand_launch) f->cand_launch = hp_ctl_launch_pid(r);
+    if (hp_ctl_foreign_pid(r) && f->nforeign < HP_FOREIGN) f->foreign[f->nforeign++] = hp_ctl_foreign_pid(r);
     /* from here on the start requests to look for name the adopted service */
     if (!f->adopted.n && hp_ctl_adopted(r, &f->adopted)) *svc = f->adopted.p;
+}
+
+/* The -Embedding launches the controller found to be of another file leave the list (the controller's
+   record comes after the launch in the log). */
+static void hp_drop_foreign(struct hp_found *f)
+{
+    size_t i, n = 0;
+    int j, other;
+
+    for (i = 0; i < f->nemb; i++) {
+        for (other = 0, j = 0; j < f->nforeign; j++)
+            other |= f->emb[i].pid == f->foreign[j];
+        if (!other) f->emb[n++] = f->emb[i];
+    }
+    f->nemb = n;
 }
 
 static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, struct hp_found *f,
@@ -146,6 +167,7 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, s
         }
     }
     if (!rc && ferror(in)) rc = hp_fail(err, errlen, "cannot read the log: %s", strerror(errno));
+    hp_drop_foreign(f);
     free(line);
     hp_buf_free(&b);
     return rc;

@@ -207,6 +207,16 @@ unsigned hp_ctl_launch_pid(const struct hp_rec *r)
     return hp_rec_is(r, "ctl_launch") && hp_rec_flag(r, "ok") ? hp_rec_pid(r, "server_pid") : 0;
 }
 
+unsigned hp_ctl_foreign_pid(const struct hp_rec *r)
+{
+    const char *v;
+    size_t vl;
+
+    if (!hp_rec_is(r, "ctl_error") || !hp_rec_get(r, "what", &v, &vl) || vl != 14 || memcmp(v, "foreign_server", 14))
+        return 0;
+    return hp_rec_pid(r, "server_pid");
+}
+
 int hp_ctl_adopted(const struct hp_rec *r, struct hp_buf *name)
 {
     const char *v;

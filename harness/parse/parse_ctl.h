@@ -42,6 +42,9 @@ unsigned hp_rec_pid(const struct hp_rec *r, const char *key);
 json_t *hp_rec_event(struct hp_out *o, const char *prefix, const char *evprefix, const char *text,
                      size_t n, int truncated, long long seq, double t, int t_est, unsigned pid,
                      unsigned tid);
+/* The server_pid of a "ctl_error what=foreign_server ..." record (a server COM launched from another file
+   than the candidate's), 0 for any other record. */
+unsigned hp_ctl_foreign_pid(const struct hp_rec *r);
 /* The server_pid of a "ctl_launch ok=1 ..." record, 0 for any other record. */
 unsigned hp_ctl_launch_pid(const struct hp_rec *r);
 /* The decoded name of a "ctl_install ok=1 adopted=1 name=..." record into name: 1, else 0. */

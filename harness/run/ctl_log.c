@@ -53,7 +53,7 @@ static const char *log_error_name(long code)
 
 void ctl_log_reason(const char *rec, char *out, size_t cap)
 {
-    char what[64] = "", err[32] = "", name[256] = "", code[96];
+    char what[64] = "", err[32] = "", name[400] = "", code[96], clsid[64] = "";
     const char *en;
 
     log_value(rec, "what", what, sizeof what);
@@ -71,6 +71,12 @@ void ctl_log_reason(const char *rec, char *out, size_t cap)
     else if (!strcmp(what, "local_service"))
         snprintf(out, cap, "the AppID's LocalService '%s' runs another program than the candidate, and an activation "
                  "would start that one", name);
+    else if (!strcmp(what, "foreign_server") && log_value(rec, "clsid", clsid, sizeof clsid) && clsid[0] == '{')
+        snprintf(out, cap, "COM started %s for %s, not the candidate: register the candidate's copy (--reg or "
+                 "--register); nothing of the other program was judged", name, clsid);
+    else if (!strcmp(what, "foreign_server"))
+        snprintf(out, cap, "COM started %s for an activation, not the candidate: register the candidate's copy (--reg "
+                 "or --register); nothing of the other program was judged", name);
     else if (!strcmp(what, "param"))
         snprintf(out, cap, "the service's parameter %s could not be written (error %s)", name, code);
     else

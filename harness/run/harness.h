@@ -58,6 +58,10 @@ enum { HR_OK = 0, HR_BAD_INPUT = 2, HR_HARNESS_ERROR = 3 };
 void hr_defaults(struct hr_run *r);
 /* Checks the candidate is a 64-bit PE before anything runs; returns HR_BAD_INPUT with a reason. */
 int hr_check_candidate(const char *path, char *err, size_t errlen);
+/* For a candidate carrying Wine's builtin marker: 1, with its path in out, when Wine would run its own installed
+ * builtin of the same file name instead (found in Wine's dll path as Wine 8 finds it), and that file's bytes
+ * are not the candidate's; 0 when the candidate itself would run. */
+int hr_builtin_instead(const char *path, char *out, size_t cap);
 /* Whether the 64-bit PE imports the function `fn` by name (its import or delay-load directory): 1 yes,
  * 0 no, -1 unreadable. A program that loads it with GetProcAddress does not import it. */
 int hr_pe_imports(const char *path, const char *fn);

@@ -1,4 +1,4 @@
-/* pe.c: refuses, with one clear line, a candidate that is missing or is not a 64-bit Windows program; reads what it imports. */
+/* pe.c: refuses, with one clear line, a candidate that is missing, is not a 64-bit Windows program, or is one Wine would not run itself; reads what it imports. */
 #include "harness.h"
 #include <errno.h>
 #include <stdint.h>
@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* The "Wine builtin DLL" marker at offset 0x40 of Wine's own programs and libraries (with its NUL). */
+static const char PE_WINE_BUILTIN[] = "Wine builtin DLL";
 
 static uint32_t pe_u32(const unsigned char *p)
 {
@@ -63,6 +66,18 @@ int hr_check_candidate(const char *path, char *err, size_t errlen)
     if (pe_u16(h + off + 22) & 0x2000) {
         snprintf(err, errlen, "%s: a DLL, not an executable", path);
         return HR_BAD_INPUT;
+    }
+    /* Wine 8 maps an image with its marker after the DOS header (server/mapping.c compares the 17 bytes
+       with their NUL, in a full 0x60-byte read) as its own builtin of that name: another program would run */
+    if (n >= 0x60 && !memcmp(h + 0x40, PE_WINE_BUILTIN, sizeof PE_WINE_BUILTIN)) {
+        const char *name = strrchr(path, '/');
+        char builtin[4096];
+
+        if (hr_builtin_instead(path, builtin, sizeof builtin)) {
+            snprintf(err, errlen, "%s carries Wine's builtin marker: Wine would run its own %s (%s), not this file",
+                     name ? name + 1 : path, name ? name + 1 : path, builtin);
+            return HR_BAD_INPUT;
+        }
     }
     return 0;
 }

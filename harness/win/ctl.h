@@ -47,6 +47,7 @@ struct ctl_opts {
 /* What the registry scan found for the candidate. */
 struct ctl_found {
     wchar_t service[256];          /* the AppID's LocalService, when it is an installed service of ours */
+    int nlocal_services;           /* the candidate's AppIDs that name a LocalService, installed or not */
     wchar_t clsids[CLI_MAX_CLSIDS][40];
     int nclsids;
 };

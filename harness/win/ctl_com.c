@@ -1,6 +1,7 @@
 /* ctl_com.c: the EXE-server shapes of a run: a COM client activates the candidate, the controller watches it leave or stay. */
 #include "ctl.h"
 #include "ctl_com.h"
+#include "ctl_launched.h"
 #include "ctl_proc.h"
 #include "record.h"
 #include <stdio.h>
@@ -10,6 +11,10 @@
 /* Processes of the candidate's file watched at the end: a single-use class makes one per activation (the
  * client makes at most 64, and its LockServer probe one more). */
 #define CTL_MAX_SERVERS 80
+
+/* The classes the client was started on: a server COM launches for one must be the candidate's file. */
+static wchar_t com_classes[CLI_MAX_CLSIDS][40];
+static int com_nclasses;
 
 HANDLE ctl_client_start(const struct ctl_opts *o, const struct ctl_found *f)
 {
@@ -25,8 +30,14 @@ HANDLE ctl_client_start(const struct ctl_opts *o, const struct ctl_found *f)
     }
     n = (size_t)swprintf(cmd, 2048, L"\"%ls\" --instances %lu --hold-ms %lu --gap-ms %lu --rot-enum --lock", o->client,
                          o->instances, o->hold_ms, o->gap_ms);
-    for (i = 0; i < (o->nclsids ? o->nclsids : f->nclsids) && n < 1900; i++)
-        n += (size_t)swprintf(cmd + n, 2048 - n, L" --clsid %ls", o->nclsids ? o->clsids[i] : f->clsids[i]);
+    com_nclasses = 0;
+    for (i = 0; i < (o->nclsids ? o->nclsids : f->nclsids) && n < 1900; i++) {
+        const wchar_t *clsid = o->nclsids ? o->clsids[i] : f->clsids[i];
+
+        n += (size_t)swprintf(cmd + n, 2048 - n, L" --clsid %ls", clsid);
+        wcsncpy(com_classes[com_nclasses], clsid, 39);
+        com_classes[com_nclasses++][39] = 0;
+    }
     rec_enc(enc, sizeof enc, cmd);
     /* The client polls while Wine starts a server; with +ole and +relay on, that polling alone would
      * write hundreds of thousands of lines a second. So the client runs with few channels and hands the
@@ -43,12 +54,19 @@ HANDLE ctl_client_start(const struct ctl_opts *o, const struct ctl_found *f)
 void ctl_client_wait(HANDLE client, const struct ctl_opts *o)
 {
     LARGE_INTEGER t;
-    DWORD code = 0;
+    DWORD code = 0, pid, r;
 
     if (!client)
         return;
+    pid = GetProcessId(client);
     QueryPerformanceCounter(&t);
-    if (WaitForSingleObject(client, o->client_timeout_ms) != WAIT_OBJECT_0) {
+    /* every server COM launches meanwhile is looked at while it runs (a short poll: a server of another
+       file is ended before it does much) */
+    do {
+        ctl_launched_check(pid, o->cand, (const wchar_t (*)[40])com_classes, com_nclasses);
+        r = WaitForSingleObject(client, 20);
+    } while (r == WAIT_TIMEOUT && rec_ms_since(&t) < o->client_timeout_ms);
+    if (r != WAIT_OBJECT_0) {
         TerminateProcess(client, 1);
         rec_line("ctl_client ok=0 error=0 exit=- outcome=timeout elapsed_ms=%.3f", rec_ms_since(&t));
     } else {
@@ -85,7 +103,26 @@ static void com_kill(HANDLE h, DWORD pid)
     WaitForSingleObject(h, 5000);
 }
 
-/* The candidate's processes that COM started (by file name: the controller never learns their ids otherwise). */
+/* Whether the running process pid is of the candidate's own file (another copy of the same name is not). */
+static BOOL com_is_candidate(DWORD pid, const struct ctl_opts *o)
+{
+    HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+    wchar_t image[MAX_PATH * 2], quoted[MAX_PATH * 2 + 4];
+    DWORD n = MAX_PATH * 2;
+    BOOL ours = FALSE;
+
+    if (!h)
+        return FALSE;
+    if (QueryFullProcessImageNameW(h, 0, image, &n)) {
+        swprintf(quoted, MAX_PATH * 2 + 4, L"\"%ls\"", image);
+        ours = ctl_runs_file(quoted, o->cand);
+    }
+    CloseHandle(h);
+    return ours;
+}
+
+/* The candidate's processes that COM started (by the file they run: the controller never learns their ids
+ * otherwise). */
 static int com_find(const struct ctl_opts *o, DWORD *pids, int max)
 {
     PROCESSENTRY32W pe = { .dwSize = sizeof pe };
@@ -99,7 +136,8 @@ static int com_find(const struct ctl_opts *o, DWORD *pids, int max)
     if (snap == INVALID_HANDLE_VALUE)
         return 0;
     for (BOOL more = Process32FirstW(snap, &pe); more && n < max; more = Process32NextW(snap, &pe))
-        if (!_wcsicmp(pe.szExeFile, exe) && pe.th32ProcessID != GetCurrentProcessId())
+        if (!_wcsicmp(pe.szExeFile, exe) && pe.th32ProcessID != GetCurrentProcessId() &&
+            com_is_candidate(pe.th32ProcessID, o))
             pids[n++] = pe.th32ProcessID;
     CloseHandle(snap);
     return n;

@@ -9,6 +9,7 @@
 #define REG_MAX 16
 
 struct reg_scan {
+    const wchar_t *cand;           /* the candidate's path: only what runs that file is the candidate's */
     wchar_t exe[MAX_PATH];
     struct { wchar_t clsid[40], appid[40], server[MAX_PATH]; } cls[REG_MAX];
     int ncls;
@@ -19,11 +20,11 @@ struct reg_scan {
     int nsvc;
 };
 
+/* A command line is ours when it runs the candidate's own file: another file of the same name (the prefix's
+ * C:\Program Files copy of the program, say) is another program, whatever its name. */
 static BOOL reg_is_ours(const struct reg_scan *s, const wchar_t *cmd)
 {
-    wchar_t name[MAX_PATH];
-
-    return cmd[0] && ctl_exe_name(cmd, name, MAX_PATH) && !_wcsicmp(name, s->exe);
+    return cmd[0] && ctl_runs_file(cmd, s->cand);
 }
 
 static BOOL reg_str(HKEY root, const wchar_t *key, const wchar_t *value, wchar_t *out, DWORD cap)
@@ -201,6 +202,7 @@ void ctl_scan(const struct ctl_opts *o, const char *when, struct ctl_found *f)
 
     memset(&s, 0, sizeof s);
     memset(f, 0, sizeof *f);
+    s.cand = o->cand;
     if (!ctl_exe_name(o->cand, s.exe, MAX_PATH))
         return;
     swprintf(key, MAX_PATH + 8, L"AppID\\%ls", s.exe);
@@ -212,6 +214,8 @@ void ctl_scan(const struct ctl_opts *o, const char *when, struct ctl_found *f)
         reg_add_app(&s, s.cls[i].appid);
     reg_scan_services(&s);
     reg_record(&s, when);
+    for (i = 0; i < s.napp; i++)
+        f->nlocal_services += s.app[i].service[0] != 0;
     /* The service COM would start: a LocalService that is installed and runs the candidate. */
     for (i = 0; i < s.napp && !f->service[0]; i++)
         for (j = 0; j < s.nsvc; j++)

@@ -1,6 +1,7 @@
 /* svcctl.c: the service control program the harness runs inside Wine to drive one candidate service. */
 #include "ctl.h"
 #include "ctl_com.h"
+#include "ctl_launched.h"
 #include "ctl_proc.h"
 #include "ctl_reg.h"
 #include "record.h"
@@ -651,7 +652,7 @@ int wmain(int argc, wchar_t **argv)
         else
             ctl_run_user(&o, &f);
         rec_line("ctl_done");
-        return 0;
+        return ctl_launched_foreign() ? CTL_EXIT_HARNESS : 0;
     }
     scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
     if (!scm) {
@@ -665,10 +666,17 @@ int wmain(int argc, wchar_t **argv)
         CloseServiceHandle(scm);
         return CTL_EXIT_HARNESS;
     }
+    /* an AppID's LocalService the run has just installed is in the registry only now */
+    if (f.nlocal_services) {
+        struct ctl_found again;
+        ctl_scan(&o, "after_install", &again);
+    }
     if (!o.client)
         f.nclsids = 0;
     rc = ctl_params(&o) ? ctl_lifecycle(scm, svc, &o, &f) : CTL_EXIT_HARNESS;
     s0_report(ctl_proc_id);
+    if (ctl_launched_foreign())
+        rc = CTL_EXIT_HARNESS;
     if (o.uninstall) {
         ok = DeleteService(svc);
         rec_line("ctl_uninstall ok=%d error=%lu", ok ? 1 : 0, ok ? 0 : GetLastError());
