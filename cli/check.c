@@ -67,7 +67,7 @@ static int check_watch(struct cli_opts *o, const char *config)
  * status follows the verdicts. */
 static int check_judge(const char *config, const struct rp_meta *m, const char *dir)
 {
-    char err[512] = "", *judged, *verdicts;
+    char err[512] = "", sha[65], *judged, *waived, *verdicts;
     const char *overall;
     int rc, run_error;
     json_t *v;
@@ -77,8 +77,17 @@ static int check_judge(const char *config, const struct rp_meta *m, const char *
         fprintf(stderr, "svccert: %s\n", err);
         return CLI_USAGE;
     }
-    verdicts = cli_annotate(judged, m, &run_error);
+    /* waivers after judging: a waiver limited to one candidate needs its hash (none: the candidate is unknown) */
+    waived = sc_waive(judged, config, m->candidate && !rp_sha256_file(m->candidate, sha, err, sizeof err) ? sha : NULL,
+                      NULL, err, sizeof err);
     sc_free(judged);
+    if (!waived) {
+        fprintf(stderr, "svccert: %s\n", err);
+        return CLI_USAGE;
+    }
+    err[0] = 0;
+    verdicts = cli_annotate(waived, m, &run_error);
+    sc_free(waived);
     if (!verdicts) {
         fprintf(stderr, "svccert: out of memory\n");
         return CLI_BROKEN;

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "svcconform.h"
 #include "verdict.h"
+#include "waiver.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,12 @@ int config_parse(config *c, const char *json, char *err, size_t errlen)
             } else {
                 c->expect_controls = json_integer_value(val);
             }
+        } else if (!strcmp(key, "waivers")) {
+            char day[11];
+
+            /* a bad $SVCCERT_TODAY is refused with the config, before any run, not after it */
+            rc = waiver_check(val, err, errlen) || (json_array_size(val) && waiver_today(NULL, day, err, errlen));
+            rc = rc ? -1 : 0;
         } else if (!strcmp(key, "strict")) {
             if (!json_is_boolean(val)) {
                 snprintf(err, errlen, "config: \"strict\" must be true or false");

@@ -32,6 +32,20 @@ SC_API char *sc_judge_text(const char *trace_jsonl, const char *config_json, cha
 SC_API char *sc_judge_files(const char *const *trace_paths, size_t n, const char *config_json, char *err,
                             size_t errlen);
 
+/* Applies config_json's "waivers" to a result of sc_judge_file or sc_judge_files (which check the waivers but do not
+ * apply them: they need the candidate's hash and the day) and returns the new result (malloc'd). Each rule with a
+ * waiver in force gets "original_verdict", "waiver":{"policy","reason"[,"sha256"][,"expires"]} and its effective
+ * "verdict" (downgrade: fail -> warn, other verdicts kept; ignore: n/a), in the merged rule and in each entry of
+ * its "runs"; a waiver that is not in force leaves the verdict and adds its reason to the rule's "waiver_note".
+ * The counts and verdicts, the result's and each run's, follow the effective verdicts. The result gains
+ * "waivers":[{the config's waiver,"status":"applied"|"expired"|"other-candidate"|"candidate-unknown"|"superseded"
+ * [,"note"]}] (always, [] for none) and "waivers_date" (the day expiry was judged against, when there are waivers).
+ * candidate_sha256: 64 hex digits, or NULL when unknown (a waiver limited to a hash is then not in force); today:
+ * YYYY-MM-DD, or NULL for $SVCCERT_TODAY, else the UTC date. NULL with err for a bad config, hash, day or result,
+ * or a result waived already. */
+SC_API char *sc_waive(const char *result_json, const char *config_json, const char *candidate_sha256,
+                      const char *today, char *err, size_t errlen);
+
 /* [{"id","title","kind":"must"|"should","source":<documentation page title>,"url":<its address>,"implemented":bool}]
  * in the order of docs/rules.md. */
 SC_API char *sc_rules_json(void);

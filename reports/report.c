@@ -1,5 +1,6 @@
 /* report.c: report.json (schema svccert-report/1) and the per-rule text summary. */
 #include "report.h"
+#include "waivers.h"
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -115,6 +116,11 @@ int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m
     /* why a run that judged nothing is no pass: the engine's one line, kept for pipelines */
     if (r && json_is_string(json_object_get(v, "verdict_reason")))
         json_object_set(r, "verdict_reason", json_object_get(v, "verdict_reason"));
+    /* what the config's waivers did, each with its fate (docs/rules.md, "Waivers") */
+    if (r && json_is_array(json_object_get(v, "waivers")))
+        json_object_set(r, "waivers", json_object_get(v, "waivers"));
+    if (r && json_is_string(json_object_get(v, "waivers_date")))
+        json_object_set(r, "waivers_date", json_object_get(v, "waivers_date"));
     json_decref(v);
     if (!r) {
         snprintf(err, errlen, "the rule engine's result lacks verdict, strict, thresholds, counts or rules");
@@ -168,14 +174,18 @@ void rp_summary(FILE *to, const char *verdicts_json, const struct rp_meta *m)
     }
     json_array_foreach(json_object_get(v, "rules"), i, rule) {
         const char *verdict = json_string_value(json_object_get(rule, "verdict"));
-        fprintf(to, "  %-5s %-30s %s\n", verdict ? verdict : "?", json_string_value(json_object_get(rule, "id")),
-                json_string_value(json_object_get(rule, "message")) ? json_string_value(json_object_get(rule, "message")) : "");
+        fprintf(to, "  %-5s %-30s ", verdict ? verdict : "?", json_string_value(json_object_get(rule, "id")));
+        rp_waiver_tag(to, rule);
+        fprintf(to, "%s\n", json_string_value(json_object_get(rule, "message")) ?
+                json_string_value(json_object_get(rule, "message")) : "");
     }
+    rp_waiver_lines(to, v);
     counts = json_object_get(v, "counts");
     fprintf(to, "verdict: %s (", json_string_value(json_object_get(v, "verdict")));
     i = 0;
     json_object_foreach(counts, key, val)
         fprintf(to, "%s%s %lld", i++ ? ", " : "", key, (long long)json_integer_value(val));
+    rp_waiver_count(to, v);
     fprintf(to, ")%s\n", json_is_true(json_object_get(v, "strict")) ? " [strict]" : "");
     json_decref(v);
 }
