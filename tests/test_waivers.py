@@ -300,3 +300,13 @@ def test_a_broken_candidate_passes_with_its_rule_downgraded(tmp_path, built):
     line = next(l for l in r.stdout.splitlines() if RULE in l)
     assert line.split()[0] == "warn" and REASON in line and "was fail" in line
     assert "1 waived" in r.stdout
+
+
+def test_check_refuses_an_unknown_rule_before_any_run(tmp_path, built):
+    cfg = tmp_path / "waivers.json"
+    cfg.write_text(json.dumps({"waivers": [waiver(rule_id="svc.no-such-rule")]}))
+    r = subprocess.run([str(SVCCERT), "check", str(WIN / "broken" / "checkpoint_down.exe"), "--config", str(cfg),
+                        "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=60,
+                       env=run_env(tmp_path))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and 'unknown rule "svc.no-such-rule"' in r.stderr
+    assert not (tmp_path / "out").exists()
