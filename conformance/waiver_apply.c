@@ -33,9 +33,12 @@ static json_t *waiver_rule_named(json_t *rules, const char *id)
     json_t *r;
     size_t i;
 
-    json_array_foreach(rules, i, r)
-        if (!strcmp(json_string_value(json_object_get(r, "id")) ? json_string_value(json_object_get(r, "id")) : "", id))
+    json_array_foreach(rules, i, r) {
+        const char *rid = json_string_value(json_object_get(r, "id"));
+
+        if (rid && id && !strcmp(rid, id))
             return r;
+    }
     return NULL;
 }
 
@@ -175,8 +178,8 @@ static int waiver_reverdict(json_t *root)
                                                                 json_object_get(root, "verdict_reason") != NULL)));
     json_array_foreach(json_object_get(root, "runs"), i, run) {
         waiver_read_counts(json_object_get(run, "counts"), &c);
-        ok = ok && engine_put(run, "verdict", json_string(engine_overall(&c, strict,
-                                                                       json_object_get(run, "verdict_reason") != NULL)));
+        ok = ok && engine_put(run, "verdict",
+                              json_string(engine_overall(&c, strict, json_object_get(run, "verdict_reason") != NULL)));
     }
     return ok;
 }
@@ -200,8 +203,9 @@ static int waiver_apply_all(json_t *root, const json_t *waivers, const char *sha
             break;
         }
         status = waiver_status(w, rule, sha, day, note, sizeof note);
-        ok = engine_put(entry, "status", json_string(status)) && (!note[0] || engine_put(entry, "note", json_string(note)))
-             && (note[0] ? waiver_note_rule(rule, note) : waiver_apply_rule(root, rule, w));
+        ok = engine_put(entry, "status", json_string(status)) &&
+             (!note[0] || engine_put(entry, "note", json_string(note))) &&
+             (note[0] ? waiver_note_rule(rule, note) : waiver_apply_rule(root, rule, w));
         ok = !json_array_append_new(list, entry) && ok;
     }
     ok = ok && engine_put(root, "waivers", json_incref(list)) &&
@@ -215,6 +219,7 @@ char *sc_waive(const char *result_json, const char *config_json, const char *can
 {
     char cerr[512] = "", day[11] = "";
     json_t *root, *cfg, *waivers, *none;
+    size_t i;
     config c;
 
     if (config_parse(&c, config_json, cerr, sizeof cerr)) {
@@ -238,6 +243,17 @@ char *sc_waive(const char *result_json, const char *config_json, const char *can
     }
     cfg = config_json && *config_json ? json_loads(config_json, 0, NULL) : NULL;
     waivers = json_object_get(cfg, "waivers");
+    for (i = 0; i < json_array_size(waivers); i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(waivers, i), "rule"));
+
+        if (!waiver_rule_named(json_object_get(root, "rules"), id)) {
+            snprintf(cerr, sizeof cerr, "sc_waive: the result has no rule %s", id);
+            engine_set_err(err, errlen, cerr);
+            json_decref(cfg);
+            json_decref(root);
+            return NULL;
+        }
+    }
     if (json_array_size(waivers) && waiver_today(today, day, cerr, sizeof cerr)) {
         engine_set_err(err, errlen, cerr);
         json_decref(cfg);

@@ -1,4 +1,4 @@
-/* waivers.c: the waivers in the terminal summary, so that a verdict a waiver changed is never read as the rule's own. */
+/* waivers.c: the waivers in the terminal summary, so that a verdict a waiver made is never read as the rule's own. */
 #include "waivers.h"
 
 void rp_waiver_tag(FILE *to, const json_t *rule)

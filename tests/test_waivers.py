@@ -170,6 +170,7 @@ def test_without_waivers_the_result_says_so_and_changes_nothing():
 
 @pytest.mark.parametrize("result, sha, today, says", [
     ({"verdict": "pass"}, None, "2026-01-01", "not one of"),
+    ({"rules": []}, None, "2026-01-01", "no rule " + RULE),
     (None, None, "2026-01-01", "not one of"),
     ("judged", "xyz", "2026-01-01", "64 hex"),
     ("judged", None, "2026-13-01", "today"),
