@@ -29,14 +29,15 @@ for mode in sandbox no-sandbox; do
 done
 
 # The built-in check: five runs of the reference (service, activation, register-failure, embedding,
-# user), SVCCERT_JOBS at a time; the user run alone watches 12 s. Trace and raw-log sizes per run.
+# user), SVCCERT_JOBS at a time; the user run alone watches 12 s. Trace and kept (gzip) raw-log sizes per
+# run (bench/raw_log.sh compares them with the plain logs).
 t=$(date +%s%N)
 (cd "$work" && "$top/build/svccert" check --out "$work/check" >/dev/null) || true
 printf 'built-in check (5 runs, %s at a time), wall: %s ms\n' "${SVCCERT_JOBS:-$(nproc)}" "$(ms "$t")"
 for f in "$work"/check/trace.*.jsonl; do
     n=${f##*/trace.}; n=${n%.jsonl}
-    printf '  %-18s trace %6s KB, %6s events; raw log %6s KB\n' "$n" "$(( $(stat -c %s "$f") / 1024 ))" \
-        "$(wc -l <"$f")" "$(( $(stat -c %s "${f%.jsonl}.raw.log") / 1024 ))"
+    printf '  %-18s trace %6s KB, %6s events; raw log (gz) %6s KB\n' "$n" "$(( $(stat -c %s "$f") / 1024 ))" \
+        "$(wc -l <"$f")" "$(( $(stat -c %s "${f%.jsonl}.raw.log.gz") / 1024 ))"
 done
 
 # Preparing a prefix: the sandbox's overlay and the unconfined copy (above: prefix_ms) vs. a hard-link clone

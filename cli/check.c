@@ -234,7 +234,9 @@ int cli_judge(struct cli_opts *o)
         return CLI_USAGE;
     snprintf(tmp, sizeof tmp, "%s", o->positional[0]);
     snprintf(dir, sizeof dir, "%s", o->out_dir ? o->out_dir : dirname(tmp));
-    if (hr_side_path(o->positional[0], HR_SIDE_RAW, raw, sizeof raw))
+    /* the raw log as runs keep it, or a plain one (--keep-raw, or a run saved before logs were compressed) */
+    if (hr_side_path(o->positional[0], HR_SIDE_RAW, raw, sizeof raw) ||
+        (access(raw, R_OK) && hr_side_path(o->positional[0], HR_SIDE_RAW_PLAIN, raw, sizeof raw)))
         raw[0] = 0;
     cand = judge_candidate(o->positional[0]);
     {

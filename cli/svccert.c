@@ -47,6 +47,7 @@ static void cli_usage(FILE *to)
           "  --watch-ms MS      how long an idle EXE server is watched to leave, or to stay (default 12000;\n"
           "                     check: at least the revoke_after_idle_ms threshold in force plus 2000)\n"
           "  --keep-prefix      leave the run's Wine prefix on disk (debugging)\n"
+          "  --keep-raw         keep the raw log uncompressed too (TRACE.raw.log beside TRACE.raw.log.gz)\n"
           "sandbox (every run is in one; its settings go into the trace and the report):\n"
           "  --memory-limit MIB the run's processes' memory (default 4096)   --pids-limit N  processes (default 512)\n"
           "  --disk-limit MIB   what the run may write into its prefix (default 2048)\n"
@@ -60,7 +61,7 @@ static void cli_usage(FILE *to)
 }
 
 enum { OPT_IMAGE_ARG = 256, OPT_ARG, OPT_NAME, OPT_TIMEOUT, OPT_START_TO, OPT_STOP_TO, OPT_PAUSE_TO, OPT_EXIT_TO,
-       OPT_DWELL, OPT_NO_PAUSE, OPT_NO_STOP, OPT_KEEP, OPT_OUT, OPT_CONFIG, OPT_STRICT, OPT_HELP,
+       OPT_DWELL, OPT_NO_PAUSE, OPT_NO_STOP, OPT_KEEP, OPT_KEEP_RAW, OPT_OUT, OPT_CONFIG, OPT_STRICT, OPT_HELP,
        OPT_SHAPE, OPT_REGISTER, OPT_REGISTER_CMD, OPT_REG, OPT_CLSID, OPT_ACTIVATE, OPT_INSTANCES, OPT_HOLD, OPT_GAP,
        OPT_WATCH, OPT_MEM_LIMIT, OPT_PIDS_LIMIT, OPT_DISK_LIMIT, OPT_LOG_LIMIT, OPT_NETWORK, OPT_NO_SANDBOX,
        OPT_SERVICE_TYPE, OPT_PARAM, OPT_PARAM_DWORD, OPT_PARAM_EXPAND, OPT_PARAM_MULTI, OPT_NO_SESSION0 };
@@ -120,7 +121,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         { "pause-timeout", required_argument, 0, OPT_PAUSE_TO },
         { "exit-timeout", required_argument, 0, OPT_EXIT_TO }, { "dwell", required_argument, 0, OPT_DWELL },
         { "no-pause", no_argument, 0, OPT_NO_PAUSE }, { "no-stop", no_argument, 0, OPT_NO_STOP },
-        { "keep-prefix", no_argument, 0, OPT_KEEP }, { "out", required_argument, 0, OPT_OUT },
+        { "keep-prefix", no_argument, 0, OPT_KEEP }, { "keep-raw", no_argument, 0, OPT_KEEP_RAW },
+        { "out", required_argument, 0, OPT_OUT },
         { "config", required_argument, 0, OPT_CONFIG }, { "strict", no_argument, 0, OPT_STRICT },
         { "help", no_argument, 0, OPT_HELP }, { "shape", required_argument, 0, OPT_SHAPE },
         { "register", no_argument, 0, OPT_REGISTER }, { "register-cmd", required_argument, 0, OPT_REGISTER_CMD },
@@ -170,6 +172,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         case OPT_NO_STOP: o->run.no_stop = 1; break;
         case OPT_NO_SESSION0: o->run.no_session0 = 1; break;
         case OPT_KEEP: o->run.keep_prefix = 1; break;
+        case OPT_KEEP_RAW: o->run.keep_raw = 1; break;
         case OPT_SHAPE:
             /* check takes a list (one run each); trace takes one */
             bad = strspn(optarg, "abcdefghijklmnopqrstuvwxyz,") != strlen(optarg) || !*optarg;

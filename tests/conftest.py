@@ -1,4 +1,5 @@
 """Shared pytest setup: where the build lives, and running svccert on a candidate."""
+import gzip
 import json
 import os
 import re
@@ -26,6 +27,12 @@ def read_trace(path):
     """The trace as a list of dicts; the header first, the end last."""
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def raw_text(path):
+    """A run's raw log as bytes: the kept .raw.log.gz decompressed, or a plain one as it is."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
 def runs_dir(tmp_path):
@@ -84,7 +91,8 @@ def ref_run_opts(run):
 
 # A stand-in for Wine (SVCCERT_WINE_DIR) that runs nothing Windows: wine64 answers --version, makes a
 # prefix for wineboot, and, as the controller, writes its argv one word a line to $FAKE_WINE_ARGV_DIR
-# (then prints $FAKE_CTL_STDOUT as its log and exits with $FAKE_CTL_RC, when a test sets them);
+# (then prints $FAKE_CTL_STDOUT as its log, $FAKE_CTL_STDERR into the raw log, and exits with $FAKE_CTL_RC,
+# when a test sets them);
 # wineserver64 makes the socket the runner waits for (in TMPDIR, as Debian's Wine does) and waits to be
 # told -k. The runner's whole path
 # (template, clone, environment, argv, deadline, shutdown, trace) runs in a second, without Wine.
@@ -97,6 +105,7 @@ esac
 out="$FAKE_WINE_ARGV_DIR/argv.$$"
 for w in "$@"; do printf '%s\n' "$w"; done > "$out.tmp" && mv "$out.tmp" "$out"
 [ -n "$FAKE_CTL_STDOUT" ] && cat "$FAKE_CTL_STDOUT"
+[ -n "$FAKE_CTL_STDERR" ] && cat "$FAKE_CTL_STDERR" >&2
 exit "${FAKE_CTL_RC:-0}"
 """
 FAKE_WINESERVER64 = r"""#!/bin/sh

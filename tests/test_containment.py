@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SVCCERT, WIN, read_trace, run_env, runs_dir, spec_rule_ids
+from conftest import SVCCERT, WIN, raw_text, read_trace, run_env, runs_dir, spec_rule_ids
 from hostile_manifest import fill, manifest
 
 pytestmark = pytest.mark.wine
@@ -350,7 +350,7 @@ def run_contained(host, template, name, *opts):
     res.traces = [Path(r["trace"]) for r in runs if r.get("trace")]
     res.raw_logs = [Path(r["raw_log"]) for r in runs if r.get("raw_log")]
     res.events = [e for t in res.traces if t.exists() for e in read_trace(t)]
-    res.raw = b"".join(r.read_bytes() for r in res.raw_logs if r.exists())
+    res.raw = b"".join(raw_text(r) for r in res.raw_logs if r.exists())
     res.artifacts = sorted({f for f in out.rglob("*") if f.is_file()} | set(res.traces) | set(res.raw_logs)) \
         if out.exists() else []
     return res
@@ -560,7 +560,7 @@ def test_debug_flood_is_contained(host, template):
     cap = LIMITS["log_mib"] << 20
     if not res.raw_logs:
         problems.append("the report names no raw log")
-    big = {str(r): r.stat().st_size for r in res.raw_logs if r.exists() and r.stat().st_size > cap}
+    big = {str(r): len(raw_text(r)) for r in res.raw_logs if r.exists() and len(raw_text(r)) > cap}
     if big:
         problems.append(f"raw log over the limit of {cap} bytes: {big}")
     if not limit_events(res, "raw_log"):

@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh: installs the Debian packages svccert needs (as root) when any is missing; --tests adds pytest.
 set -eu
-pkgs="wine64 wine gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev ninja-build gcc libc6-dev libjansson-dev libssl-dev bubblewrap"
+pkgs="wine64 wine gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev ninja-build gcc libc6-dev libjansson-dev libssl-dev zlib1g-dev bubblewrap"
 [ "${1:-}" = "--tests" ] && pkgs="$pkgs python3 python3-pytest"
 missing=""
 for p in $pkgs; do

@@ -10,6 +10,7 @@
 #include "parse_cand.h"
 #include "parse_com.h"
 #include "parse_ctl.h"
+#include "parse_gz.h"
 #include "parse_line.h"
 #include "parse_map.h"
 #include "parse_out.h"
@@ -166,7 +167,8 @@ static int hp_pass1(FILE *in, FILE *spool, const char *svc, const char *image, s
             }
         }
     }
-    if (!rc && ferror(in)) rc = hp_fail(err, errlen, "cannot read the log: %s", strerror(errno));
+    /* a damaged or cut .gz is no log: its trace would be judged as if the run had stopped there */
+    if (!rc && ferror(in)) rc = hp_fail(err, errlen, "cannot read the log: %s", hp_gz_strerror(errno));
     hp_drop_foreign(f);
     free(line);
     hp_buf_free(&b);
@@ -405,7 +407,7 @@ static int hp_pass2(FILE *in, struct hp_state *st, const struct hp_opts *o, char
         if (st->out.failed) break;
     }
     free(line);
-    if (ferror(in)) return hp_fail(err, errlen, "cannot read the log: %s", strerror(errno));
+    if (ferror(in)) return hp_fail(err, errlen, "cannot read the log: %s", hp_gz_strerror(errno));
     hp_cand_finish(st);
     orphans = hp_reg_finish(st);
     hp_out_drain(&st->out);
@@ -464,11 +466,11 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
     static const struct hp_opts none = {0};
     struct hp_state st;
     struct hp_found f = {0};
-    FILE *spool = NULL, *src = in;
+    FILE *spool = NULL, *src, *given = in;
     json_t *hdr, *keep;
     const char *svc;
     off_t start;
-    int rc = -1;
+    int rc = -1, zerr;
 
     if (err && errlen) err[0] = 0;
     if (!in || !out) return hp_fail(err, errlen, "no input or no output stream");
@@ -479,6 +481,13 @@ int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t err
         if (err && errlen && !err[0]) hp_fail(err, errlen, "out of memory");
         return -1;
     }
+    /* a kept .raw.log.gz reads as its text; its line numbers are the plain log's */
+    if (!(in = hp_gz_open(given, &zerr))) {
+        in = given;
+        hp_fail(err, errlen, "cannot read the log: %s", strerror(zerr));
+        goto out;
+    }
+    src = in;
     /* a pipe cannot be read twice: copy it aside during the first pass */
     start = ftello(in);
     if (start < 0 || fseeko(in, start, SEEK_SET)) {
@@ -517,6 +526,7 @@ out:
     hp_buf_free(&f.adopted);
     free(f.emb);
     if (spool) fclose(spool);
+    if (in != given) fclose(in);
     json_decref(hdr);
     json_decref(keep);
     return rc;

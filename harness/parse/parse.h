@@ -15,7 +15,7 @@ struct hp_opts {
     const char *end_reason;    /* "complete" if NULL */
 };
 
-/* Reads raw Wine log `in`, writes trace JSON Lines to `out`. Returns 0, or -1 with a one-line reason in err. Never crashes on garbage. */
+/* Reads raw Wine log `in` (plain, or gzip-compressed as a run keeps it), writes trace JSON Lines to `out`. Returns 0, or -1 with a one-line reason in err. Never crashes on garbage. */
 HP_API int hp_parse(FILE *in, FILE *out, const struct hp_opts *o, char *err, size_t errlen);
 
 /* The same for ctypes callers: paths instead of streams ("-" = stdin/stdout), end reason "complete".

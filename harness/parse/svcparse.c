@@ -10,6 +10,7 @@ static int hp_usage(void)
 {
     fprintf(stderr, "usage: svcparse RAW.log -o TRACE.jsonl [--pid N] [--service NAME] "
                     "[--header JSON|@FILE] [--end-reason REASON]\n"
+                    "  RAW.log may be gzip-compressed (a run's TRACE.raw.log.gz);\n"
                     "  RAW.log or TRACE.jsonl may be - for stdin or stdout\n");
     return 2;
 }

@@ -46,6 +46,7 @@ struct hr_run {
     int no_session0;                    /* services.exe stays in session 1 as the services see it (--no-session0) */
     const char *trace_path;             /* output; the raw log and controller log go beside it (hr_side_path) */
     int keep_prefix;                    /* debugging: leave the run's prefix on disk */
+    int keep_raw;                       /* keep the raw log uncompressed too (hr_side_path's HR_SIDE_RAW_PLAIN) */
     int no_sandbox;                     /* run unconfined (asked for with --no-sandbox, said in the report) */
     int network;                        /* the box keeps the host's network (--network) */
     struct hr_limits lim;               /* what the run's processes may use */
@@ -84,9 +85,9 @@ struct hr_pool_run {
 void hr_pool_run(struct hr_pool_run *runs, int n, const char *dir);
 
 /* names.c */
-enum hr_side { HR_SIDE_RAW, HR_SIDE_CTL };
-/* Where a run's side file goes: beside its trace, TRACE minus ".jsonl" plus ".raw.log" or ".ctl.log".
- * Returns -1 when the path does not fit. */
+enum hr_side { HR_SIDE_RAW, HR_SIDE_CTL, HR_SIDE_RAW_PLAIN };
+/* Where a run's side file goes: beside its trace, TRACE minus ".jsonl" plus ".raw.log.gz" (the raw log as it is
+ * kept), ".ctl.log", or ".raw.log" (uncompressed, kept only when asked). Returns -1 when the path does not fit. */
 int hr_side_path(const char *trace, enum hr_side which, char *out, size_t cap);
 /* The candidate's file name without its directory and without a trailing ".exe" (any case). */
 void hr_base_name(const char *path, char *out, size_t cap);
@@ -97,6 +98,10 @@ const char *hr_shape(const char *name);
 void hr_win_dir(char *out, size_t cap);
 /* The source tree the binary was built in: the build directory's parent. */
 void hr_repo_dir(char *out, size_t cap);
+
+/* raw_keep.c: FROM gzip-compressed into TO, under a temporary name until it is whole; -1 with a one-line
+ * reason (a full disk, an unreadable log), leaving no TO and no temporary file. */
+int hr_raw_keep(const char *from, const char *to, char *err, size_t errlen);
 
 /* prefix.c */
 int hr_prefix_template(char *out, size_t cap, char *err, size_t errlen);

@@ -14,7 +14,8 @@ int hr_side_path(const char *trace, enum hr_side which, char *out, size_t cap)
 
     if (n > 6 && !strcmp(trace + n - 6, ".jsonl"))
         n -= 6;
-    return (size_t)snprintf(out, cap, "%.*s%s", (int)n, trace, which == HR_SIDE_CTL ? ".ctl.log" : ".raw.log") >= cap
+    return (size_t)snprintf(out, cap, "%.*s%s", (int)n, trace,
+                            which == HR_SIDE_CTL ? ".ctl.log" : which == HR_SIDE_RAW ? ".raw.log.gz" : ".raw.log") >= cap
                ? -1 : 0;
 }
 

@@ -27,7 +27,8 @@
 /* What the harness itself did or saw; these become `harness` events in the trace. */
 struct run_state {
     const struct hr_run *r;
-    char dir[256], prefix[300], raw[4200], ctl[4200], tmp_trace[4200];
+    char dir[256], prefix[300], raw[4200], raw_plain[4200], ctl[4200], tmp_trace[4200];
+    char log[400];                      /* the raw log as Wine wrote it, in the run's directory: what is parsed */
     char files[300];                    /* where the run's files are laid: the stage (sandbox) or the prefix */
     char out[300];                      /* where the inner part writes the raw log, controller log and status */
     char name[300], win_cand[512];
@@ -460,7 +461,7 @@ static int run_write_trace(struct run_state *s, char *err, size_t errlen)
         snprintf(err, errlen, "cannot write the trace's header: out of memory");
         return -1;
     }
-    raw = fopen(s->raw, "r");
+    raw = fopen(s->log, "r");
     raw_errno = errno;
     tmp = fopen(s->tmp_trace, "w+");
     if (!tmp) {
@@ -602,7 +603,7 @@ char *hr_sandbox_json(void)
 int hr_trace(const struct hr_run *r, char *err, size_t errlen)
 {
     struct run_state s;
-    char tpl[4096], log[400];
+    char tpl[4096], log[400], kerr[4400];
     const char *tmpdir;
     struct run_argv argv = { .n = 0 };
     struct run_words words;
@@ -622,6 +623,7 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
     else
         run_default_name(r->candidate, s.name, sizeof s.name);
     if (hr_side_path(r->trace_path, HR_SIDE_RAW, s.raw, sizeof s.raw) ||
+        hr_side_path(r->trace_path, HR_SIDE_RAW_PLAIN, s.raw_plain, sizeof s.raw_plain) ||
         hr_side_path(r->trace_path, HR_SIDE_CTL, s.ctl, sizeof s.ctl)) {
         snprintf(err, errlen, "%s: the trace's path is too long", r->trace_path);
         return HR_BAD_INPUT;
@@ -660,6 +662,7 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
     snprintf(s.tmp_trace, sizeof s.tmp_trace, "%s/trace.tmp", s.dir);
     snprintf(s.files, sizeof s.files, r->no_sandbox ? "%s/pfx" : "%s/stage", s.dir);
     unlink(s.raw);
+    unlink(s.raw_plain);
     unlink(s.ctl);
     t0 = hr_now_ms();
     if (mkdir(s.out, 0755)) {
@@ -696,18 +699,25 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
     }
     json_object_set_new(s.header, "sandbox", run_sandbox_json(&s, box));
     t1 = hr_now_ms();
-    snprintf(log, sizeof log, "%s/raw.log", s.out);
-    hit = run_watch(&s, pid, box, log, t1 + ((long long)r->timeout_s + RUN_BACKSTOP_S) * 1000);
+    snprintf(s.log, sizeof s.log, "%s/raw.log", s.out);
+    hit = run_watch(&s, pid, box, s.log, t1 + ((long long)r->timeout_s + RUN_BACKSTOP_S) * 1000);
     run_status(&s, &status);
     if (box)
         box_free(box);
     else
         run_shutdown(&s);
     if (hit == HR_LIMIT_RAW_LOG)
-        inner_cut_log(log, (long long)r->lim.log_mib << 20);
-    if (inner_move(log, s.raw)) {
-        snprintf(err, errlen, "cannot write %s: %s", s.raw, strerror(errno));
+        inner_cut_log(s.log, (long long)r->lim.log_mib << 20);
+    /* a run whose Wine wrote nothing still has a raw log, an empty one */
+    if (access(s.log, F_OK) && hr_copy_file("/dev/null", s.log)) {
+        snprintf(err, errlen, "cannot write %s: %s", s.log, strerror(errno));
         goto out;
+    }
+    /* Kept compressed, whole: the trace's `raw` line numbers are the lines of what zcat prints. A log that cannot
+       be kept (a full disk) leaves no .gz and says so; the trace, parsed from the log still here, stays whole. */
+    if (hr_raw_keep(s.log, s.raw, kerr, sizeof kerr)) {
+        run_note(&s, "raw_not_kept", "%s; the trace's raw line numbers point nowhere", kerr);
+        fprintf(stderr, "svccert: %s\n", kerr);
     }
     snprintf(log, sizeof log, "%s/ctl.log", s.out);
     inner_move(log, s.ctl);
@@ -717,6 +727,8 @@ int hr_trace(const struct hr_run *r, char *err, size_t errlen)
              tin[1] && tin[0] ? tin[1] - tin[0] : -1, tin[2] && tin[1] ? tin[2] - tin[1] : -1,
              tin[3] && tin[2] ? tin[3] - tin[2] : -1);
     rc = run_write_trace(&s, err, errlen) ? HR_HARNESS_ERROR : HR_OK;
+    if (r->keep_raw && inner_move(s.log, s.raw_plain))
+        fprintf(stderr, "svccert: cannot keep the uncompressed raw log as %s: %s\n", s.raw_plain, strerror(errno));
 out:
     hr_env_free(s.env);
     if (!r->keep_prefix)
