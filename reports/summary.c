@@ -44,15 +44,21 @@ static size_t sum_room(const struct rp_look *look, size_t used)
     return (size_t)look->width > used + 20 ? (size_t)look->width - used : 20;
 }
 
-/* The verdict word padded to five columns, coloured when the look allows. */
-static void sum_verdict(FILE *to, const struct rp_look *look, const char *verdict)
+/* The verdict word (padded to five columns in a column of rules), coloured when the look allows. */
+static void sum_verdict_pad(FILE *to, const struct rp_look *look, const char *verdict, int pad)
 {
     const char *sgr = look->colour ? sum_colour(verdict) : NULL;
 
     if (sgr)
-        fprintf(to, "\033[%sm%-5s\033[0m", sgr, verdict);
+        fprintf(to, "\033[%sm%s\033[0m%*s", sgr, verdict, pad > (int)strlen(verdict) ? pad - (int)strlen(verdict) : 0,
+                "");
     else
-        fprintf(to, "%-5s", verdict ? verdict : "?");
+        fprintf(to, "%-*s", pad, verdict ? verdict : "?");
+}
+
+static void sum_verdict(FILE *to, const struct rp_look *look, const char *verdict)
+{
+    sum_verdict_pad(to, look, verdict, 5);
 }
 
 /* Columns a UTF-8 text takes, counting code points (the messages are prose: no wide characters). */
@@ -290,7 +296,7 @@ static void sum_runs(FILE *to, const json_t *v, const struct rp_meta *m, const s
             fprintf(to, " %s\n", m->traces[i]);
         } else {
             fprintf(to, "%s %s ", i ? "," : "", m->run_names[i]);
-            sum_verdict(to, look, rv ? rv : "?");
+            sum_verdict_pad(to, look, rv ? rv : "?", 0);
         }
     }
     if (look->detail != RP_VERBOSE)
