@@ -262,8 +262,8 @@ static void sum_rule_verbose(FILE *to, const json_t *rule, const struct rp_meta 
         fputs("        ", to);
         if (m->nruns > 1) {
             fprintf(to, "%s: ", sum_run_name(m, run, i));
-            sum_verdict(to, look, json_string_value(json_object_get(run, "verdict")));
-            fputc(' ', to);
+            sum_verdict_pad(to, look, json_string_value(json_object_get(run, "verdict")), 0);
+            fputs(": ", to);
         }
         fprintf(to, "%s\n", msg ? msg : "");
     }
