@@ -65,8 +65,9 @@ static int check_watch(struct cli_opts *o, const char *config)
 
 /* Judges the traces of one candidate (one per run), writes the report, prints the summary; the exit
  * status follows the verdicts. */
-static int check_judge(const char *config, const struct rp_meta *m, const char *dir)
+static int check_judge(const char *config, const struct rp_meta *m, const char *dir, enum rp_detail detail)
 {
+    struct rp_look look;
     char err[512] = "", sha[65], *judged, *waived, *verdicts;
     const char *overall;
     int rc, run_error;
@@ -97,9 +98,12 @@ static int check_judge(const char *config, const struct rp_meta *m, const char *
         free(verdicts);
         return CLI_BROKEN;
     }
-    rp_summary(stdout, verdicts, m);
-    cli_say_reasons(stdout, verdicts, m);
-    printf("report: %s/report.json\n", dir);
+    rp_look_for(&look, stdout, detail);
+    rp_summary(stdout, verdicts, m, &look);
+    if (detail != RP_QUIET) {
+        cli_say_reasons(stdout, verdicts, m);
+        printf("report: %s/report.json\n", dir);
+    }
     switch (rp_outcome(verdicts)) {
     case RP_PASSED: rc = CLI_PASS; break;
     case RP_FAILED: rc = CLI_FAIL; break;
@@ -159,7 +163,7 @@ int cli_check(struct cli_opts *o)
     if (o->out_dir)
         snprintf(dir, sizeof dir, "%s", o->out_dir);
     else
-        snprintf(dir, sizeof dir, "reports/%s", base);
+        snprintf(dir, sizeof dir, "svccert-report/%s", base);
     if (hr_mkdirs(dir)) {
         fprintf(stderr, "svccert: cannot create %s: %s\n", dir, strerror(errno));
         free(config);
@@ -167,7 +171,7 @@ int cli_check(struct cli_opts *o)
     }
     for (i = 0; i < plan.n; i++)
         plan.runs[i].run.candidate = cand;
-    hr_pool_run(plan.runs, plan.n, dir);
+    hr_pool_run(plan.runs, plan.n, dir, o->detail != RP_QUIET);
     for (i = 0; i < plan.n; i++) {
         struct hr_pool_run *r = &plan.runs[i];
         if (r->rc == HR_BAD_INPUT) {
@@ -190,7 +194,7 @@ int cli_check(struct cli_opts *o)
     m.raw_logs = raws;
     m.run_names = names;
     m.nruns = (size_t)plan.n;
-    rc = check_judge(config, &m, dir);
+    rc = check_judge(config, &m, dir, o->detail);
     free(config);
     return rc;
 }
@@ -244,7 +248,7 @@ int cli_judge(struct cli_opts *o)
         const char *names[1] = { "saved" };
         struct rp_meta m = { cand && !access(cand, R_OK) ? cand : NULL, traces, raws, names, 1 };
 
-        rc = check_judge(config, &m, dir);
+        rc = check_judge(config, &m, dir, o->detail);
     }
     free(cand);
     free(config);

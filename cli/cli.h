@@ -4,6 +4,7 @@
 
 #include "../harness/run/harness.h"
 #include "../reports/report.h"
+#include "../reports/summary.h"
 #include <stdio.h>
 
 struct cli_opts {
@@ -12,6 +13,7 @@ struct cli_opts {
     const char *out_dir;     /* check, judge: --out */
     const char *config;      /* check, judge: --config */
     int strict;
+    enum rp_detail detail;   /* check, judge: --quiet, --verbose */
     int watch_given;         /* --watch-ms was given: check leaves the watch alone */
     int help;
     char **positional;

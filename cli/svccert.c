@@ -8,12 +8,16 @@
 
 static void cli_usage(FILE *to)
 {
-    fputs("usage: svccert check [CANDIDATE.exe] [--out DIR] [--config FILE] [--strict] [RUN OPTIONS]\n"
+    fputs("usage: svccert check [CANDIDATE.exe] [--out DIR] [--config FILE] [--strict] [-q|-v] [RUN OPTIONS]\n"
           "       svccert trace CANDIDATE.exe [-o TRACE.jsonl] [RUN OPTIONS]\n"
-          "       svccert judge TRACE.jsonl [--out DIR] [--config FILE] [--strict]\n"
+          "       svccert judge TRACE.jsonl [--out DIR] [--config FILE] [--strict] [-q|-v]\n"
           "       svccert rules\n"
           "       svccert prefix     boot the Wine prefix template now (done on first use otherwise); print its path\n"
           "       svccert sandbox    what the sandbox can do here (bubblewrap usable, limits enforced), as JSON\n"
+          "output (check, judge):\n"
+          "  --out DIR          where the report goes (check: ./svccert-report/NAME; judge: beside the trace)\n"
+          "  -q, --quiet        print the verdict line only (and no progress on stderr)\n"
+          "  -v, --verbose      print every run's message and the evidence of every rule, n/a ones too\n"
           "run options:\n"
           "  --image-arg A      a word for the service's image path (repeatable)\n"
           "  --arg A            a ServiceMain start argument (repeatable)\n"
@@ -137,7 +141,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         { "param-dword", required_argument, 0, OPT_PARAM_DWORD },
         { "param-expand", required_argument, 0, OPT_PARAM_EXPAND },
         { "param-multi", required_argument, 0, OPT_PARAM_MULTI },
-        { "no-session0", no_argument, 0, OPT_NO_SESSION0 }, { 0, 0, 0, 0 }
+        { "no-session0", no_argument, 0, OPT_NO_SESSION0 },
+        { "verbose", no_argument, 0, 'v' }, { "quiet", no_argument, 0, 'q' }, { 0, 0, 0, 0 }
     };
     int c, bad = 0, li = -1;
 
@@ -145,7 +150,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
     hr_defaults(&o->run);
     optind = 1;
     opterr = 0;
-    while ((li = -1, c = getopt_long(argc, argv, "o:h", longs, &li)) != -1) {
+    while ((li = -1, c = getopt_long(argc, argv, "o:hvq", longs, &li)) != -1) {
         switch (c) {
         case OPT_IMAGE_ARG: bad = cli_add(o->run.image_args, &o->run.n_image_args, HR_MAX_ARGS, optarg); break;
         case OPT_ARG: bad = cli_add(o->run.args, &o->run.n_args, HR_MAX_ARGS, optarg); break;
@@ -206,6 +211,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         case OPT_OUT: o->out_dir = optarg; break;
         case OPT_CONFIG: o->config = optarg; break;
         case OPT_STRICT: o->strict = 1; break;
+        case 'v': o->detail = RP_VERBOSE; break;
+        case 'q': o->detail = RP_QUIET; break;
         case 'h': case OPT_HELP: o->help = 1; break;
         default:
             fprintf(stderr, "svccert: bad option %s\n", argv[optind - 1]);

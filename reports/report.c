@@ -1,4 +1,4 @@
-/* report.c: report.json (schema svccert-report/1) and the per-rule text summary. */
+/* report.c: report.json (schema svccert-report/1); the terminal summary is summary.c's. */
 #include "report.h"
 #include "waivers.h"
 #include <errno.h>
@@ -152,40 +152,4 @@ enum rp_outcome rp_outcome(const char *verdicts_json)
         o = error ? RP_UNJUDGED : RP_PASSED;
     json_decref(v);
     return o;
-}
-
-void rp_summary(FILE *to, const char *verdicts_json, const struct rp_meta *m)
-{
-    json_t *v = json_loads(verdicts_json, 0, NULL), *rule, *counts;
-    const char *key;
-    json_t *val;
-    size_t i;
-
-    if (!v) {
-        fputs("svccert: no verdicts\n", to);
-        return;
-    }
-    if (m->candidate)
-        fprintf(to, "candidate: %s\n", m->candidate);
-    for (i = 0; i < m->nruns && m->nruns > 1; i++) {
-        json_t *run = json_array_get(json_object_get(v, "runs"), i);
-        const char *rv = json_string_value(json_object_get(run, "verdict"));
-        fprintf(to, "run %-18s %-5s %s\n", m->run_names[i], rv ? rv : "?", m->traces[i]);
-    }
-    json_array_foreach(json_object_get(v, "rules"), i, rule) {
-        const char *verdict = json_string_value(json_object_get(rule, "verdict"));
-        fprintf(to, "  %-5s %-30s ", verdict ? verdict : "?", json_string_value(json_object_get(rule, "id")));
-        rp_waiver_tag(to, rule);
-        fprintf(to, "%s\n", json_string_value(json_object_get(rule, "message")) ?
-                json_string_value(json_object_get(rule, "message")) : "");
-    }
-    rp_waiver_lines(to, v);
-    counts = json_object_get(v, "counts");
-    fprintf(to, "verdict: %s (", json_string_value(json_object_get(v, "verdict")));
-    i = 0;
-    json_object_foreach(counts, key, val)
-        fprintf(to, "%s%s %lld", i++ ? ", " : "", key, (long long)json_integer_value(val));
-    rp_waiver_count(to, v);
-    fprintf(to, ")%s\n", json_is_true(json_object_get(v, "strict")) ? " [strict]" : "");
-    json_decref(v);
 }

@@ -16,8 +16,6 @@ struct rp_meta {
 
 /* Writes DIR/report.json; returns 0, or -1 with a one-line reason. */
 int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen);
-/* One line per rule, then the overall verdict. */
-void rp_summary(FILE *to, const char *verdicts_json, const struct rp_meta *m);
 /* What the engine's result comes to: a rule failed (fail; warn under strict) outweighs a rule that could
  * not be judged (error); an unreadable result is unjudged. */
 enum rp_outcome { RP_PASSED, RP_FAILED, RP_UNJUDGED };

@@ -1,17 +1,6 @@
 /* waivers.c: the waivers in the terminal summary, so that a verdict a waiver made is never read as the rule's own. */
 #include "waivers.h"
 
-void rp_waiver_tag(FILE *to, const json_t *rule)
-{
-    const json_t *w = json_object_get(rule, "waiver");
-    const char *orig = json_string_value(json_object_get(rule, "original_verdict"));
-
-    if (!json_is_object(w))
-        return;
-    fprintf(to, "(waived: %s, was %s: %s) ", json_string_value(json_object_get(w, "policy")),
-            orig ? orig : "?", json_string_value(json_object_get(w, "reason")));
-}
-
 void rp_waiver_lines(FILE *to, const json_t *verdicts)
 {
     const json_t *w;

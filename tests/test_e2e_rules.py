@@ -80,7 +80,7 @@ def test_every_rule_has_a_broken_candidate():
 def test_builtin_check_passes_every_rule_in_every_shape(tmp_path, built):
     r = subprocess.run([str(SVCCERT), "check"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                        env=run_env(tmp_path))
-    report = json.loads((tmp_path / "reports" / "svcref" / "report.json").read_text())
+    report = json.loads((tmp_path / "svccert-report" / "svcref" / "report.json").read_text())
     spec = spec_rule_ids()
     assert [x["id"] for x in report["rules"]] == spec
     bad = {x["id"]: (x["verdict"], x["message"]) for x in report["rules"] if x["verdict"] != "pass"}

@@ -81,8 +81,9 @@ struct hr_pool_run {
     char trace[4200], raw[4200];        /* filled in by hr_pool_run */
     int pid, rc;                        /* rc: hr_trace's exit status, HR_HARNESS_ERROR if it never ran */
 };
-/* SVCCERT_JOBS runs at a time (default: one per CPU); returns when all have ended. */
-void hr_pool_run(struct hr_pool_run *runs, int n, const char *dir);
+/* SVCCERT_JOBS runs at a time (default: one per CPU); returns when all have ended. With progress, says on
+ * stderr as each starts and ends (progress.c). */
+void hr_pool_run(struct hr_pool_run *runs, int n, const char *dir, int progress);
 
 /* names.c */
 enum hr_side { HR_SIDE_RAW, HR_SIDE_CTL, HR_SIDE_RAW_PLAIN };

@@ -1,5 +1,6 @@
 /* pool.c: runs one candidate's runs side by side, each in a child process, SVCCERT_JOBS at a time. */
 #include "harness.h"
+#include "progress.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +29,10 @@ static int pool_jobs(void)
 /* Runs share nothing (each has its own prefix and wineserver), so they go side by side, one per CPU:
  * a run spends most of its time waiting on the candidate. A child per run also keeps one run's
  * failure from taking the others down. */
-void hr_pool_run(struct hr_pool_run *runs, int n, const char *dir)
+void hr_pool_run(struct hr_pool_run *runs, int n, const char *dir, int progress)
 {
     int jobs = pool_jobs(), next = 0, running = 0, i, st, pid;
+    struct hr_progress pg;
 
     /* asked here, once, so that every child inherits the answer */
     hr_wine_version();
@@ -38,6 +40,7 @@ void hr_pool_run(struct hr_pool_run *runs, int n, const char *dir)
         runs[i].pid = -1;
         runs[i].rc = HR_HARNESS_ERROR;
     }
+    hr_progress_begin(&pg, runs, n, jobs, progress);
     while (next < n || running) {
         if (next < n && running < jobs) {
             struct hr_pool_run *r = &runs[next++];
@@ -55,13 +58,15 @@ void hr_pool_run(struct hr_pool_run *runs, int n, const char *dir)
                 fflush(NULL);
                 _exit(rc);
             }
-            if (r->pid > 0)
+            if (r->pid > 0) {
                 running++;
+                hr_progress_started(&pg, (int)(r - runs));
+            }
             else
                 fprintf(stderr, "svccert: cannot start the %s run: %s\n", r->name, strerror(errno));
             continue;
         }
-        pid = wait(&st);
+        pid = hr_progress_wait(&pg, &st);
         if (pid < 0) {
             if (errno == EINTR)
                 continue;
@@ -71,6 +76,8 @@ void hr_pool_run(struct hr_pool_run *runs, int n, const char *dir)
             if (runs[i].pid == pid) {
                 runs[i].rc = WIFEXITED(st) ? WEXITSTATUS(st) : HR_HARNESS_ERROR;
                 running--;
+                hr_progress_ended(&pg, i);
             }
     }
+    hr_progress_done(&pg);
 }
