@@ -1,6 +1,7 @@
 /* The rules about CoRevokeClassObject: not while held, soon once idle, never under user control, always before exit. */
 #include "rules.h"
 
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -76,8 +77,8 @@ static int revoke_served_here(const trace *tr, const trace_ev *act)
 }
 
 /* The client's live instance of clsid at time t, or NULL: a successful activation of that class before t, served by
- * the candidate (revoke_served_here), whose instance was not released since (its own cli_release, or a release that left the client with none). Instances
- * are counted per class: releasing the last instance of another class does not release this one, nor does
+ * the candidate (revoke_served_here), whose instance was not released since (its own cli_release, or a release
+ * that left the client with none). Instances are counted per class: releasing the last instance of another class does not release this one, nor does
  * holding one of another class make this class's revocation early. Releases within the clock slop after t count
  * as before it. */
 static const trace_ev *revoke_instance_held(const trace *tr, const char *clsid, double t)
@@ -147,7 +148,7 @@ static int revoke_lock_note(const trace *tr, verdict *v)
 /* One server process's verdict of com.revoke.not-early (judge_com_revoke_not_early judges each). */
 static void com_revoke_not_early_one(const trace *tr, const config *cfg, verdict *v)
 {
-    const trace_ev *act, *rv, *reg, *held, *lock;
+    const trace_ev *act, *rv, *reg, *held, *lock, *stop;
     int lock_checked, n = 0;
 
     (void)cfg;
@@ -172,7 +173,18 @@ static void com_revoke_not_early_one(const trace *tr, const config *cfg, verdict
         held = reg ? revoke_instance_held(tr, trace_clsid(reg), rv->t) : NULL;
         lock = revoke_lock_held(tr, rv->t);
         n++;
-        if (held) {
+        stop = held || lock ? trace_stop_request(tr, -INFINITY, NULL) : NULL;
+        if ((held || lock) && stop && trace_ctl_sent(stop) <= rv->t + TRACE_CLOCK_SLOP_MS) {
+            /* a service told to stop must stop: the harness asked while its client still held, so the server's
+               own judgement of when it is idle was never put to the test */
+            verdict_event(v, rv, "cookie", "result", NULL);
+            verdict_event(v, stop, "control", "ok", NULL);
+            verdict_raise(v, VERDICT_ERROR, "The class object %s was revoked (seq %lld) after the stop request (seq "
+                          "%lld), which the harness sent while its client still held %s (seq %lld): a service "
+                          "told to stop must stop, so whether it would have revoked early is unknown.",
+                          reg ? trace_clsid(reg) : "(unknown class)", rv->seq, stop->seq,
+                          held ? "an instance" : "a LockServer lock", (held ? held : lock)->seq);
+        } else if (held) {
             verdict_event(v, rv, "cookie", "result", NULL);
             verdict_raise(v, VERDICT_FAIL, "The class object %s was revoked (seq %lld) while the client still held an "
                           "instance of it (activated at seq %lld, not yet released).", trace_clsid(reg), rv->seq,

@@ -2,7 +2,8 @@
 COM service and for a plain EXE server."""
 import pytest
 
-from rules_util import (ACCEPT_STOP, ALL_HOOKS, APPID, CLSID, CO_E_WRONG_SERVER_IDENTITY, EOAC_APPID,
+from rules_util import (ACCEPT_SHUTDOWN, ACCEPT_STOP, MAIN, STOP, STOP_PENDING, ALL_HOOKS, APPID, CLSID,
+                        CO_E_WRONG_SERVER_IDENTITY, EOAC_APPID,
                         EOAC_ACCESS_CONTROL, REGCLS_SUSPENDED, ROTFLAGS_ALLOWANYCLIENT, RUNNING, START_PENDING, STOPPED,
                         ComTrace, com_exe, com_service, rule, rules_md_ids, timing)
 
@@ -741,3 +742,42 @@ def test_not_early_counts_only_the_instances_a_single_use_server_serves():
     r = verdict(tr, "com.revoke.not-early")
     assert r["verdict"] == "pass", r["message"]
     assert all(f"pid {p}: pass" in r["message"] for p in pids)
+
+
+def _service_stopped_while_held():
+    """A COM service the harness stopped while its client still held an instance (the client ran late): the
+    service, told to stop, revokes as it must."""
+    tr = ComTrace()
+    tr.boot(10)
+    tr.status(20, START_PENDING, checkpoint=1, wait_hint=3000)
+    tr.com_security(30)
+    tr.com_register(40)
+    tr.status(50, RUNNING, controls=ACCEPT_STOP | ACCEPT_SHUTDOWN)
+    tr.registry(60)
+    tr.cli_activate(100)
+    stop = tr.ctl_control(1000, STOP, elapsed_ms=3)
+    tr.status(1002, STOP_PENDING, tid=MAIN, checkpoint=1, wait_hint=2000)
+    tr.quit_received(1005)
+    tr.com_revoke(1010, 1)
+    tr.status(1100, STOPPED)
+    tr.process_exit(1150)
+    tr.cli_release(1160)
+    tr.end(1200)
+    return tr, stop
+
+
+def test_not_early_is_the_runs_error_when_the_harness_stopped_a_service_its_client_held():
+    tr, stop = _service_stopped_while_held()
+    r = verdict(tr, "com.revoke.not-early")
+    assert r["verdict"] == "error", r["message"]
+    assert "after the stop request" in r["message"] and any(e.get("seq") == stop["seq"] for e in r["evidence"])
+
+
+def test_not_early_still_fails_a_revocation_before_the_stop_request():
+    tr, _ = _service_stopped_while_held()
+    for e in tr.events:
+        if e["ev"] == "com_revoke":
+            e["t"] = 500
+    tr.events.sort(key=lambda e: e["t"])
+    r = verdict(tr, "com.revoke.not-early")
+    assert r["verdict"] == "fail" and "still held an instance" in r["message"]
