@@ -78,8 +78,8 @@ static int revoke_served_here(const trace *tr, const trace_ev *act)
 
 /* The client's live instance of clsid at time t, or NULL: a successful activation of that class before t, served by
  * the candidate (revoke_served_here), whose instance was not released since (its own cli_release, or a release
- * that left the client with none). Instances are counted per class: releasing the last instance of another class does not release this one, nor does
- * holding one of another class make this class's revocation early. Releases within the clock slop after t count
+ * that left the client with none). Instances are counted per class: releasing the last instance of another class
+ * does not release this one, nor does holding one of another class make this class's revocation early. Releases within the clock slop after t count
  * as before it. */
 static const trace_ev *revoke_instance_held(const trace *tr, const char *clsid, double t)
 {
