@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SA_SCHEMA "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -269,6 +270,29 @@ static json_t *sa_artifacts(const json_t *report, int *cand_index, size_t *trace
     return out;
 }
 
+/* Where a reader learns about the tool: the rule catalog beside the running command, in a clone
+ * (build/svccert, docs/rules.md) or installed (bin/svccert, share/doc/svccert/rules.md); NULL when neither is there. */
+static char *sa_catalog_uri(void)
+{
+    static const char *const rel[] = { "/../docs/rules.md", "/../share/doc/svccert/rules.md" };
+    char exe[PATH_MAX], path[PATH_MAX + 64], *slash;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    size_t i;
+
+    if (n <= 0)
+        return NULL;
+    exe[n] = 0;
+    if (!(slash = strrchr(exe, '/')))
+        return NULL;
+    *slash = 0;
+    for (i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", exe, rel[i]);
+        if (!access(path, R_OK))
+            return sa_uri(path);
+    }
+    return NULL;
+}
+
 int rp_sarif_write(const char *dir, const json_t *report, char *err, size_t errlen)
 {
     const json_t *tool = json_object_get(report, "tool"), *rule;
@@ -293,10 +317,16 @@ int rp_sarif_write(const char *dir, const json_t *report, char *err, size_t errl
         free(c.lines[i].seq);
     free(c.lines);
     driver = json_pack("{s:s, s:o}", "name", sa_str(tool, "name") ? sa_str(tool, "name") : "svccert", "rules", rules);
-    if (sa_str(tool, "version"))
-        json_object_set_new(driver, "version", json_string(sa_str(tool, "version")));
-    if (sa_str(tool, "information_uri"))
+    /* a report without the tool's version says so rather than leave the field out; SARIF2005 wants a number first */
+    json_object_set_new(driver, "version", json_string(sa_str(tool, "version") ? sa_str(tool, "version") : "0-unknown"));
+    if (sa_str(tool, "information_uri")) {
         json_object_set_new(driver, "informationUri", json_string(sa_str(tool, "information_uri")));
+    } else {
+        char *uri = sa_catalog_uri();
+        if (uri)
+            json_object_set_new(driver, "informationUri", json_string(uri));
+        free(uri);
+    }
     doc = json_pack("{s:s, s:s, s:[{s:{s:o}, s:o, s:o, s:{s:O?, s:O?, s:O?, s:O?}}]}", "$schema", SA_SCHEMA,
                     "version", "2.1.0", "runs", "tool", "driver", driver, "artifacts", arts, "results", results,
                     "properties", "verdict", json_object_get(report, "verdict"), "counts",
