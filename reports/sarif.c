@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SA_SCHEMA "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -164,6 +165,7 @@ struct sa_ctx {
     struct sa_lines *lines;    /* per run */
     size_t nruns;
     int cand_index;            /* the candidate's artifact, or -1 */
+    json_int_t cand_bytes;     /* its size: a finding about the whole binary is the region of all its bytes */
     size_t trace_index0;       /* run i's trace is artifact trace_index0 + i */
     const json_t *arts;        /* the artifacts, whose URIs the locations repeat */
 };
@@ -199,10 +201,10 @@ static json_t *sa_related(const struct sa_ctx *c, const json_t *rule)
                      (long long)json_integer_value(json_object_get(e, "tid")),
                      sa_str(json_array_get(runs, (size_t)run), "name") ? sa_str(json_array_get(runs, (size_t)run), "name") : "?") < 0)
             continue;
-        loc = json_pack("{s:I, s:{s:{s:O, s:I}, s:{s:I}}, s:o}", "id", (json_int_t)json_array_size(out) + 1,
+        loc = json_pack("{s:I, s:{s:{s:O, s:I}, s:{s:I, s:I}}, s:o}", "id", (json_int_t)json_array_size(out) + 1,
                         "physicalLocation", "artifactLocation", "uri", sa_art_uri(c, c->trace_index0 + (size_t)run),
                         "index", (json_int_t)(c->trace_index0 + (size_t)run),
-                        "region", "startLine", (json_int_t)line, "message", sa_text(msg));
+                        "region", "startLine", (json_int_t)line, "endLine", (json_int_t)line, "message", sa_text(msg));
         free(msg);
         if (loc)
             json_array_append_new(out, loc);
@@ -227,8 +229,9 @@ static json_t *sa_result(const struct sa_ctx *c, const json_t *rule, json_t *ids
     json_object_set_new(props, "verdict", json_string(sa_str(rule, "verdict") ? sa_str(rule, "verdict") : "?"));
     if (c->cand_index >= 0)
         json_object_set_new(res, "locations",
-                            json_pack("[{s:{s:{s:O, s:i}}}]", "physicalLocation", "artifactLocation", "uri",
-                                      sa_art_uri(c, (size_t)c->cand_index), "index", c->cand_index));
+                            json_pack("[{s:{s:{s:O, s:i}, s:{s:i, s:I}}}]", "physicalLocation", "artifactLocation",
+                                      "uri", sa_art_uri(c, (size_t)c->cand_index), "index", c->cand_index,
+                                      "region", "byteOffset", 0, "byteLength", c->cand_bytes));
     json_object_set_new(res, "relatedLocations", sa_related(c, rule));
     if (!json_array_size(json_object_get(res, "relatedLocations")))
         json_object_del(res, "relatedLocations");
@@ -242,7 +245,7 @@ static json_t *sa_result(const struct sa_ctx *c, const json_t *rule, json_t *ids
 }
 
 /* The candidate (with its SHA-256) and each run's trace, as SARIF artifacts. */
-static json_t *sa_artifacts(const json_t *report, int *cand_index, size_t *trace_index0)
+static json_t *sa_artifacts(const json_t *report, int *cand_index, json_int_t *cand_bytes, size_t *trace_index0)
 {
     const json_t *cand = json_object_get(report, "candidate"), *run;
     json_t *out = json_array();
@@ -252,8 +255,12 @@ static json_t *sa_artifacts(const json_t *report, int *cand_index, size_t *trace
     if (sa_str(cand, "path")) {
         char *uri = sa_uri(sa_str(cand, "path"));
         json_t *a = json_pack("{s:{s:s?}, s:[s]}", "location", "uri", uri, "roles", "analysisTarget");
+        struct stat st;
         if (a && sa_str(cand, "sha256"))
             json_object_set_new(a, "hashes", json_pack("{s:s}", "sha-256", sa_str(cand, "sha256")));
+        *cand_bytes = stat(sa_str(cand, "path"), &st) ? 0 : (json_int_t)st.st_size;
+        if (a && *cand_bytes)
+            json_object_set_new(a, "length", json_integer(*cand_bytes));
         free(uri);
         if (a) {
             *cand_index = 0;
@@ -297,13 +304,13 @@ int rp_sarif_write(const char *dir, const json_t *report, char *err, size_t errl
 {
     const json_t *tool = json_object_get(report, "tool"), *rule;
     json_t *ids, *rules, *results = json_array(), *arts, *driver, *doc;
-    struct sa_ctx c = { report, NULL, json_array_size(json_object_get(report, "runs")), -1, 0, NULL };
+    struct sa_ctx c = { report, NULL, json_array_size(json_object_get(report, "runs")), -1, 0, 0, NULL };
     char path[4096];
     size_t i;
     int rc;
 
     rules = sa_rules(report, &ids);
-    arts = sa_artifacts(report, &c.cand_index, &c.trace_index0);
+    arts = sa_artifacts(report, &c.cand_index, &c.cand_bytes, &c.trace_index0);
     c.arts = arts;
     c.lines = calloc(c.nruns ? c.nruns : 1, sizeof *c.lines);
     for (i = 0; c.lines && i < c.nruns; i++)
