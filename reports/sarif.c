@@ -222,10 +222,12 @@ static json_t *sa_result(const struct sa_ctx *c, const json_t *rule, json_t *ids
     if (!kind || !id)
         return NULL;
     props = json_pack("{s:O?, s:O?}", "evidence", json_object_get(rule, "evidence"), "runs", json_object_get(rule, "runs"));
-    res = json_pack("{s:s, s:O, s:s, s:s, s:o, s:o}", "ruleId", id, "ruleIndex", json_object_get(ids, id),
-                    "kind", kind, "level", level, "message", sa_text(sa_str(rule, "message")), "properties", props);
+    res = json_pack("{s:s, s:s, s:s, s:o, s:o}", "ruleId", id, "kind", kind, "level", level, "message",
+                    sa_text(sa_str(rule, "message")), "properties", props);
     if (!res)
         return NULL;
+    if (json_is_integer(json_object_get(ids, id)))
+        json_object_set(res, "ruleIndex", json_object_get(ids, id));
     json_object_set_new(props, "verdict", json_string(sa_str(rule, "verdict") ? sa_str(rule, "verdict") : "?"));
     if (c->cand_index >= 0)
         json_object_set_new(res, "locations",
