@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "../conformance/svcconform.h"
 #include "../reports/report.h"
+#include "../reports/formats.h"
 #include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -102,7 +103,7 @@ static int check_judge(const char *config, const struct rp_meta *m, const char *
     rp_summary(stdout, verdicts, m, &look);
     if (detail != RP_QUIET) {
         cli_say_reasons(stdout, verdicts, m);
-        printf("report: %s/report.json\n", dir);
+        rp_formats_say(stdout, dir, m->formats);
     }
     switch (rp_outcome(verdicts)) {
     case RP_PASSED: rc = CLI_PASS; break;
@@ -194,6 +195,7 @@ int cli_check(struct cli_opts *o)
     m.raw_logs = raws;
     m.run_names = names;
     m.nruns = (size_t)plan.n;
+    m.formats = o->formats;
     rc = check_judge(config, &m, dir, o->detail);
     free(config);
     return rc;
@@ -246,7 +248,7 @@ int cli_judge(struct cli_opts *o)
     {
         const char *traces[1] = { o->positional[0] }, *raws[1] = { !*raw || access(raw, R_OK) ? NULL : raw };
         const char *names[1] = { "saved" };
-        struct rp_meta m = { cand && !access(cand, R_OK) ? cand : NULL, traces, raws, names, 1 };
+        struct rp_meta m = { cand && !access(cand, R_OK) ? cand : NULL, traces, raws, names, 1, o->formats };
 
         rc = check_judge(config, &m, dir, o->detail);
     }

@@ -12,6 +12,7 @@ struct cli_opts {
     const char *trace_out;   /* trace: -o */
     const char *out_dir;     /* check, judge: --out */
     const char *config;      /* check, judge: --config */
+    unsigned formats;        /* check, judge: --format (reports/formats.h's mask); 0 for the default */
     int strict;
     enum rp_detail detail;   /* check, judge: --quiet, --verbose */
     int watch_given;         /* --watch-ms was given: check leaves the watch alone */

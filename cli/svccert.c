@@ -1,6 +1,7 @@
 /* svccert.c: the command line: parse options, then call the harness, the rule engine and the reports. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "../reports/formats.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +9,9 @@
 
 static void cli_usage(FILE *to)
 {
-    fputs("usage: svccert check [CANDIDATE.exe] [--out DIR] [--config FILE] [--strict] [-q|-v] [RUN OPTIONS]\n"
+    fputs("usage: svccert check [CANDIDATE.exe] [--out DIR] [--format F,...] [--config FILE] [--strict] [-q|-v] [RUN OPTIONS]\n"
           "       svccert trace CANDIDATE.exe [-o TRACE.jsonl] [RUN OPTIONS]\n"
-          "       svccert judge TRACE.jsonl [--out DIR] [--config FILE] [--strict] [-q|-v]\n"
+          "       svccert judge TRACE.jsonl [--out DIR] [--format F,...] [--config FILE] [--strict] [-q|-v]\n"
           "       svccert rules\n"
           "       svccert prefix     boot the Wine prefix template now (done on first use otherwise); print its path\n"
           "       svccert sandbox    what the sandbox can do here (bubblewrap usable, limits enforced), as JSON\n"
@@ -18,6 +19,8 @@ static void cli_usage(FILE *to)
           "  --out DIR          where the report goes (check: ./svccert-report/NAME; judge: beside the trace)\n"
           "  -q, --quiet        print the verdict line only (and no progress on stderr)\n"
           "  -v, --verbose      print every run's message and the evidence of every rule, n/a ones too\n"
+          "  --format F,...     the reports to write into the --out directory: json (report.json, the full record),\n"
+          "                     junit (report.junit.xml), sarif (report.sarif), md (report.md); default " RP_FORMATS_DEFAULT "\n"
           "run options:\n"
           "  --image-arg A      a word for the service's image path (repeatable)\n"
           "  --arg A            a ServiceMain start argument (repeatable)\n"
@@ -68,7 +71,7 @@ enum { OPT_IMAGE_ARG = 256, OPT_ARG, OPT_NAME, OPT_TIMEOUT, OPT_START_TO, OPT_ST
        OPT_DWELL, OPT_NO_PAUSE, OPT_NO_STOP, OPT_KEEP, OPT_KEEP_RAW, OPT_OUT, OPT_CONFIG, OPT_STRICT, OPT_HELP,
        OPT_SHAPE, OPT_REGISTER, OPT_REGISTER_CMD, OPT_REG, OPT_CLSID, OPT_ACTIVATE, OPT_INSTANCES, OPT_HOLD, OPT_GAP,
        OPT_WATCH, OPT_MEM_LIMIT, OPT_PIDS_LIMIT, OPT_DISK_LIMIT, OPT_LOG_LIMIT, OPT_NETWORK, OPT_NO_SANDBOX,
-       OPT_SERVICE_TYPE, OPT_PARAM, OPT_PARAM_DWORD, OPT_PARAM_EXPAND, OPT_PARAM_MULTI, OPT_NO_SESSION0 };
+       OPT_SERVICE_TYPE, OPT_PARAM, OPT_PARAM_DWORD, OPT_PARAM_EXPAND, OPT_PARAM_MULTI, OPT_NO_SESSION0, OPT_FORMAT };
 
 static int cli_int(const char *s, int min, int max, int *out)
 {
@@ -141,7 +144,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         { "param-dword", required_argument, 0, OPT_PARAM_DWORD },
         { "param-expand", required_argument, 0, OPT_PARAM_EXPAND },
         { "param-multi", required_argument, 0, OPT_PARAM_MULTI },
-        { "no-session0", no_argument, 0, OPT_NO_SESSION0 },
+        { "no-session0", no_argument, 0, OPT_NO_SESSION0 }, { "format", required_argument, 0, OPT_FORMAT },
         { "verbose", no_argument, 0, 'v' }, { "quiet", no_argument, 0, 'q' }, { 0, 0, 0, 0 }
     };
     int c, bad = 0, li = -1;
@@ -210,6 +213,15 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         case 'o': o->trace_out = optarg; break;
         case OPT_OUT: o->out_dir = optarg; break;
         case OPT_CONFIG: o->config = optarg; break;
+        case OPT_FORMAT: {
+            char name[64];
+            if (rp_formats_parse(optarg, &o->formats, name, sizeof name)) {
+                fprintf(stderr, "svccert: bad value for --format: '%s' (formats: %s)\n", *name ? name : optarg,
+                        rp_formats_names());
+                return -1;
+            }
+            break;
+        }
         case OPT_STRICT: o->strict = 1; break;
         case 'v': o->detail = RP_VERBOSE; break;
         case 'q': o->detail = RP_QUIET; break;

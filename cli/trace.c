@@ -11,7 +11,7 @@ int cli_trace(struct cli_opts *o)
     char out[4096], base[256], err[512] = "";
     int rc;
 
-    if (o->n_positional != 1 || o->out_dir || o->config || o->strict) {
+    if (o->n_positional != 1 || o->out_dir || o->config || o->strict || o->formats) {
         fputs("svccert: usage: svccert trace CANDIDATE.exe [-o TRACE.jsonl] [RUN OPTIONS]\n", stderr);
         return CLI_USAGE;
     }

@@ -1,6 +1,6 @@
-/* report.c: report.json (schema svccert-report/1); the terminal summary is summary.c's. */
+/* report.c: the report object (schema svccert-report/1), built once for every format. */
 #include "report.h"
-#include "waivers.h"
+#include "formats.h"
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -95,16 +95,14 @@ static json_t *rp_sandbox(const struct rp_meta *m)
     return json_null();
 }
 
-int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen)
+json_t *rp_build(const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen)
 {
     json_error_t je;
     json_t *v = json_loads(verdicts_json, 0, &je), *r;
-    char path[4096];
-    int rc;
 
     if (!v) {
         snprintf(err, errlen, "the rule engine returned bad JSON: %s", je.text);
-        return -1;
+        return NULL;
     }
     r = json_pack("{s:s, s:{s:s}, s:o, s:O, s:O, s:O, s:o, s:{s:s?, s:s?}, s:o, s:O, s:O}",
                   "schema", RP_SCHEMA, "tool", "name", "svccert", "candidate", rp_candidate(m),
@@ -122,18 +120,21 @@ int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m
     if (r && json_is_string(json_object_get(v, "waivers_date")))
         json_object_set(r, "waivers_date", json_object_get(v, "waivers_date"));
     json_decref(v);
-    if (!r) {
+    if (!r)
         snprintf(err, errlen, "the rule engine's result lacks verdict, strict, thresholds, counts or rules");
+    return r;
+}
+
+int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen)
+{
+    json_t *r = rp_build(verdicts_json, m, err, errlen);
+    int rc;
+
+    if (!r)
         return -1;
-    }
-    snprintf(path, sizeof path, "%s/report.json", dir);
-    rc = json_dump_file(r, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    rc = rp_write_formats(dir, m->formats, r, err, errlen);
     json_decref(r);
-    if (rc) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 enum rp_outcome rp_outcome(const char *verdicts_json)

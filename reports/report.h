@@ -2,6 +2,7 @@
 #ifndef SVCCERT_REPORT_H
 #define SVCCERT_REPORT_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stddef.h>
 
@@ -12,9 +13,12 @@ struct rp_meta {
     const char *const *raw_logs;   /* the raw Wine log beside each, or NULL */
     const char *const *run_names;  /* what each run was (service, embedding, user, ...) */
     size_t nruns;
+    unsigned formats;              /* the formats to write (formats.h's mask); 0 for the default */
 };
 
-/* Writes DIR/report.json; returns 0, or -1 with a one-line reason. */
+/* The report object every format is written from (what report.json holds); NULL with a one-line reason. */
+json_t *rp_build(const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen);
+/* Builds the report and writes the formats m->formats names into DIR; returns 0, or -1 with a one-line reason. */
 int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m, char *err, size_t errlen);
 /* What the engine's result comes to: a rule failed (fail; warn under strict) outweighs a rule that could
  * not be judged (error); an unreadable result is unjudged. */

@@ -108,15 +108,20 @@ for w in "$@"; do printf '%s\n' "$w"; done > "$out.tmp" && mv "$out.tmp" "$out"
 [ -n "$FAKE_CTL_STDERR" ] && cat "$FAKE_CTL_STDERR" >&2
 exit "${FAKE_CTL_RC:-0}"
 """
+# As a real wineserver, it removes its socket when it ends: a later prefix on a reused inode would otherwise
+# find a stale socket, and its runner call -k before that server wrote its pid (a run hung for 60 s).
 FAKE_WINESERVER64 = r"""#!/bin/sh
+case "$1" in -f|-k)
+    set -- "$1" $(stat -Lc '%d %i' "$WINEPREFIX")
+    d="${TMPDIR:-/tmp}/$(cat "$WINEPREFIX/wineserver")/server-$(printf '%x' "$2")-$(printf '%x' "$3")";;
+esac
 case "$1" in
 -f)
-    set -- $(stat -Lc '%d %i' "$WINEPREFIX")
-    d="${TMPDIR:-/tmp}/$(cat "$WINEPREFIX/wineserver")/server-$(printf '%x' "$1")-$(printf '%x' "$2")"
-    mkdir -p "$d" && : > "$d/socket"
+    # the pid before the socket: the runner may call -k as soon as the socket is there
     echo $$ > "$WINEPREFIX/.fake-server.pid"
+    mkdir -p "$d" && : > "$d/socket"
     exec sleep 60;;
--k) kill "$(cat "$WINEPREFIX/.fake-server.pid")" 2>/dev/null; exit 0;;
+-k) kill "$(cat "$WINEPREFIX/.fake-server.pid")" 2>/dev/null; rm -f "$d/socket"; exit 0;;
 esac
 exit 0
 """
