@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "../conformance/svcconform.h"
 #include "../reports/report.h"
+#include "../reports/html.h"
 #include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -63,6 +64,24 @@ static int check_watch(struct cli_opts *o, const char *config)
     return 0;
 }
 
+/* report.html beside report.json, from the same report object; until the --format table (issue 12) takes
+ * it over, every check and judge writes it. */
+static int check_html(const char *dir, char *err, size_t errlen)
+{
+    char path[4200];
+    json_t *r;
+    int rc;
+
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    if (!(r = json_load_file(path, 0, NULL))) {
+        snprintf(err, errlen, "cannot read back %.400s", path);
+        return -1;
+    }
+    rc = rp_html_write(dir, r, err, errlen);
+    json_decref(r);
+    return rc;
+}
+
 /* Judges the traces of one candidate (one per run), writes the report, prints the summary; the exit
  * status follows the verdicts. */
 static int check_judge(const char *config, const struct rp_meta *m, const char *dir)
@@ -83,7 +102,7 @@ static int check_judge(const char *config, const struct rp_meta *m, const char *
         fprintf(stderr, "svccert: out of memory\n");
         return CLI_BROKEN;
     }
-    if (hr_mkdirs(dir) || rp_write(dir, verdicts, m, err, sizeof err)) {
+    if (hr_mkdirs(dir) || rp_write(dir, verdicts, m, err, sizeof err) || check_html(dir, err, sizeof err)) {
         fprintf(stderr, "svccert: %s\n", *err ? err : strerror(errno));
         free(verdicts);
         return CLI_BROKEN;
@@ -91,6 +110,7 @@ static int check_judge(const char *config, const struct rp_meta *m, const char *
     rp_summary(stdout, verdicts, m);
     cli_say_reasons(stdout, verdicts, m);
     printf("report: %s/report.json\n", dir);
+    printf("report: %s/report.html\n", dir);
     switch (rp_outcome(verdicts)) {
     case RP_PASSED: rc = CLI_PASS; break;
     case RP_FAILED: rc = CLI_FAIL; break;

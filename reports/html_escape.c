@@ -1,0 +1,55 @@
+/* html_escape.c: untrusted text into HTML/SVG as text, never as markup. */
+#include "html_escape.h"
+#include <string.h>
+
+void rp_esc(FILE *f, const char *s, size_t max)
+{
+    size_t n, i, end;
+
+    if (!s)
+        return;
+    n = strlen(s);
+    end = max && n > max ? max : n;
+    /* never end inside a UTF-8 sequence: a cut character would make the page's text invalid */
+    while (end < n && end > 0 && ((unsigned char)s[end] & 0xC0) == 0x80)
+        end--;
+    for (i = 0; i < end; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        switch (c) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default:
+            /* a control character is no text a reader can see, and some are errors in HTML */
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F)
+                fputs("&#xFFFD;", f);
+            else
+                fputc(c, f);
+        }
+    }
+    if (end < n)
+        fputs("\xE2\x80\xA6", f);
+}
+
+void rp_ms(FILE *f, double ms)
+{
+    double a = ms < 0 ? -ms : ms;
+
+    char buf[64];
+    size_t n;
+
+    if (a < 1000) {
+        fprintf(f, "%.*f ms", a == (long long)a ? 0 : 1, ms);
+        return;
+    }
+    snprintf(buf, sizeof buf, "%.3f", ms / 1000);
+    n = strlen(buf);
+    while (n > 0 && buf[n - 1] == '0')
+        buf[--n] = 0;
+    if (n > 0 && buf[n - 1] == '.')
+        buf[--n] = 0;
+    fprintf(f, "%s s", buf);
+}
