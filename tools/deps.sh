@@ -1,8 +1,9 @@
 #!/bin/sh
-# deps.sh: installs the Debian packages svccert needs (as root) when any is missing; --tests adds pytest.
+# deps.sh: installs the Debian packages svccert needs (as root) when any is missing; --tests adds pytest and
+# Chromium (the HTML report is rendered by a real browser in the tests).
 set -eu
 pkgs="wine64 wine gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev ninja-build gcc libc6-dev libjansson-dev libssl-dev bubblewrap"
-[ "${1:-}" = "--tests" ] && pkgs="$pkgs python3 python3-pytest"
+[ "${1:-}" = "--tests" ] && pkgs="$pkgs python3 python3-pytest chromium"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
