@@ -402,6 +402,9 @@ static void tl_title(FILE *f, const struct tl_bucket *b)
 static void tl_draw_buckets(FILE *f, const struct tl *tl)
 {
     int k, i;
+    /* where the last label of the pending and control lanes ended: a label that would overlap it is left
+     * to the tooltip */
+    double cp_end = -1e9, ctl_end = -1e9;
 
     for (k = 0; k < (int)TL_NKINDS + 2; k++) {
         for (i = 0; tl->buckets[k] && i < TL_NBUCKETS; i++) {
@@ -421,8 +424,10 @@ static void tl_draw_buckets(FILE *f, const struct tl *tl)
                 if (b->t2 <= tl->t1)
                     fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"deadline\"/>", xd, y - 8, xd, y + 8);
                 tl_glyph(f, 'c', x, y, tl_state_colors[b->a]);
-                if (b->count == 1)
+                if (b->count == 1 && x + 3 > cp_end) {
                     fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"cp\">%lld</text>", x + 3, y - 6, b->b);
+                    cp_end = x + 3 + 7 * snprintf(cn, sizeof cn, "%lld", b->b) + 2;
+                }
                 tl_title(f, b);
                 fputs("</g>\n", f);
             } else if (k == K_CONTROL) {
@@ -436,8 +441,10 @@ static void tl_draw_buckets(FILE *f, const struct tl *tl)
                         x, y, xa < x + 1 ? x + 1 : xa, y, b->b ? "#36c" : "#c00");
                 tl_glyph(f, 'r', x, y, b->b ? "#36c" : "#c00");
                 fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>", xa, y - 7, xa, y + 7);
-                if (b->count == 1)
+                if (b->count == 1 && x + 6 > ctl_end) {
                     fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"cp\">%s</text>", x + 6, y - 7, name);
+                    ctl_end = x + 6 + 6.5 * (double)strlen(name) + 3;
+                }
                 tl_title(f, b);
                 fputs("</g>\n", f);
             } else {

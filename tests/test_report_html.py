@@ -3,12 +3,16 @@ self-contained, the timeline's elements where the trace puts them, the failing v
 marked events, the candidate's strings shown as text and never as markup, a flood drawn small; and the
 page rendered by headless Chromium without a console error."""
 import json
+import os
 import subprocess
 
+import pytest
+
 from browser_util import Browser
-from conftest import SVCCERT
+from conftest import SVCCERT, run_env
 from html_util import Page, self_contained_problems
-from rules_util import (ACCEPT_SHUTDOWN, ACCEPT_STOP, RUNNING, START_PENDING, STOP, STOPPED, CAND, ComTrace,
+from paths import BUILD, WIN
+from rules_util import (ACCEPT_SHUTDOWN, ACCEPT_STOP, RUNNING, START_PENDING, ComTrace,
                         Trace, rules_json)
 
 DOC_URLS = {r["url"] for r in rules_json() if r.get("url")}
@@ -161,3 +165,42 @@ def test_chromium_renders_the_page_without_a_console_error(tmp_path):
         b.screenshot(str(tmp_path / "report.png"))
         assert b.problems() == []
     assert (tmp_path / "report.png").stat().st_size > 10000
+
+
+ARTIFACTS = BUILD / "test-artifacts" / "report-html"
+
+
+@pytest.mark.wine
+@pytest.mark.parametrize("name, candidate, failing", [("reference", None, None),
+                                                     ("checkpoint_down", "checkpoint_down", "svc.checkpoint.monotonic")])
+def test_chromium_renders_a_checks_report_with_its_timelines(tmp_path, built, name, candidate, failing):
+    """`svccert check` of the reference (every run) and of a failing broken candidate: the page renders
+    without a console error, one timeline per run, the failing rule's cited events marked; screenshots of
+    the page and of each timeline are kept in the test's directory and under build/test-artifacts/."""
+    out = tmp_path / "report"
+    argv = [str(SVCCERT), "check", *([str(WIN / "broken" / f"{candidate}.exe")] if candidate else []), "--out", str(out)]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=900, env=run_env(tmp_path))
+    assert r.returncode == (1 if failing else 0), r.stdout + r.stderr
+    report = json.loads((out / "report.json").read_text())
+    page = Page((out / "report.html").read_text(encoding="utf-8"))
+    assert not page.errors and not self_contained_problems(page, DOC_URLS)
+    runs = len(report["runs"])
+    assert len(page.find("svg", class_="timeline")) == runs
+    if failing:
+        rule = next(x for x in report["rules"] if x["id"] == failing)
+        for e in rule["evidence"]:
+            if "seq" in e:
+                assert page.find("g", id=f"run{e['run']}-seq{e['seq']}"), e
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with Browser() as b:
+        b.open((out / "report.html").as_uri())
+        assert b.problems() == []
+        assert b.evaluate("document.querySelectorAll('svg.timeline').length") == runs
+        assert b.evaluate("document.querySelectorAll('svg.timeline g.band').length") >= runs
+        shots = [b.screenshot(str(tmp_path / f"{name}.png"))]
+        shots += [b.screenshot(str(tmp_path / f"{name}-run{i}.png"), f"#run{i}") for i in range(runs)]
+        assert b.problems() == []
+    for s in shots:
+        data = open(s, "rb").read()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, s
+        (ARTIFACTS / os.path.basename(s)).write_bytes(data)
