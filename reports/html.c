@@ -27,7 +27,7 @@ static const char ht_css[] =
     "tr.r-fail{background:#fff6f6}tr.r-warn{background:#fffbf0}tr:target{outline:2px solid #36c}"
     "details{margin-top:3px}summary{cursor:pointer;color:#36c}"
     "table.ev td{font-size:12.5px;border:0;padding:1px 6px}.waiver{color:#7a5400}"
-    "a.cite{font-family:ui-monospace,monospace;font-size:12.5px;margin-right:6px}"
+    "a.cite{font-family:ui-monospace,monospace;font-size:12.5px;display:block;white-space:nowrap}"
     "svg.timeline{display:block;max-width:100%;height:auto;border:1px solid #ddd;margin:.5em 0}"
     "svg .le{fill:#fafafa}svg .lo{fill:#f2f2f2}svg .ln{font-size:12px;fill:#444}"
     "svg .tick{font-size:10px;fill:#666}svg .grid{stroke:#ddd}svg .bl{font-size:11px;fill:#222}"
@@ -86,6 +86,13 @@ static int ht_marks(const json_t *rule)
 {
     return ht_bad_verdict(ht_str(rule, "verdict")) ||
            ht_bad_verdict(ht_str(json_object_get(rule, "waiver"), "original_verdict"));
+}
+
+static int ht_na(const json_t *rule)
+{
+    const char *v = ht_str(rule, "verdict");
+
+    return v && !strcmp(v, "n/a") && !json_is_object(json_object_get(rule, "waiver"));
 }
 
 static int ht_cite_cmp(const void *a, const void *b)
@@ -356,7 +363,7 @@ static void ht_rule(FILE *f, const json_t *rule, struct tl_cite *const *cites, c
         rp_esc(f, ht_str(rule, "source"), 0);
     }
     fputs("</p>\n</details></td><td>", f);
-    json_array_foreach(ev, i, e) {
+    json_array_foreach(ht_marks(rule) ? ev : NULL, i, e) {
         json_int_t r = json_integer_value(json_object_get(e, "run")), seq = json_integer_value(json_object_get(e, "seq"));
         if (!json_is_integer(json_object_get(e, "seq")) || !ht_drawn(cites, ncites, nruns, r, seq))
             continue;
@@ -389,7 +396,7 @@ static void ht_legend(FILE *f)
 static int ht_page(FILE *f, const json_t *r)
 {
     const json_t *runs = json_object_get(r, "runs"), *rules = json_object_get(r, "rules"), *rule, *run;
-    size_t nruns = json_array_size(runs), i;
+    size_t nruns = json_array_size(runs), i, nna = 0;
     struct tl_cite **cites = calloc(nruns + 1, sizeof *cites);
     size_t *ncites = calloc(nruns + 1, sizeof *ncites);
     char **tls = calloc(nruns + 1, sizeof *tls);
@@ -421,9 +428,22 @@ static int ht_page(FILE *f, const json_t *r)
     ht_runs(f, runs);
     fputs("<h2>Rules</h2>\n<table class=\"rules\"><tr><th>verdict</th><th>rule</th><th>message</th>"
           "<th>cited events</th></tr>\n", f);
-    json_array_foreach(rules, i, rule)
-        ht_rule(f, rule, cites, ncites, nruns);
-    fputs("</table>\n<h2>Timelines</h2>\n", f);
+    json_array_foreach(rules, i, rule) {
+        if (ht_na(rule))
+            nna++;
+        else
+            ht_rule(f, rule, cites, ncites, nruns);
+    }
+    fputs("</table>\n", f);
+    /* rules that did not apply to this candidate are kept out of the way, as the terminal does */
+    if (nna) {
+        fprintf(f, "<details class=\"na\"><summary>%zu rules did not apply (n/a)</summary>\n<table class=\"rules\">", nna);
+        json_array_foreach(rules, i, rule)
+            if (ht_na(rule))
+                ht_rule(f, rule, cites, ncites, nruns);
+        fputs("</table></details>\n", f);
+    }
+    fputs("<h2>Timelines</h2>\n", f);
     ht_legend(f);
     json_array_foreach(runs, i, run) {
         fprintf(f, "<section id=\"run%zu\"><h3>run %zu: ", i, i);

@@ -322,7 +322,9 @@ static void tl_event(struct tl *tl, const json_t *e, struct tl_cite *cites, size
         m = &tl->marks[tl->nmarks++];
         m->seq = seq;
         m->t = t;
-        m->lane = tl_kind_lane(k);
+        /* a pending report is ringed where its checkpoint is drawn */
+        m->lane = k == K_STATUS && tl->cur_state != 1 && tl->cur_state != 4 && tl->cur_state != 7 ? L_PENDING
+                                                                                                  : tl_kind_lane(k);
         m->rule = c->rule;
         tl_label(e, tl->t0, m->label, sizeof m->label);
         c->drawn = 1;
@@ -442,7 +444,10 @@ static void tl_draw_buckets(FILE *f, const struct tl *tl)
                 tl_glyph(f, 'r', x, y, b->b ? "#36c" : "#c00");
                 fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>", xa, y - 7, xa, y + 7);
                 if (b->count == 1 && x + 6 > ctl_end) {
-                    fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"cp\">%s</text>", x + 6, y - 7, name);
+                    /* near the right edge the label ends at the mark instead of running off the drawing */
+                    int left = x + 6 + 6.5 * (double)strlen(name) > TL_LABEL_W + TL_PLOT_W + TL_RIGHT;
+                    fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"cp\"%s>%s</text>", left ? x - 6 : x + 6, y - 7,
+                            left ? " text-anchor=\"end\"" : "", name);
                     ctl_end = x + 6 + 6.5 * (double)strlen(name) + 3;
                 }
                 tl_title(f, b);
