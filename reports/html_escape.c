@@ -2,6 +2,27 @@
 #include "html_escape.h"
 #include <string.h>
 
+/* The length of the valid UTF-8 sequence at s (of at most n bytes), or 0 when it is not one: a string cut
+ * short mid-character, or bytes that are no UTF-8, must not make the whole page invalid. */
+static size_t rp_utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len, i;
+
+    if (s[0] < 0x80)
+        return 1;
+    len = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+    if (!len || len > n)
+        return 0;
+    for (i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    /* overlong forms, UTF-16 surrogates and code points past U+10FFFF */
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) || (s[0] == 0xF0 && s[1] < 0x90) ||
+        (s[0] == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return len;
+}
+
 void rp_esc(FILE *f, const char *s, size_t max)
 {
     size_t n, i, end;
@@ -24,10 +45,19 @@ void rp_esc(FILE *f, const char *s, size_t max)
         case '\'': fputs("&#39;", f); break;
         default:
             /* a control character is no text a reader can see, and some are errors in HTML */
-            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F)
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) {
                 fputs("&#xFFFD;", f);
-            else
+            } else if (c < 0x80) {
                 fputc(c, f);
+            } else {
+                size_t len = rp_utf8_len((const unsigned char *)s + i, end - i);
+                if (!len) {
+                    fputs("&#xFFFD;", f);
+                } else {
+                    fwrite(s + i, 1, len, f);
+                    i += len - 1;
+                }
+            }
         }
     }
     if (end < n)

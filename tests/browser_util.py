@@ -4,6 +4,7 @@ the flags keep Chromium from reaching out (the machine's closed network would re
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -28,20 +29,26 @@ class Browser:
         for fd in (self._w, self._r):
             os.set_inheritable(fd, False)
         # the protocol's pipe is fds 3 (commands in) and 4 (replies out) of the browser
+        # the sanitizer runtime the unit tier may preload is for svccert's code, not for the browser
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
         self.proc = subprocess.Popen(
             [CHROMIUM, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}",
              f"--window-size={width},{height}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, env=env,
             close_fds=False, preexec_fn=lambda: (os.dup2(to_browser_r, 3), os.dup2(from_browser_w, 4)))
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buf = b""
         self._id = 0
         self.events = []
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Runtime", "Log", "Page"):
-            self.call(domain + ".enable", session=True)
+        try:
+            target = self.call("Target.createTarget", url="about:blank")["targetId"]
+            self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            for domain in ("Runtime", "Log", "Page"):
+                self.call(domain + ".enable", session=True)
+        except BaseException:
+            self.close()        # never leave a browser behind a failed start
+            raise
 
     def __enter__(self):
         return self
@@ -52,7 +59,7 @@ class Browser:
     def close(self):
         try:
             self.call("Browser.close")
-        except Exception:       # the browser may already be gone; it is ended below either way
+        except (OSError, RuntimeError, TimeoutError):       # the browser may already be gone; it is ended below either way
             pass
         try:
             self.proc.wait(timeout=10)
@@ -68,6 +75,9 @@ class Browser:
         while b"\0" not in self._buf:
             if time.monotonic() > deadline:
                 raise TimeoutError("Chromium did not answer in time")
+            ready, _, _ = select.select([self._r], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError("Chromium did not answer in time")
             chunk = os.read(self._r, 1 << 20)
             if not chunk:
                 raise RuntimeError("Chromium closed its pipe (see its stderr.log)")
@@ -76,6 +86,8 @@ class Browser:
         return json.loads(msg)
 
     def call(self, method, session=False, **params):
+        """Sends a command (to the page's session when session is true) and returns its result; events
+        that arrive meanwhile are kept in self.events."""
         self._id += 1
         msg = {"id": self._id, "method": method, "params": params}
         if session:

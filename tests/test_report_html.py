@@ -206,3 +206,33 @@ def test_chromium_renders_a_checks_report_with_its_timelines(tmp_path, built, na
         data = open(s, "rb").read()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, s
         (ARTIFACTS / os.path.basename(s)).write_bytes(data)
+
+
+def test_long_non_ascii_strings_stay_valid_utf8(tmp_path):
+    """A tooltip cuts long values short; a cut inside a character would make the page invalid UTF-8."""
+    tr = Trace(service_name="é" * 300)
+    tr.boot(10)
+    tr.service_main(12, service="é" * 301)
+    tr.harness(20, "timing", "ü" * 501)
+    tr.status(30, RUNNING, controls=ACCEPT_STOP)
+    tr.stop_cleanly(2000)
+    trace = tmp_path / "t.jsonl"
+    trace.write_text(tr.text())
+    subprocess.run([str(SVCCERT), "judge", str(trace), "--out", str(tmp_path / "o")], capture_output=True, timeout=120)
+    raw = (tmp_path / "o" / "report.html").read_bytes()
+    page = Page(raw.decode("utf-8"))       # strict: any broken sequence raises
+    assert not page.errors
+    assert "é" * 20 in page.all_text() and "ü" * 20 in page.all_text()
+
+
+def test_com_events_have_their_lanes(tmp_path):
+    from rules_util import com_exe, com_service
+    _, _, page = judge(tmp_path, com_service(), "service")
+    kinds = [a["data-ev"] for _, a, _ in page.find("g", class_="ev")]
+    for ev in ("com_register", "com_revoke", "cli_activate", "cli_release", "com_security", "quit_received",
+               "process_exit"):
+        assert ev in kinds, ev
+    _, _, page = judge(tmp_path, com_exe(), "exe")
+    kinds = [a["data-ev"] for _, a, _ in page.find("g", class_="ev")]
+    assert {"process_start", "com_register", "cli_activate", "cli_release", "com_revoke", "process_exit"} <= set(kinds)
+    assert not page.find("g", class_="band")      # no SCM, no states
