@@ -389,6 +389,7 @@ static void ht_legend(FILE *f)
         fprintf(f, "<span><i class=\"sw\" style=\"background:%s\"></i>%s</span>", states[i][1], states[i][0]);
     fputs("<span>dashed line: a pending report's wait hint, up to its deadline (bar); number: its checkpoint</span>"
           "<span>control: sent (\xE2\x96\xB6) \xE2\x86\x92 ControlService returned (bar)</span>"
+          "<span style=\"color:#d00\">red mark: the call failed (ok false, a failure HRESULT)</span>"
           "<span style=\"color:#d00\">\xE2\x97\xAF a cited event of a failing or warning rule (links to the rule)</span>"
           "<span>hover a mark for its fields</span></p>\n", f);
 }

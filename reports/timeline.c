@@ -130,6 +130,30 @@ static long long tl_int(const json_t *o, const char *key, long long dflt)
     return json_is_integer(v) ? (long long)json_integer_value(v) : json_is_true(v) ? 1 : json_is_false(v) ? 0 : dflt;
 }
 
+static int tl_pending(long long s)
+{
+    return s == 2 || s == 3 || s == 5 || s == 6;
+}
+
+/* Whether the event says its call failed: ok false, or an HRESULT (result, hr) with the severity bit. */
+static int tl_failed(const json_t *e)
+{
+    static const char *const keys[] = { "result", "hr" };
+    size_t i;
+
+    if (json_is_false(json_object_get(e, "ok")) || (json_is_integer(json_object_get(e, "ok")) &&
+                                                    !json_integer_value(json_object_get(e, "ok"))))
+        return 1;
+    for (i = 0; i < 2; i++) {
+        const json_t *v = json_object_get(e, keys[i]);
+        if (json_is_integer(v) && (json_integer_value(v) < 0 || (json_integer_value(v) & 0x80000000)))
+            return 1;
+        if (json_is_string(v) && (strtoull(json_string_value(v), NULL, 16) & 0x80000000))
+            return 1;
+    }
+    return 0;
+}
+
 static const char *tl_state_name(long long s)
 {
     return s >= 1 && s <= 7 ? tl_states[s] : "state ?";
@@ -286,7 +310,7 @@ static void tl_event(struct tl *tl, const json_t *e, struct tl_cite *cites, size
             tl->cur_reports = 0;
         }
         tl->cur_reports++;
-        if ((s == 2 || s == 3 || s == 5 || s == 6) && (b = tl_bucket(tl, K_STATUS, t, &first)) && first) {
+        if (tl_pending(s) && (b = tl_bucket(tl, K_STATUS, t, &first)) && first) {
             b->seq = seq;
             b->t = t;
             b->t2 = t + (double)tl_int(e, "wait_hint", 0);
@@ -310,6 +334,7 @@ static void tl_event(struct tl *tl, const json_t *e, struct tl_cite *cites, size
         if ((b = tl_bucket(tl, k, t, &first)) && first) {
             b->seq = seq;
             b->t = t;
+            b->a = tl_failed(e);
             tl_label(e, tl->t0, b->label, sizeof b->label);
         }
     }
@@ -323,8 +348,7 @@ static void tl_event(struct tl *tl, const json_t *e, struct tl_cite *cites, size
         m->seq = seq;
         m->t = t;
         /* a pending report is ringed where its checkpoint is drawn */
-        m->lane = k == K_STATUS && tl->cur_state != 1 && tl->cur_state != 4 && tl->cur_state != 7 ? L_PENDING
-                                                                                                  : tl_kind_lane(k);
+        m->lane = k == K_STATUS && tl_pending(tl->cur_state) ? L_PENDING : tl_kind_lane(k);
         m->rule = c->rule;
         tl_label(e, tl->t0, m->label, sizeof m->label);
         c->drawn = 1;
@@ -365,7 +389,7 @@ static int tl_read(struct tl *tl, FILE *in, int pass, struct tl_cite *cites, siz
                 tl->have_range = 1;
                 if (k >= 0 || cited)
                     used[tl_kind_lane(k)] = 1;
-                if (k == K_STATUS)
+                if (k == K_STATUS && tl_pending(tl_int(e, "state", 0)))
                     used[L_PENDING] = 1;
                 tl->events += k >= 0;
             } else if (pass == 2) {
@@ -454,9 +478,9 @@ static void tl_draw_buckets(FILE *f, const struct tl *tl)
                 fputs("</g>\n", f);
             } else {
                 int y = tl->lane_y[tl_kinds[k].lane] + TL_LANE_H / 2;
-                fprintf(f, "<g class=\"ev\" data-ev=\"%s\" data-seq=\"%lld\" data-count=\"%u\">", tl_kinds[k].ev, b->seq,
-                        b->count);
-                tl_glyph(f, tl_kinds[k].glyph, x, y, tl_kinds[k].color);
+                fprintf(f, "<g class=\"ev\" data-ev=\"%s\" data-seq=\"%lld\" data-count=\"%u\"%s>", tl_kinds[k].ev,
+                        b->seq, b->count, b->a ? " data-failed=\"1\"" : "");
+                tl_glyph(f, tl_kinds[k].glyph, x, y, b->a ? "#d00" : tl_kinds[k].color);
                 tl_title(f, b);
                 fputs("</g>\n", f);
             }
@@ -560,8 +584,10 @@ int tl_write(FILE *f, int run, const char *path, struct tl_cite *cites, size_t n
     rp_ms(f, tl.t0);
     fprintf(f, " on the trace's clock; %ld events drawn from %ld lines.", tl.events, tl.lines);
     if (tl.aggregated)
-        fprintf(f, " %ld events or state changes closer than %d px to another of their kind are drawn as one "
-                "(the tooltip gives the count).", tl.aggregated, TL_BUCKET_PX);
+        fprintf(f, " %ld event%s or state change%s closer than %d px to another of %s kind %s drawn as one "
+                "(the tooltip gives the count).", tl.aggregated, tl.aggregated > 1 ? "s" : "",
+                tl.aggregated > 1 ? "s" : "", TL_BUCKET_PX, tl.aggregated > 1 ? "their" : "its",
+                tl.aggregated > 1 ? "are" : "is");
     if (tl.cited_over)
         fprintf(f, " %zu more cited events are not marked (at most %d per run).", tl.cited_over, TL_MAX_CITED);
     if (tl.truncated)

@@ -236,3 +236,13 @@ def test_com_events_have_their_lanes(tmp_path):
     kinds = [a["data-ev"] for _, a, _ in page.find("g", class_="ev")]
     assert {"process_start", "com_register", "cli_activate", "cli_release", "com_revoke", "process_exit"} <= set(kinds)
     assert not page.find("g", class_="band")      # no SCM, no states
+
+
+def test_a_failed_call_is_marked_failed(tmp_path):
+    from rules_util import CO_E_WRONG_SERVER_IDENTITY, com_exe
+    tr = com_exe()
+    tr.com_register(60, tid=11, result=CO_E_WRONG_SERVER_IDENTITY, cookie=None)
+    tr.cli_activate(300, ok=False, hr="0x80004015", instance=1)
+    _, _, page = judge(tmp_path, tr)
+    failed = sorted(a["data-ev"] for _, a, _ in page.find("g", class_="ev") if a.get("data-failed") == "1")
+    assert failed == ["cli_activate", "com_register"]
