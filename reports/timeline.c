@@ -355,6 +355,32 @@ static void tl_event(struct tl *tl, const json_t *e, struct tl_cite *cites, size
     }
 }
 
+/* Whether a line can be passed over without parsing: a line that begins as the harness writes them,
+ * {"ev":"NAME","seq":N, names an event that is neither drawn nor cited nor the end. A flood is mostly
+ * such lines (debug strings, waits); anything else is parsed. */
+static int tl_skippable(const char *line, struct tl_cite *cites, size_t ncites)
+{
+    static const char head[] = "{\"ev\":\"";
+    char ev[32];
+    const char *p, *q;
+    char *end;
+    long long seq;
+
+    if (strncmp(line, head, sizeof head - 1))
+        return 0;
+    p = line + sizeof head - 1;
+    if (!(q = strchr(p, '"')) || q - p >= (long)sizeof ev || memchr(p, '\\', (size_t)(q - p)))
+        return 0;
+    memcpy(ev, p, (size_t)(q - p));
+    ev[q - p] = 0;
+    if (tl_kind(ev) >= 0 || !strcmp(ev, "end") || !strcmp(ev, "header") || strncmp(q, "\",\"seq\":", 8))
+        return 0;
+    seq = strtoll(q + 8, &end, 10);
+    if (end == q + 8 || (*end != ',' && *end != '}'))
+        return 0;
+    return !tl_cited(cites, ncites, seq);
+}
+
 /* Reads the trace once: pass 1 finds the time range and the lanes in use, pass 2 draws. */
 static int tl_read(struct tl *tl, FILE *in, int pass, struct tl_cite *cites, size_t ncites, int *used)
 {
@@ -371,6 +397,8 @@ static int tl_read(struct tl *tl, FILE *in, int pass, struct tl_cite *cites, siz
             tl->truncated = 1;
             break;
         }
+        if (tl_skippable(line, cites, ncites))
+            continue;
         if (!(e = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL)) || !json_is_object(e)) {
             tl->bad_lines += pass == 1;
             json_decref(e);
