@@ -541,6 +541,7 @@ int tl_write(FILE *f, int run, const char *path, struct tl_cite *cites, size_t n
     struct tl tl;
     int used[L_N] = { 0 }, i, nl = 0, height, rc = -1;
     FILE *in = path ? fopen(path, "r") : NULL;
+    int open_errno = errno;
     char *bands = NULL;
     size_t bandlen = 0, m;
 
@@ -551,7 +552,7 @@ int tl_write(FILE *f, int run, const char *path, struct tl_cite *cites, size_t n
         fputs(" cannot be read", f);
         if (path) {
             fputs(": ", f);
-            rp_esc(f, strerror(errno), 0);
+            rp_esc(f, strerror(open_errno), 0);
         }
         fputs(".</p>\n", f);
         return -1;
