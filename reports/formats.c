@@ -1,5 +1,6 @@
 /* formats.c: the table of report formats (name, file, writer) and writing the ones a check asked for. */
 #include "formats.h"
+#include "html.h"
 #include <string.h>
 
 static const struct rp_format {
@@ -11,6 +12,7 @@ static const struct rp_format {
     { "junit", "report.junit.xml", rp_junit_write },
     { "sarif", "report.sarif", rp_sarif_write },
     { "md", "report.md", rp_md_write },
+    { "html", "report.html", rp_html_write },
 };
 
 #define RP_NFORMATS (sizeof rp_formats / sizeof rp_formats[0])

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 /* What --format means when not given; a comma list of names of the table in formats.c. */
-#define RP_FORMATS_DEFAULT "json"
+#define RP_FORMATS_DEFAULT "json,html"
 
 /* Every writer takes the complete report (what report.json holds) and writes its one file into DIR;
  * 0, or -1 with a one-line reason. */

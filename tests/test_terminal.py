@@ -74,8 +74,8 @@ def test_one_line_per_rule_with_the_first_sentence_and_the_na_rules_in_one(tmp_p
     assert collapsed.startswith(f"rules: {na[0]}, {na[1]}") and "--verbose" in collapsed, r.stdout
     assert f"  n/a   {len(na)} rules: " in r.stdout
     lines = r.stdout.splitlines()
-    assert lines[-2].startswith(f"verdict: {report['verdict']} (pass "), r.stdout
-    assert lines[-1] == f"report: {tmp_path / 'out'}/report.json"
+    assert lines[-3].startswith(f"verdict: {report['verdict']} (pass "), r.stdout
+    assert lines[-2:] == [f"report: {tmp_path / 'out'}/report.json", f"report: {tmp_path / 'out'}/report.html"]
     assert "\x1b" not in r.stdout and not r.stderr
 
 

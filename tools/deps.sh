@@ -1,8 +1,9 @@
 #!/bin/sh
-# deps.sh: installs the Debian packages svccert needs (as root) when any is missing; --tests adds what the tests use.
+# deps.sh: installs the Debian packages svccert needs (as root) when any is missing; --tests adds what the tests use
+# (Chromium: the HTML report is rendered by a real browser in the tests).
 set -eu
 pkgs="wine64 wine gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev ninja-build gcc libc6-dev libjansson-dev libssl-dev zlib1g-dev libxml2-dev bubblewrap"
-[ "${1:-}" = "--tests" ] && pkgs="$pkgs python3 python3-pytest python3-junitparser python3-jsonschema"
+[ "${1:-}" = "--tests" ] && pkgs="$pkgs python3 python3-pytest python3-junitparser python3-jsonschema chromium"
 # the SARIF Multitool comes from npm (tools/npm-deps); a Node.js from elsewhere that brings its own npm will do
 [ "${1:-}" = "--tests" ] && ! command -v npm >/dev/null && pkgs="$pkgs nodejs npm"
 missing=""
