@@ -1,5 +1,6 @@
 /* report.c: report.json (schema svccert-report/1) and the per-rule text summary. */
 #include "report.h"
+#include "tool.h"
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -105,8 +106,8 @@ int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m
         snprintf(err, errlen, "the rule engine returned bad JSON: %s", je.text);
         return -1;
     }
-    r = json_pack("{s:s, s:{s:s}, s:o, s:O, s:O, s:O, s:o, s:{s:s?, s:s?}, s:o, s:O, s:O}",
-                  "schema", RP_SCHEMA, "tool", "name", "svccert", "candidate", rp_candidate(m),
+    r = json_pack("{s:s, s:o, s:o, s:O, s:O, s:O, s:o, s:{s:s?, s:s?}, s:o, s:O, s:O}",
+                  "schema", RP_SCHEMA, "tool", rp_tool(m), "candidate", rp_candidate(m),
                   "verdict", json_object_get(v, "verdict"), "strict", json_object_get(v, "strict"),
                   "thresholds", json_object_get(v, "thresholds"), "sandbox", rp_sandbox(m),
                   "evidence_files", "trace", m->nruns ? m->traces[0] : NULL,
