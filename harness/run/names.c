@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "harness.h"
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +59,14 @@ void hr_beside_self(const char *in_build, const char *installed, char *out, size
 {
     char dir[4096];
 
+    char path[PATH_MAX + 4400], real[PATH_MAX];
+
     names_self_dir(dir, sizeof dir);
-    snprintf(out, cap, "%s/%s", dir, in_build);
-    if (access(out, F_OK))
-        snprintf(out, cap, "%s/../%s", dir, installed);
+    snprintf(path, sizeof path, "%s/%s", dir, in_build);
+    if (access(path, F_OK))
+        snprintf(path, sizeof path, "%s/../%s", dir, installed);
+    /* the report names the reference by this path: without "bin/.." */
+    snprintf(out, cap, "%s", realpath(path, real) ? real : path);
 }
 
 void hr_win_dir(char *out, size_t cap)
