@@ -47,6 +47,7 @@ int cli_trace(struct cli_opts *o);
 int cli_check(struct cli_opts *o);
 int cli_judge(struct cli_opts *o);
 int cli_rules(struct cli_opts *o);
+int cli_explain(struct cli_opts *o);
 int cli_prefix(struct cli_opts *o);
 int cli_sandbox(struct cli_opts *o);
 

@@ -22,18 +22,16 @@ static struct hr_pool_run *plan_add(struct cli_plan *p, const struct hr_run *bas
     return r;
 }
 
-/* The manifest: SVCCERT_REF_RUNS, or ref/RUNS in the tree the binary was built in. */
+/* The manifest: SVCCERT_REF_RUNS, or ref/RUNS in the tree the binary was built in, or the installed copy. */
 static void plan_manifest_path(char *out, size_t cap)
 {
     const char *env = getenv("SVCCERT_REF_RUNS");
-    char repo[4096];
 
     if (env && *env) {
         snprintf(out, cap, "%s", env);
         return;
     }
-    hr_repo_dir(repo, sizeof repo);
-    snprintf(out, cap, "%s/ref/RUNS", repo);
+    hr_beside_self("../ref/RUNS", "share/svccert/RUNS", out, cap);
 }
 
 static char *plan_trim(char *s)

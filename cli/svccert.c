@@ -13,6 +13,9 @@ static void cli_usage(FILE *to)
           "       svccert trace CANDIDATE.exe [-o TRACE.jsonl] [RUN OPTIONS]\n"
           "       svccert judge TRACE.jsonl [--out DIR] [--format F,...] [--config FILE] [--strict] [-q|-v]\n"
           "       svccert rules\n"
+          "       svccert explain RULE   what the rule requires and why, its source, the mistakes that break it,\n"
+          "                          how a trace shows it, and the reference's lines that honour it\n"
+          "       svccert --version  this svccert's version\n"
           "       svccert prefix     boot the Wine prefix template now (done on first use otherwise); print its path\n"
           "       svccert sandbox    what the sandbox can do here (bubblewrap usable, limits enforced), as JSON\n"
           "output (check, judge):\n"
@@ -253,6 +256,10 @@ int main(int argc, char **argv)
         cli_usage(cmd ? stdout : stderr);
         return cmd ? CLI_PASS : CLI_USAGE;
     }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("svccert %s\n", rp_version());
+        return CLI_PASS;
+    }
     if (cli_parse(argc - 1, argv + 1, &o))
         return CLI_USAGE;
     if (o.help) {
@@ -267,6 +274,8 @@ int main(int argc, char **argv)
         return cli_judge(&o);
     if (!strcmp(cmd, "rules"))
         return cli_rules(&o);
+    if (!strcmp(cmd, "explain"))
+        return cli_explain(&o);
     if (!strcmp(cmd, "prefix"))
         return cli_prefix(&o);
     if (!strcmp(cmd, "sandbox"))

@@ -2,6 +2,7 @@
 #include "svcconform.h"
 #include "engine.h"
 #include "rules.h"
+#include "rules_help.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,8 +252,14 @@ char *sc_rules_json(void)
     size_t i;
     int ok = a != NULL;
 
-    for (i = 0; i < rules_count && ok; i++)
-        ok = !json_array_append_new(a, engine_rule_info(&rules_table[i]));
+    for (i = 0; i < rules_count && ok; i++) {
+        json_t *r = engine_rule_info(&rules_table[i]);
+        if (r && rules_help_add(r)) {
+            json_decref(r);
+            r = NULL;
+        }
+        ok = r && !json_array_append_new(a, r);
+    }
     if (ok)
         text = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(a);

@@ -46,8 +46,13 @@ SC_API char *sc_judge_files(const char *const *trace_paths, size_t n, const char
 SC_API char *sc_waive(const char *result_json, const char *config_json, const char *candidate_sha256,
                       const char *today, char *err, size_t errlen);
 
-/* [{"id","title","kind":"must"|"should","source":<documentation page title>,"url":<its address>,"implemented":bool}]
- * in the order of docs/rules.md. */
+/* [{"id","title","kind":"must"|"should","source":<documentation page title>,"url":<its address>,"implemented":bool,
+ *   "summary","requires","why","mistakes","in_trace","help","reference":[{"file","first","last","text"}]}]
+ * in the order of docs/rules.md. summary is one sentence (what the rule requires); requires, why, mistakes and
+ * in_trace are the catalog's paragraphs (Markdown); help is the whole explanation as one Markdown text (those
+ * four, the source page as a link, then each place in the reference with its lines), what `svccert explain`
+ * prints and every report's help text; reference lists the places in ref/ that honour the rule (1-based lines
+ * of the sources the engine was built from, found by their markers at build time). */
 SC_API char *sc_rules_json(void);
 
 /* The thresholds in force under config_json (NULL or "" for the defaults), defaults merged, as a JSON

@@ -26,7 +26,8 @@ static DWORD svc_controls(void)
 }
 
 /* A controller judges a pending phase stalled when the checkpoint does not move within the wait
- * hint, so the hint covers a step twice over plus half a second for a loaded machine. */
+ * hint, so the hint covers a step twice over plus half a second for a loaded machine: never 0
+ * (svc.pending.wait-hint), always longer than the step it announces (svc.pending.deadline). */
 static DWORD svc_step_hint(DWORD total_ms, DWORD steps)
 {
     return 2 * (total_ms / steps) + 500;

@@ -49,6 +49,7 @@ void st_report(DWORD state, DWORD controls, DWORD wait_hint)
 {
     EnterCriticalSection(&st_lock);
     if (st_is_pending(state)) {
+        /* svc.checkpoint.monotonic: a phase starts at 1 and only st_progress raises it, under the lock */
         st_cur.dwCheckPoint = st_cur.dwCurrentState == state ? st_cur.dwCheckPoint + 1 : 1;
         st_cur.dwWaitHint = wait_hint;
     } else {

@@ -207,9 +207,9 @@ static void ht_summary(FILE *f, const json_t *r)
         fputs(" ", f);
         rp_esc(f, ht_str(tool, "version"), 80);
     }
-    if (ht_str(tool, "wine_version")) {
+    if (ht_str(tool, "wine")) {
         fputs(", under ", f);
-        rp_esc(f, ht_str(tool, "wine_version"), 120);
+        rp_esc(f, ht_str(tool, "wine"), 120);
     }
     fputs("</td></tr>\n", f);
     if (json_is_object(json_object_get(r, "sandbox"))) {

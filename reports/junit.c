@@ -199,7 +199,7 @@ static void ju_suite(xmlNodePtr root, const json_t *report, const json_t *run, s
     ju_property(props, "strict", strict ? "true" : "false");
     ju_property(props, "tool", ju_str(tool, "name"));
     ju_property(props, "tool.version", ju_str(tool, "version"));
-    ju_property(props, "wine.version", ju_str(json_object_get(report, "wine"), "version"));
+    ju_property(props, "wine.version", ju_str(tool, "wine"));
     json_array_foreach(json_object_get(report, "rules"), k, rule) {
         char *w = ju_waiver(rule), pname[256];
         if (w) {

@@ -1,6 +1,7 @@
 /* report.c: the report object (schema svccert-report/1), built once for every format. */
 #include "report.h"
 #include "formats.h"
+#include "tool.h"
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -104,8 +105,8 @@ json_t *rp_build(const char *verdicts_json, const struct rp_meta *m, char *err, 
         snprintf(err, errlen, "the rule engine returned bad JSON: %s", je.text);
         return NULL;
     }
-    r = json_pack("{s:s, s:{s:s}, s:o, s:O, s:O, s:O, s:o, s:{s:s?, s:s?}, s:o, s:O, s:O}",
-                  "schema", RP_SCHEMA, "tool", "name", "svccert", "candidate", rp_candidate(m),
+    r = json_pack("{s:s, s:o, s:o, s:O, s:O, s:O, s:o, s:{s:s?, s:s?}, s:o, s:O, s:O}",
+                  "schema", RP_SCHEMA, "tool", rp_tool(m), "candidate", rp_candidate(m),
                   "verdict", json_object_get(v, "verdict"), "strict", json_object_get(v, "strict"),
                   "thresholds", json_object_get(v, "thresholds"), "sandbox", rp_sandbox(m),
                   "evidence_files", "trace", m->nruns ? m->traces[0] : NULL,

@@ -24,6 +24,11 @@ int rp_write(const char *dir, const char *verdicts_json, const struct rp_meta *m
  * not be judged (error); an unreadable result is unjudged. */
 enum rp_outcome { RP_PASSED, RP_FAILED, RP_UNJUDGED };
 enum rp_outcome rp_outcome(const char *verdicts_json);
+/* svccert's version (VERSION, with the commit when built from a git work tree). */
+const char *rp_version(void);
+/* The Wine version the runs ran under, as their traces' headers record it (read from the machine when the
+ * run was made); 0, or -1 when no trace says. */
+int rp_wine_version(const struct rp_meta *m, char *out, size_t cap);
 /* The file's SHA-256 in hex; -1 with a reason when it cannot be read whole (never a hash of a part). */
 int rp_sha256_file(const char *path, char hex[65], char *err, size_t errlen);
 

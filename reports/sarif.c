@@ -336,11 +336,11 @@ int rp_sarif_write(const char *dir, const json_t *report, char *err, size_t errl
             json_object_set_new(driver, "informationUri", json_string(uri));
         free(uri);
     }
-    doc = json_pack("{s:s, s:s, s:[{s:{s:o}, s:o, s:o, s:{s:O?, s:O?, s:O?, s:O?}}]}", "$schema", SA_SCHEMA,
+    doc = json_pack("{s:s, s:s, s:[{s:{s:o}, s:o, s:o, s:{s:O?, s:O?, s:O?, s:O?, s:s?}}]}", "$schema", SA_SCHEMA,
                     "version", "2.1.0", "runs", "tool", "driver", driver, "artifacts", arts, "results", results,
                     "properties", "verdict", json_object_get(report, "verdict"), "counts",
                     json_object_get(report, "counts"), "strict", json_object_get(report, "strict"),
-                    "verdict_reason", json_object_get(report, "verdict_reason"));
+                    "verdict_reason", json_object_get(report, "verdict_reason"), "wine", sa_str(tool, "wine"));
     json_decref(ids);
     if (!doc) {
         snprintf(err, errlen, "cannot make the SARIF log (out of memory?)");

@@ -95,10 +95,12 @@ void hr_base_name(const char *path, char *out, size_t cap);
 /* The shape a name stands for (a static string), or NULL for no shape; HR_SHAPES lists them for messages. */
 const char *hr_shape(const char *name);
 #define HR_SHAPES "service, embedding or user"
-/* Where the Windows programs are: build/win beside the svccert binary, or SVCCERT_WIN_DIR. */
+/* Where the Windows programs are: SVCCERT_WIN_DIR, or build/win beside the svccert binary of a build tree,
+ * or PREFIX/lib/svccert/win beside an installed PREFIX/bin/svccert. */
 void hr_win_dir(char *out, size_t cap);
-/* The source tree the binary was built in: the build directory's parent. */
-void hr_repo_dir(char *out, size_t cap);
+/* A file or directory beside the running binary: in_build relative to its directory when that exists,
+ * else installed relative to its directory's parent (the installed layout). */
+void hr_beside_self(const char *in_build, const char *installed, char *out, size_t cap);
 
 /* raw_keep.c: FROM gzip-compressed into TO, under a temporary name until it is whole; -1 with a one-line
  * reason (a full disk, an unreadable log), leaving no TO and no temporary file. */

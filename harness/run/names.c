@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "harness.h"
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,25 +53,32 @@ static void names_self_dir(char *out, size_t cap)
     snprintf(out, cap, "%s", dirname(self));
 }
 
+/* DIR/in_build when that exists (a build tree: build/svccert beside build/win), else DIR/../installed (an
+ * installed command: PREFIX/bin/svccert, its helpers under PREFIX/lib/svccert and PREFIX/share/svccert);
+ * DIR is the running binary's directory, so neither layout depends on where it was built or installed. */
+void hr_beside_self(const char *in_build, const char *installed, char *out, size_t cap)
+{
+    char dir[4096];
+
+    char path[PATH_MAX + 4400], real[PATH_MAX];
+
+    names_self_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s", dir, in_build);
+    if (access(path, F_OK))
+        snprintf(path, sizeof path, "%s/../%s", dir, installed);
+    /* the report names the reference by this path: without "bin/.." */
+    snprintf(out, cap, "%s", realpath(path, real) ? real : path);
+}
+
 void hr_win_dir(char *out, size_t cap)
 {
     const char *env = getenv("SVCCERT_WIN_DIR");
-    char dir[4096];
 
     if (env && *env) {
         snprintf(out, cap, "%s", env);
         return;
     }
-    names_self_dir(dir, sizeof dir);
-    snprintf(out, cap, "%s/win", dir);
-}
-
-void hr_repo_dir(char *out, size_t cap)
-{
-    char dir[4096];
-
-    names_self_dir(dir, sizeof dir);
-    snprintf(out, cap, "%s", dirname(dir));
+    hr_beside_self("win", "lib/svccert/win", out, cap);
 }
 
 const char *hr_limit_name(int limit)
