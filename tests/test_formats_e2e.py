@@ -10,7 +10,7 @@ from junitparser import Failure, JUnitXml
 from conftest import SVCCERT, WIN, run_env
 from test_formats_sarif import schema_errors, validate
 
-FORMATS = "json,junit,sarif,md"
+FORMATS = "json,junit,sarif,md,html"
 
 
 def _check(tmp_path, *args):
@@ -37,7 +37,7 @@ def test_the_reference_in_every_format(tmp_path, built):
     r, out, report = _check(tmp_path)
     assert r.returncode == 0, r.stdout
     assert sorted(p.name for p in out.iterdir() if p.name.startswith("report.")) == \
-        ["report.json", "report.junit.xml", "report.md", "report.sarif"]
+        ["report.html", "report.json", "report.junit.xml", "report.md", "report.sarif"]
     lines, bad = validate([out / "report.sarif"], tmp_path)
     assert not lines and not bad, lines
     assert schema_errors(out / "report.sarif") == []
@@ -46,6 +46,8 @@ def test_the_reference_in_every_format(tmp_path, built):
     assert len(sarif["artifacts"]) == 1 + len(report["runs"])
     _junit_matches(out, report)
     assert (out / "report.md").read_text().startswith("## svccert: pass")
+    html = (out / "report.html").read_text()
+    assert html.count("<svg") >= len(report["runs"]) and "svc.dispatcher" in html
 
 
 @pytest.mark.wine
