@@ -80,6 +80,15 @@ int rp_md_write(const char *dir, const json_t *report, char *err, size_t errlen)
         fprintf(f, "%s%.12s%s\n\n", md_str(cand, "sha256") ? " (SHA-256 " : "",
                 md_str(cand, "sha256") ? md_str(cand, "sha256") : "", md_str(cand, "sha256") ? "…)" : "");
     }
+    {
+        const json_t *tool = json_object_get(report, "tool");
+
+        fputs("svccert ", f);
+        md_cell(f, md_str(tool, "version") ? md_str(tool, "version") : "(version unknown)", 80);
+        fputs(", under ", f);
+        md_cell(f, md_str(tool, "wine") ? md_str(tool, "wine") : "an unknown Wine", 120);
+        fputs("\n\n", f);
+    }
     fputs("Runs:", f);
     json_array_foreach(json_object_get(report, "runs"), i, run)
         fprintf(f, "%s %s (%s) %s", i ? "," : "", md_str(run, "name") ? md_str(run, "name") : "?",

@@ -46,6 +46,7 @@ def test_the_reference_in_every_format(tmp_path, built):
     assert len(sarif["artifacts"]) == 1 + len(report["runs"])
     _junit_matches(out, report)
     assert (out / "report.md").read_text().startswith("## svccert: pass")
+    assert f"svccert {report['tool']['version']}, under wine-" in (out / "report.md").read_text()
     html = (out / "report.html").read_text()
     assert html.count("<svg") >= len(report["runs"]) and "svc.dispatcher" in html
 
