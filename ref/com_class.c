@@ -1,4 +1,5 @@
-/* com_class.c: the reference's COM class: instances that count themselves, and their class factory. */
+/* com_class.c: the reference's COM class: instances that count themselves, and their class factory.
+ * Rule points: com.revoke.not-early, com.revoke.when-idle. */
 #include "com_host.h"
 
 /* One instance: plain IUnknown, so Wine marshals it with no proxy/stub of ours. */

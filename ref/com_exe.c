@@ -1,5 +1,9 @@
-/* com_exe.c: svcref.exe as a plain EXE server, launched by COM (-Embedding) or by a person (-user). */
-#include "svcref.h"
+/* com_exe.c: svcref.exe as a plain EXE server, launched by COM (-Embedding) or by a person (-user).
+ * Rule points: atl.quit.on-stop, com.runas.identity, com.revoke.user-control, com.revoke.all. */
+#include "com.h"
+#include "com_host.h"
+#include "config.h"
+#include "mark.h"
 #include <stdio.h>
 
 static LRESULT CALLBACK exe_wndproc(HWND w, UINT msg, WPARAM wp, LPARAM lp)

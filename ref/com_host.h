@@ -1,4 +1,5 @@
-/* com_host.h: the reference's COM parts that any server host links (the reference, the broken kit). */
+/* com_host.h: the reference's COM parts that any server host links (the reference, the broken kit).
+ * Rule points: none. */
 #ifndef SVCREF_COM_HOST_H
 #define SVCREF_COM_HOST_H
 

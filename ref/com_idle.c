@@ -1,5 +1,6 @@
-/* com_idle.c: an idle EXE server's delayed quit, ATL's MonitorShutdown in small: quit a moment after
- * the last reference went, not from inside the call that released it. */
+/* com_idle.c: an idle EXE server's delayed quit, ATL's MonitorShutdown in small: quit a moment after the last
+ * reference went, not from inside the call that released it.
+ * Rule points: none (com_server.c marks where the count reaches zero). */
 #include "com_host.h"
 
 /* The call that released the server's last reference is still unwinding when its release runs; a quit

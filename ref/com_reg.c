@@ -1,5 +1,6 @@
-/* com_reg.c: writes, removes and reads the reference's COM registration under HKCR. */
-#include "svcref.h"
+/* com_reg.c: writes, removes and reads the reference's COM registration under HKCR.
+ * Rule points: com.localservice.install, rot.allow-any-client. */
+#include "com.h"
 #include <stdio.h>
 #include <wchar.h>
 

@@ -1,4 +1,5 @@
-/* com_sd.c: the security descriptor the reference passes to CoInitializeSecurity instead of ATL's NULL. */
+/* com_sd.c: the security descriptor the reference passes to CoInitializeSecurity instead of ATL's NULL.
+ * Rule points: none (com_server.c marks the call that uses it). */
 #include "com_host.h"
 #include <sddl.h>
 

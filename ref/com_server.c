@@ -1,5 +1,10 @@
-/* com_server.c: COM set-up before the message loop and tear-down after it, in ATL's order. */
-#include "svcref.h"
+/* com_server.c: COM set-up before the message loop and tear-down after it, in ATL's order.
+ * Rule points: sec.com.null-descriptor, atl.run.order, com.runas.identity, com.revoke.when-idle,
+ * com.revoke.user-control, com.revoke.all, rot.allow-any-client. */
+#include "com.h"
+#include "com_host.h"
+#include "config.h"
+#include "mark.h"
 #include <stdio.h>
 
 const CLSID SVCREF_CLSID = { 0x1df5b9b1, 0x88a6, 0x4370, { 0xa9, 0xbd, 0xdb, 0x50, 0x66, 0xa3, 0xb3, 0x78 } };

@@ -1,5 +1,6 @@
-/* config.c: reads the reference service's behaviour from its command-line style options. */
-#include "svcref.h"
+/* config.c: reads the reference's behaviour from its command-line style options.
+ * Rule points: none. */
+#include "config.h"
 #include <wchar.h>
 #include <stdlib.h>
 #include <stddef.h>

@@ -1,5 +1,7 @@
-/* install.c: registers the reference with the service control manager and removes it again. */
-#include "svcref.h"
+/* install.c: registers the reference with the service control manager and removes it again.
+ * Rule points: com.localservice.install. */
+#include "svc.h"
+#include "com.h"
 #include <stdio.h>
 #include <wchar.h>
 

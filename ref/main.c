@@ -1,5 +1,8 @@
-/* main.c: the reference service's entry point: the control dispatcher, or install/uninstall. */
-#include "svcref.h"
+/* main.c: the reference's entry point, which hands the process to the SCM's control dispatcher or runs one of its
+ * other verbs (install, regserver, the EXE-server shapes).
+ * Rule points: svc.dispatcher, com.register.at-start. */
+#include "svc.h"
+#include "com.h"
 #include <stdio.h>
 #include <wchar.h>
 

@@ -1,5 +1,11 @@
-/* service.c: ServiceMain, the control handler and Run's pre-loop / message loop / post-loop. */
-#include "svcref.h"
+/* service.c: ServiceMain, the control handler and Run's pre-loop / message loop / post-loop, in
+ * CAtlServiceModuleT::Run's shape.
+ * Rule points: svc.handler.immediate, svc.init.first-report, svc.pending.wait-hint, svc.pending.deadline,
+ * svc.checkpoint.progress-only, svc.running.controls, svc.control.reported, svc.handler.returns, svc.stop.pending,
+ * svc.stopped.exit-code, svc.stopped.last, atl.run.order, atl.quit.on-stop, com.revoke.all, com.runas.identity. */
+#include "svc.h"
+#include "config.h"
+#include "com.h"
 #include <stdio.h>
 
 /* Thread messages the handler posts to the loop thread; WM_QUIT ends the loop. */
@@ -165,6 +171,11 @@ static BOOL svc_pre_loop(void)
     return TRUE;
 }
 
+/* The loop between pre-loop and post-loop. The class objects live in the multithreaded apartment, which
+ * needs no message pump: COM's own threads carry the calls. The loop is here to mirror ATL's shutdown,
+ * where the handler posts WM_QUIT to the thread that stored its id and that thread then does the
+ * cleanup, and because a thread queue gives the handler a way to hand PAUSE/CONTINUE to that thread
+ * without doing the work itself. */
 static void svc_message_loop(void)
 {
     MSG msg;

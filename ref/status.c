@@ -1,5 +1,7 @@
-/* status.c: the reference's single door to SetServiceStatus, where the status-field rules are kept. */
-#include "svcref.h"
+/* status.c: the reference's single door to SetServiceStatus, where the status-field rules are kept.
+ * Rule points: svc.status.type, svc.status.handle, svc.pending.no-controls, svc.idle.checkpoint-zero,
+ * svc.stopped.no-controls, svc.checkpoint.monotonic, svc.checkpoint.progress-only. */
+#include "svc.h"
 #include <stdio.h>
 
 static SERVICE_STATUS_HANDLE st_handle;
