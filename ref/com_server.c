@@ -28,20 +28,49 @@ static BOOL com_quits_when_idle(void)
     return com_mode_now != COM_MODE_SERVICE;
 }
 
+/* The server count. As an EXE server it is COM's own (CoAddRefServerProcess): CoReleaseServerProcess
+ * suspends the class objects itself when the count reaches zero, so no activation can slip in between
+ * "idle" and the revocation (the shutdown race ATL closes the same way).
+ *
+ * A service must not use it. The documentation of CoReleaseServerProcess: "When the server process
+ * reference count drops to zero, COM suspends all class objects", and a suspended class object refuses
+ * activations (CO_E_SERVER_STOPPING) until CoResumeClassObjects, which nothing would call: a RUNNING
+ * service would stop serving after its first client left. CAtlServiceModuleT::Unlock does the same
+ * ("We are running as a service, therefore transition to zero does not unload the process"): in service
+ * mode it counts in the module alone and never calls CoReleaseServerProcess. So does this count. */
+static volatile LONG com_svc_refs;
+
 static void com_srv_addref(void)
 {
-    CoAddRefServerProcess();
+    comi_referenced();
+    if (com_mode_now == COM_MODE_SERVICE)
+        InterlockedIncrement(&com_svc_refs);
+    else
+        CoAddRefServerProcess();
 }
 
-/* CoReleaseServerProcess suspends the class objects itself when the count reaches zero, so no
- * activation can slip in between "idle" and the revocation (the shutdown race ATL closes the
- * same way). */
 static void com_srv_release(void)
 {
+    if (com_mode_now == COM_MODE_SERVICE) {
+        if (InterlockedDecrement(&com_svc_refs) == 0)
+            st_mark("com.revoke.when-idle", "service: server count 0, no CoReleaseServerProcess, nothing "
+                                            "suspended: the class objects serve on until STOP");
+        return;
+    }
     if (CoReleaseServerProcess() == 0 && com_quits_when_idle()) {
         st_mark("com.revoke.when-idle", "no instance, no lock, no user control: the loop quits after a grace");
         comi_idle(com_loop_tid);
     }
+}
+
+/* com.revoke.when-idle: what ends an -Embedding server whose client never came (com_idle.c). */
+static void com_first_missed(DWORD waited_ms)
+{
+    char why[160];
+
+    snprintf(why, sizeof why, "launched for activation, no client within %lu ms: class objects suspended, "
+             "the loop quits", (unsigned long)waited_ms);
+    st_mark("com.revoke.when-idle", why);
 }
 
 BOOL com_busy(void)
@@ -165,6 +194,12 @@ HRESULT com_start(enum com_mode mode, DWORD loop_tid, const struct cfg *c)
     st_mark("atl.run.order", "security set, class objects registered: resume them, then report running");
     hr = CoResumeClassObjects();
     com_note("CoResumeClassObjects", hr);
+    if (SUCCEEDED(hr) && mode == COM_MODE_EMBEDDING) {
+        DWORD ms = c ? c->first_client_ms : COMI_FIRST_CLIENT_MS;
+
+        st_mark("com.revoke.when-idle", "launched for activation: the first client has a while to come");
+        comi_await_first(ms, com_first_missed);
+    }
     return hr;
 }
 
