@@ -6,6 +6,7 @@ import time
 import pytest
 
 from parser_util import REPO, parse_file
+from trace_util import service_main
 from wine_util import WINE, Prefix
 from paths import WIN
 
@@ -50,6 +51,10 @@ def wine(tmp_path_factory):
             out["lonely_rc"] = p.run(ref, "-Embedding", timeout=LONELY_LIMIT_S)[0]
         except subprocess.TimeoutExpired:
             out["lonely_rc"] = None
+            # it stayed: end it, by the id its markers give, so that it does not serve the rest of the run
+            said = MARKER_LINE.search(p.log.read_bytes()[mark_lonely:].decode(errors="replace"))
+            if said:
+                p.run("taskkill", "/f", "/pid", str(int(said.group(1), 16)))
         out["lonely_s"] = time.monotonic() - t0
         mark1 = p.log.stat().st_size
 
@@ -159,19 +164,20 @@ def test_service_count_never_suspends_and_a_second_round_is_served(wine):
     client that comes after its last one left."""
     ev = wine["svc"]
     assert wine["svc_cli"][0] == 0, wine["svc_cli"]
-    zero = [e for e in ev if e["ev"] == "marker" and e["text"].startswith("service: server count 0")]
-    assert len(zero) == 2, [e["text"] for e in ev if e["ev"] == "marker"]
-    pid = zero[0]["pid"]
-    acts = [e for e in ev if e["ev"] == "cli_activate"]
-    assert len(acts) == 4 and all(a["ok"] == 1 for a in acts), acts
-    # the second round's activations come after the service saw its count reach zero, and are served
-    assert [a for a in acts if a["seq"] > zero[0]["seq"]] == acts[2:]
-    assert zero[0]["seq"] < acts[2]["seq"] < acts[3]["seq"] < zero[1]["seq"]
+    pid = service_main(ev)["pid"]
     # Wine's +ole trace of the call itself: the service process never enters CoReleaseServerProcess
     traced = [m for m in OLE_TRACE.finditer(wine["svc_raw"]) if int(m.group(1), 16) == pid]
     assert traced, "no +ole trace from the service: the check below would prove nothing"
     calls = [m.group(0) for m in traced if m.group(2) == "CoReleaseServerProcess"]
     assert not calls, calls[:3]
+    # its own bookkeeping: the count reached zero after each round, and that suspended nothing
+    zero = _markers(ev, pid, "service: server count 0")
+    assert len(zero) == 2, [e["text"] for e in ev if e["ev"] == "marker"]
+    acts = [e for e in ev if e["ev"] == "cli_activate"]
+    assert len(acts) == 4 and all(a["ok"] == 1 for a in acts), acts
+    # the second round's activations come after the service saw its count reach zero, and are served
+    assert [a for a in acts if a["seq"] > zero[0]["seq"]] == acts[2:]
+    assert zero[0]["seq"] < acts[2]["seq"] < acts[3]["seq"] < zero[1]["seq"]
     assert not _markers(ev, pid, "no instance, no lock")
 
 
