@@ -44,18 +44,6 @@ def wine(tmp_path_factory):
         out["embed_cli"] = p.run(cli, "--clsid", CLSID, "--instances", "2", "--hold-ms", "300", "--lock")
         time.sleep(1.5)
         out["fail"] = p.run(ref, "-Embedding", "--com-fail-register")
-        # launched as COM would launch it, but no client ever comes: it must leave by itself
-        mark_lonely = p.log.stat().st_size
-        t0 = time.monotonic()
-        try:
-            out["lonely_rc"] = p.run(ref, "-Embedding", timeout=LONELY_LIMIT_S)[0]
-        except subprocess.TimeoutExpired:
-            out["lonely_rc"] = None
-            # it stayed: end it, by the id its markers give, so that it does not serve the rest of the run
-            said = MARKER_LINE.search(p.log.read_bytes()[mark_lonely:].decode(errors="replace"))
-            if said:
-                p.run("taskkill", "/f", "/pid", str(int(said.group(1), 16)))
-        out["lonely_s"] = time.monotonic() - t0
         mark1 = p.log.stat().st_size
 
         out["unreg"] = p.run(ref, "unregserver")
@@ -89,12 +77,22 @@ def wine(tmp_path_factory):
             srv.kill()
             out["user_exit"] = None
         p.env = loud
+        # launched as COM would launch it, but no client ever comes: it must leave by itself.
+        # Last, so that a server which stays (and keeps its registration) cannot serve the runs above.
+        mark_lonely = p.log.stat().st_size
+        t0 = time.monotonic()
+        try:
+            out["lonely_rc"] = p.run(ref, "-Embedding", timeout=LONELY_LIMIT_S)[0]
+        except subprocess.TimeoutExpired:
+            out["lonely_rc"] = None
+        out["lonely_s"] = time.monotonic() - t0
+        mark3 = p.log.stat().st_size
         raw = p.log.read_bytes()
     out["svc_raw"] = raw[mark1:mark2].decode(errors="replace")
     # started straight from the command line, as COM would start it: the first marker names its process
-    said = MARKER_LINE.search(raw[mark_lonely:mark1].decode(errors="replace"))
+    said = MARKER_LINE.search(raw[mark_lonely:mark3].decode(errors="replace"))
     lonely_pid = int(said.group(1), 16) if said else 0
-    for name, part, kw in (("embed", raw[:mark_lonely], {}), ("lonely", raw[mark_lonely:mark1], {"pid": lonely_pid}),
+    for name, part, kw in (("embed", raw[:mark1], {}), ("lonely", raw[mark_lonely:mark3], {"pid": lonely_pid}),
                            ("svc", raw[mark1:mark2], {"service": "svcref"})):
         (tmp / f"{name}.log").write_bytes(part)
         rc, err, ev = parse_file(tmp / f"{name}.log", tmp / f"{name}.jsonl", **kw)
