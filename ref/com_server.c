@@ -32,12 +32,14 @@ static BOOL com_quits_when_idle(void)
  * suspends the class objects itself when the count reaches zero, so no activation can slip in between
  * "idle" and the revocation (the shutdown race ATL closes the same way).
  *
- * A service must not use it. The documentation of CoReleaseServerProcess: "When the server process
- * reference count drops to zero, COM suspends all class objects", and a suspended class object refuses
- * activations (CO_E_SERVER_STOPPING) until CoResumeClassObjects, which nothing would call: a RUNNING
- * service would stop serving after its first client left. CAtlServiceModuleT::Unlock does the same
- * ("We are running as a service, therefore transition to zero does not unload the process"): in service
- * mode it counts in the module alone and never calls CoReleaseServerProcess. So does this count. */
+ * A service must not use it. CoReleaseServerProcess's documentation: "When that count reaches zero, OLE
+ * automatically calls CoSuspendClassObjects, which prevents new activation requests from coming in ...
+ * New activation requests result in launching a new instance of the local server process." For a
+ * LocalService that instance is the service already RUNNING, so the next client would be refused
+ * (CO_E_SERVER_STOPPING) and nothing here would ever call CoResumeClassObjects: the service would stop
+ * serving once its first client left. Wine's combase leaves the suspension a FIXME, so no run under Wine
+ * shows it. CAtlServiceModuleT::Unlock avoids it the same way ("We are running as a service, therefore
+ * transition to zero does not unload the process"): in service mode it counts in the module only. */
 static volatile LONG com_svc_refs;
 
 static void com_srv_addref(void)
