@@ -25,9 +25,15 @@ LONG comc_locks(void);                 /* LockServer(TRUE) locks held */
 PSECURITY_DESCRIPTOR comc_security_descriptor(void);
 
 /* com_idle.c: an EXE server's quit once idle, a moment after its last reference went (ATL's delayed
- * shutdown). comi_idle is called where the count reached zero; the loop hands every message to
- * comi_message first, which ends the loop (WM_QUIT) when the grace has passed and `busy` says no. */
+ * shutdown), or once its first client has not come in time. comi_idle is called where the count
+ * reached zero; the loop hands every message to comi_message first, which ends the loop (WM_QUIT)
+ * when the grace has passed and `busy` says no. */
 void comi_idle(DWORD loop_tid);
 BOOL comi_message(const MSG *m, BOOL (*busy)(void));
+/* An -Embedding server's wait for its first client: comi_referenced says one came (any thread); if none
+ * did within `ms`, comi_message suspends the class objects, calls `leaving` and ends the loop. */
+void comi_await_first(DWORD ms, void (*leaving)(DWORD waited_ms));
+#define COMI_FIRST_CLIENT_MS 5000   /* the default wait: ATL's CAtlExeModuleT::m_dwTimeOut */
+void comi_referenced(void);
 
 #endif

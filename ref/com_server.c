@@ -33,20 +33,51 @@ static BOOL com_quits_when_idle(void)
     return com_mode_now != COM_MODE_SERVICE;
 }
 
+/* The server count. As an EXE server it is COM's own (CoAddRefServerProcess): CoReleaseServerProcess
+ * suspends the class objects itself when the count reaches zero, so no activation can slip in between
+ * "idle" and the revocation (the shutdown race ATL closes the same way).
+ *
+ * A service must not use it. CoReleaseServerProcess's documentation: "When that count reaches zero, OLE
+ * automatically calls CoSuspendClassObjects, which prevents new activation requests from coming in ...
+ * New activation requests result in launching a new instance of the local server process." For a
+ * LocalService that instance is the service already RUNNING, so the next client would be refused
+ * (CO_E_SERVER_STOPPING) and nothing here would ever call CoResumeClassObjects: the service would stop
+ * serving once its first client left. Wine's combase leaves the suspension a FIXME, so no run under Wine
+ * shows it. CAtlServiceModuleT::Unlock avoids it the same way ("We are running as a service, therefore
+ * transition to zero does not unload the process"): in service mode it counts in the module only. */
+static volatile LONG com_svc_refs;
+
 static void com_srv_addref(void)
 {
-    CoAddRefServerProcess();
+    comi_referenced();
+    if (com_mode_now == COM_MODE_SERVICE)
+        InterlockedIncrement(&com_svc_refs);
+    else
+        CoAddRefServerProcess();
 }
 
-/* CoReleaseServerProcess suspends the class objects itself when the count reaches zero, so no
- * activation can slip in between "idle" and the revocation (the shutdown race ATL closes the
- * same way). */
 static void com_srv_release(void)
 {
+    if (com_mode_now == COM_MODE_SERVICE) {
+        if (InterlockedDecrement(&com_svc_refs) == 0)
+            st_mark("com.revoke.when-idle", "service: server count 0, no CoReleaseServerProcess, nothing "
+                                            "suspended: the class objects serve on until STOP");
+        return;
+    }
     if (CoReleaseServerProcess() == 0 && com_quits_when_idle()) {
         st_mark("com.revoke.when-idle", "no instance, no lock, no user control: the loop quits after a grace");
         comi_idle(com_loop_tid);
     }
+}
+
+/* com.revoke.when-idle: what ends an -Embedding server whose client never came (com_idle.c). */
+static void com_first_missed(DWORD waited_ms)
+{
+    char why[160];
+
+    snprintf(why, sizeof why, "launched for activation, no client within %lu ms: class objects suspended, "
+             "the loop quits", (unsigned long)waited_ms);
+    st_mark("com.revoke.when-idle", why);
 }
 
 BOOL com_busy(void)
@@ -170,6 +201,12 @@ HRESULT com_start(enum com_mode mode, DWORD loop_tid, const struct cfg *c)
     st_mark("atl.run.order", "security set, class objects registered: resume them, then report running");
     hr = CoResumeClassObjects();
     com_note("CoResumeClassObjects", hr);
+    if (SUCCEEDED(hr) && mode == COM_MODE_EMBEDDING) {
+        DWORD ms = c ? c->first_client_ms : COMI_FIRST_CLIENT_MS;
+
+        st_mark("com.revoke.when-idle", "launched for activation: the first client has a while to come");
+        comi_await_first(ms, com_first_missed);
+    }
     return hr;
 }
 

@@ -1,6 +1,7 @@
 /* config.c: reads the reference's behaviour from its command-line style options.
  * Rule points: none. */
 #include "config.h"
+#include "com_host.h"
 #include <wchar.h>
 #include <stdlib.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@ void cfg_defaults(struct cfg *c)
     c->pause = TRUE;
     c->com_fail_register = FALSE;
     c->rot = FALSE;
+    c->first_client_ms = COMI_FIRST_CLIENT_MS;
 }
 
 static BOOL cfg_number(const wchar_t *s, DWORD *out)
@@ -46,6 +48,7 @@ BOOL cfg_parse(struct cfg *c, int argc, wchar_t **argv, int first, const wchar_t
         { L"--fail-init", offsetof(struct cfg, fail_init) },
         { L"--fail-run-ms", offsetof(struct cfg, fail_run_ms) },
         { L"--fail-code", offsetof(struct cfg, fail_code) },
+        { L"--first-client-ms", offsetof(struct cfg, first_client_ms) },
     };
     int i;
 

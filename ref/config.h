@@ -26,6 +26,7 @@ struct cfg {
     BOOL pause;             /* accept PAUSE/CONTINUE */
     BOOL com_fail_register; /* provoke a real CoRegisterClassObject failure (see com_server.c) */
     BOOL rot;               /* put a running object in the running object table */
+    DWORD first_client_ms;  /* -Embedding: leave if no client came this long after start (ATL's 5 s) */
 };
 
 void cfg_defaults(struct cfg *c);

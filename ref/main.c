@@ -24,7 +24,8 @@ static void main_usage(FILE *to)
           "  --fail-run-ms N --fail-code CODE   fail N ms after reaching RUNNING\n"
           "  --no-pause                   do not accept PAUSE/CONTINUE\n"
           "  --com-fail-register          make CoRegisterClassObject fail for real (com.runas.identity)\n"
-          "  --rot                        put a running object in the ROT (ALLOWANYCLIENT if allowed)\n", to);
+          "  --rot                        put a running object in the ROT (ALLOWANYCLIENT if allowed)\n"
+          "  --first-client-ms N          -Embedding: leave if no client came within N ms (default 5000)\n", to);
 }
 
 static BOOL main_has(int argc, wchar_t **argv, const wchar_t *word)

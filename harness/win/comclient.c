@@ -14,6 +14,7 @@ struct cli_opts {
     const wchar_t *clsids[CLI_MAX_CLSIDS];
     int nclsids;
     DWORD instances, hold_ms, gap_ms;
+    DWORD rounds;                  /* the whole activate-hold-release cycle, this often */
     BOOL lock, rot, rot_enum;
     const wchar_t *rot_item;
     const wchar_t *close_window;   /* title of a window to close (a user-started server) at the end */
@@ -31,6 +32,7 @@ static BOOL cli_parse(int argc, wchar_t **argv, struct cli_opts *o)
     o->instances = CLI_INSTANCES;
     o->hold_ms = CLI_HOLD_MS;
     o->gap_ms = CLI_GAP_MS;
+    o->rounds = 1;
     o->rot_item = L"svcref";
     for (i = 1; i < argc; i++) {
         const wchar_t *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -49,6 +51,8 @@ static BOOL cli_parse(int argc, wchar_t **argv, struct cli_opts *o)
             o->instances = cli_num(v), i++;
         else if (!wcscmp(a, L"--hold-ms"))
             o->hold_ms = cli_num(v), i++;
+        else if (!wcscmp(a, L"--rounds"))
+            o->rounds = cli_num(v), i++;
         else if (!wcscmp(a, L"--gap-ms"))
             o->gap_ms = cli_num(v), i++;
         else if (!wcscmp(a, L"--rot-item"))
@@ -60,6 +64,8 @@ static BOOL cli_parse(int argc, wchar_t **argv, struct cli_opts *o)
     }
     if (o->instances > CLI_MAX_INSTANCES)
         o->instances = CLI_MAX_INSTANCES;
+    if (o->rounds < 1 || o->rounds > CLI_MAX_ROUNDS)
+        return FALSE;
     return o->nclsids || o->rot || o->rot_enum || o->close_window;
 }
 
@@ -160,20 +166,73 @@ static void cli_rot_enum(void)
     cli_release(rot);
 }
 
+/* One round: N instances of each class, the lock probe and ROT look-ups, a hold, then every release;
+ * instance numbers go on from the rounds before. Returns the failed activations. */
+static int cli_round(const struct cli_opts *po, const CLSID *clsid, DWORD round)
+{
+    const struct cli_opts o = *po;
+    IUnknown *held[CLI_MAX_INSTANCES] = { 0 };
+    char enc[128];
+    DWORD i, n, got = 0, base;
+    int failures = 0, c;
+
+    /* N instances of each class, so that releasing them one by one passes through "some held" */
+    n = o.nclsids ? o.instances * (DWORD)o.nclsids : 0;
+    if (n > CLI_MAX_INSTANCES)
+        n = CLI_MAX_INSTANCES;
+    base = round * (n + 1);   /* n instances and the lock probe's one */
+    for (i = 0; i < n; i++) {
+        LARGE_INTEGER t;
+        HRESULT hr;
+
+        c = (int)(i % (DWORD)o.nclsids);
+        rec_enc(enc, sizeof enc, o.clsids[c]);
+        QueryPerformanceCounter(&t);
+        hr = CoCreateInstance(&clsid[c], NULL, CLSCTX_LOCAL_SERVER, &IID_IUnknown, (void **)&held[i]);
+        rec_line("cli_activate clsid=%s context=%d ok=%d hr=%lu elapsed_ms=%.3f instance=%lu", enc,
+                CLSCTX_LOCAL_SERVER, SUCCEEDED(hr), (unsigned long)hr, rec_ms_since(&t), base + i);
+        if (FAILED(hr)) {
+            held[i] = NULL;
+            failures++;
+        } else {
+            got++;
+        }
+    }
+    if (o.lock && o.nclsids) {
+        rec_enc(enc, sizeof enc, o.clsids[0]);
+        cli_lock(&clsid[0], enc, base + n, got);
+    }
+    if (o.rot)
+        cli_rot_lookup(o.rot_item);
+    if (o.rot_enum)
+        cli_rot_enum();
+    Sleep(o.hold_ms);
+    /* one by one, each recorded just before the call: from that moment the server may see it gone */
+    for (i = 0; i < n; i++) {
+        if (!held[i])
+            continue;
+        if (i && o.gap_ms)
+            Sleep(o.gap_ms);
+        rec_line("cli_release instance=%lu remaining=%lu", base + i, --got);
+        cli_release(held[i]);
+        held[i] = NULL;
+    }
+    return failures;
+}
+
 int wmain(int argc, wchar_t **argv)
 {
     struct cli_opts o = { 0 };
-    IUnknown *held[CLI_MAX_INSTANCES] = { 0 };
     CLSID clsid[CLI_MAX_CLSIDS];
     wchar_t server_debug[512];
     char enc[128];
-    DWORD i, n, got = 0;
+    DWORD n, r;
     int failures = 0, c;
 
     rec_init("svccert-cli");
     if (!cli_parse(argc, argv, &o)) {
         fputs("usage: comclient --clsid {CLSID}... [--instances N] [--hold-ms M] [--gap-ms G] [--lock]\n"
-              "                 [--rot] [--rot-item NAME] [--rot-enum] [--close-window TITLE]\n", stderr);
+              "                 [--rounds R] [--rot] [--rot-item NAME] [--rot-enum] [--close-window TITLE]\n", stderr);
         return 2;
     }
     for (c = 0; c < o.nclsids; c++)
@@ -187,45 +246,11 @@ int wmain(int argc, wchar_t **argv)
     if (n && n < 512)
         SetEnvironmentVariableW(L"WINEDEBUG", server_debug);
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    /* N instances of each class, so that releasing them one by one passes through "some held" */
-    n = o.nclsids ? o.instances * (DWORD)o.nclsids : 0;
-    if (n > CLI_MAX_INSTANCES)
-        n = CLI_MAX_INSTANCES;
-    for (i = 0; i < n; i++) {
-        LARGE_INTEGER t;
-        HRESULT hr;
-
-        c = (int)(i % (DWORD)o.nclsids);
-        rec_enc(enc, sizeof enc, o.clsids[c]);
-        QueryPerformanceCounter(&t);
-        hr = CoCreateInstance(&clsid[c], NULL, CLSCTX_LOCAL_SERVER, &IID_IUnknown, (void **)&held[i]);
-        rec_line("cli_activate clsid=%s context=%d ok=%d hr=%lu elapsed_ms=%.3f instance=%lu", enc,
-                CLSCTX_LOCAL_SERVER, SUCCEEDED(hr), (unsigned long)hr, rec_ms_since(&t), i);
-        if (FAILED(hr)) {
-            held[i] = NULL;
-            failures++;
-        } else {
-            got++;
-        }
-    }
-    if (o.lock && o.nclsids) {
-        rec_enc(enc, sizeof enc, o.clsids[0]);
-        cli_lock(&clsid[0], enc, n, got);
-    }
-    if (o.rot)
-        cli_rot_lookup(o.rot_item);
-    if (o.rot_enum)
-        cli_rot_enum();
-    Sleep(o.hold_ms);
-    /* one by one, each recorded just before the call: from that moment the server may see it gone */
-    for (i = 0; i < n; i++) {
-        if (!held[i])
-            continue;
-        if (i && o.gap_ms)
+    for (r = 0; r < o.rounds; r++) {
+        /* a later round comes after the server saw its last reference go: is it still served? */
+        if (r)
             Sleep(o.gap_ms);
-        rec_line("cli_release instance=%lu remaining=%lu", i, --got);
-        cli_release(held[i]);
-        held[i] = NULL;
+        failures += cli_round(&o, clsid, r);
     }
     if (o.close_window) {
         HWND w = FindWindowW(NULL, o.close_window);
