@@ -6,7 +6,7 @@
 static void main_usage(FILE *to)
 {
     fputs("usage: svcref install [--name NAME] [--display TEXT] [--account localservice|localsystem]\n"
-          "                      [--auto] [-- OPTION...]   (also the COM registration, AppID LocalService)\n"
+          "                      [--auto] [-- OPTION...]   (also COM: AppID LocalService; an event source)\n"
           "       svcref uninstall [--name NAME]\n"
           "       svcref regserver [-- OPTION...] | unregserver   COM registration for LocalServer32\n"
           "       (ATL's /RegServer, /UnregServer and /Service are the same as regserver, unregserver, install)\n"
