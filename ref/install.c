@@ -53,7 +53,8 @@ static BOOL inst_image_path(int argc, wchar_t **argv, wchar_t *out, size_t cap)
  * token that ACLs can name, without the write-restricted token's limits), and the one privilege it
  * uses. SeChangeNotifyPrivilege (bypass traverse checking) is what every file open relies on; the
  * reference never impersonates its COM clients (it asks only IDENTIFY of them and calls no
- * CoImpersonateClient), so it does not keep SeImpersonatePrivilege, nor any other LocalService has. */
+ * CoImpersonateClient), so it keeps neither SeImpersonatePrivilege nor any other privilege LocalService
+ * holds. Services run in session 0, so COM needs no SeCreateGlobalPrivilege for our objects either. */
 static void inst_least_privilege(SC_HANDLE svc)
 {
     SERVICE_SID_INFO sid = { SERVICE_SID_TYPE_UNRESTRICTED };
