@@ -36,7 +36,7 @@ BOOL com_busy(void);                   /* instances, locks or a user still hold 
 BOOL com_reg_write(const wchar_t *server_cmd, const wchar_t *local_service);
 BOOL com_reg_remove(void);
 BOOL com_reg_allows_any_client(void);
-int com_reg_main(int argc, wchar_t **argv);   /* regserver / unregserver */
+int com_reg_main(BOOL unregister, int argc, wchar_t **argv);   /* regserver / unregserver */
 
 /* com_exe.c: the EXE-server shapes (-Embedding, -user). */
 int exe_run(enum com_mode mode, int argc, wchar_t **argv);

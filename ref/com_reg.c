@@ -1,6 +1,7 @@
 /* com_reg.c: writes, removes and reads the reference's COM registration under HKCR.
  * Rule points: com.localservice.install, rot.allow-any-client. */
 #include "com.h"
+#include "cmdline.h"
 #include <stdio.h>
 #include <wchar.h>
 
@@ -81,15 +82,15 @@ BOOL com_reg_allows_any_client(void)
     return !_wcsicmp(v, SVCREF_APPID_STR);
 }
 
-/* svcref regserver [-- OPTION...]: LocalServer32 is our quoted path, then the options, so that an
- * -Embedding server gets them from COM's command line. */
-int com_reg_main(int argc, wchar_t **argv)
+/* svcref regserver [-- OPTION...]: LocalServer32 is our quoted path, then the options, each quoted by
+ * CommandLineToArgvW's rules, so that an -Embedding server gets them from COM's command line. */
+int com_reg_main(BOOL unregister, int argc, wchar_t **argv)
 {
     wchar_t cmd[4096], self[MAX_PATH];
-    size_t n;
+    size_t n = 0;
     int i = 2;
 
-    if (!wcscmp(argv[1], L"unregserver")) {
+    if (unregister) {
         if (!com_reg_remove()) {
             fputs("svcref: cannot remove the COM registration\n", stderr);
             return 1;
@@ -97,13 +98,16 @@ int com_reg_main(int argc, wchar_t **argv)
         puts("svcref: COM registration removed");
         return 0;
     }
-    if (!GetModuleFileNameW(NULL, self, MAX_PATH))
+    cmd[0] = L'\0';
+    if (!GetModuleFileNameW(NULL, self, MAX_PATH) || !cmdline_append(cmd, sizeof cmd / sizeof cmd[0], &n, self, 1))
         return 1;
-    n = (size_t)swprintf(cmd, sizeof cmd / sizeof cmd[0], L"\"%ls\"", self);
     if (i < argc && !wcscmp(argv[i], L"--"))
         i++;
-    for (; i < argc && n < 4000; i++)
-        n += (size_t)swprintf(cmd + n, sizeof cmd / sizeof cmd[0] - n, L" %ls", argv[i]);
+    for (; i < argc; i++)
+        if (!cmdline_append(cmd, sizeof cmd / sizeof cmd[0], &n, argv[i], 0)) {
+            fputs("svcref: the server command line is too long\n", stderr);
+            return 1;
+        }
     if (!com_reg_write(cmd, NULL))
         return 1;
     printf("svcref: COM class %ls registered: %ls\n", SVCREF_CLSID_STR, cmd);

@@ -9,7 +9,7 @@
 static void main_usage(FILE *to)
 {
     fputs("usage: svcref install [--name NAME] [--display TEXT] [--account localservice|localsystem]\n"
-          "                      [--auto] [-- OPTION...]   (also the COM registration, AppID LocalService)\n"
+          "                      [--auto] [-- OPTION...]   (also COM: AppID LocalService; an event source)\n"
           "       svcref uninstall [--name NAME]\n"
           "       svcref regserver [-- OPTION...] | unregserver   COM registration for LocalServer32\n"
           "       (ATL's /RegServer, /UnregServer and /Service are the same as regserver, unregserver, install)\n"
@@ -38,29 +38,40 @@ static BOOL main_has(int argc, wchar_t **argv, const wchar_t *word)
     return FALSE;
 }
 
+/* ATL's spellings (/RegServer, /UnregServer, /Service) of our verbs, which a harness registering
+ * "the way its users would" uses; argv itself is left as the runtime gave it. */
+static const wchar_t *main_verb(int argc, wchar_t **argv)
+{
+    static const struct { const wchar_t *atl, *ours; } atl[] = {
+        { L"RegServer", L"regserver" }, { L"UnregServer", L"unregserver" }, { L"Service", L"install" },
+    };
+    size_t i;
+
+    if (argc < 2)
+        return L"";
+    if (argv[1][0] == L'/' || argv[1][0] == L'-')
+        for (i = 0; i < sizeof atl / sizeof atl[0]; i++)
+            if (!_wcsicmp(argv[1] + 1, atl[i].atl))
+                return atl[i].ours;
+    return argv[1];
+}
+
 int wmain(int argc, wchar_t **argv)
 {
     /* For an own-process service the SCM ignores the table's name; ServiceMain gets the real one. */
+    static wchar_t table_name[] = SVCREF_DEFAULT_NAME;
     SERVICE_TABLE_ENTRYW table[] = {
-        { (wchar_t *)SVCREF_DEFAULT_NAME, svc_main },
+        { table_name, svc_main },
         { NULL, NULL }
     };
+    const wchar_t *verb = main_verb(argc, argv);
 
-    /* ATL's spellings of the same acts, which a harness registering "the way its users would" uses */
-    if (argc > 1 && (argv[1][0] == L'/' || argv[1][0] == L'-')) {
-        if (!_wcsicmp(argv[1] + 1, L"RegServer"))
-            argv[1] = (wchar_t *)L"regserver";
-        else if (!_wcsicmp(argv[1] + 1, L"UnregServer"))
-            argv[1] = (wchar_t *)L"unregserver";
-        else if (!_wcsicmp(argv[1] + 1, L"Service"))
-            argv[1] = (wchar_t *)L"install";
-    }
-    if (argc > 1 && !wcscmp(argv[1], L"install"))
+    if (!wcscmp(verb, L"install"))
         return inst_install(argc, argv);
-    if (argc > 1 && !wcscmp(argv[1], L"uninstall"))
+    if (!wcscmp(verb, L"uninstall"))
         return inst_uninstall(argc, argv);
-    if (argc > 1 && (!wcscmp(argv[1], L"regserver") || !wcscmp(argv[1], L"unregserver")))
-        return com_reg_main(argc, argv);
+    if (!wcscmp(verb, L"regserver") || !wcscmp(verb, L"unregserver"))
+        return com_reg_main(!wcscmp(verb, L"unregserver"), argc, argv);
     /* com.register.at-start: COM launches a LocalServer32 server with -Embedding */
     /* com.register.at-start: COM appends -Embedding to LocalServer32, after any options there */
     if (main_has(argc, argv, L"-Embedding") || main_has(argc, argv, L"/Embedding"))

@@ -6,6 +6,7 @@
 #include "svc.h"
 #include "config.h"
 #include "com.h"
+#include "eventlog.h"
 #include <stdio.h>
 
 /* Thread messages the handler posts to the loop thread; WM_QUIT ends the loop. */
@@ -17,7 +18,6 @@ static int svc_img_argc;
 static wchar_t **svc_img_argv;
 static DWORD svc_loop_tid;
 static DWORD svc_exit_win32, svc_exit_specific;
-static BOOL svc_reported;       /* initialization already told the SCM where it stands */
 
 void svc_set_image_args(int argc, wchar_t **argv)
 {
@@ -107,7 +107,6 @@ static BOOL svc_initialize(void)
         st_mark("svc.init.first-report", "init takes a second or more: START_PENDING, no controls, a wait hint");
         st_report(SERVICE_START_PENDING, 0, hint);
     }
-    svc_reported = svc_cfg.start == CFG_START_RUNNING_NOCTL || pending;
     for (i = 1; i <= svc_cfg.init_steps; i++) {
         svc_work(svc_cfg.init_ms / svc_cfg.init_steps);
         if (i == svc_cfg.init_steps)
@@ -125,27 +124,12 @@ static BOOL svc_initialize(void)
     return TRUE;
 }
 
-static BOOL svc_rpcss_running(void)
-{
-    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT), svc = NULL;
-    SERVICE_STATUS ss = { 0 };
-
-    if (scm)
-        svc = OpenServiceW(scm, L"RpcSs", SERVICE_QUERY_STATUS);
-    if (svc)
-        QueryServiceStatus(svc, &ss);
-    if (svc)
-        CloseServiceHandle(svc);
-    if (scm)
-        CloseServiceHandle(scm);
-    return ss.dwCurrentState == SERVICE_RUNNING;
-}
-
 /* Pre-loop, in CAtlServiceModuleT::Run's order: store the loop thread id, initialize (security
  * and class registration slot in here), and only then tell the SCM we are running. */
 static BOOL svc_pre_loop(void)
 {
     MSG msg;
+    HRESULT hr;
 
     st_mark("atl.quit.on-stop", "loop thread id stored before the loop, for PostThreadMessage");
     svc_loop_tid = GetCurrentThreadId();
@@ -156,13 +140,11 @@ static BOOL svc_pre_loop(void)
     /* COM (issue 5), CAtlServiceModuleT::PreMessageLoop's order: security, then the class objects,
      * and only then RUNNING (atl.run.order). A failed registration ends the service with our code
      * instead of idling unreachable (com.runas.identity). */
-    if (svc_cfg.start == CFG_START_AUTO && !svc_reported && !svc_rpcss_running()) {
-        /* svc.init.first-report: with rpcss not yet running, COM's first calls wait for the SCM to
-         * start it (measured ~3 s under Wine); say so first, with a hint that covers it. */
-        st_mark("svc.init.first-report", "COM start may take seconds: START_PENDING, no controls, a wait hint");
-        st_report(SERVICE_START_PENDING, 0, 10000);
-    }
-    if (FAILED(com_start(COM_MODE_SERVICE, svc_loop_tid, &svc_cfg))) {
+    /* COM's RPC service is not waited for here: the install declares it a dependency (install.c),
+     * so the SCM has it running before it starts us. */
+    hr = com_start(COM_MODE_SERVICE, svc_loop_tid, &svc_cfg);
+    if (FAILED(hr)) {
+        evt_report_com_start(hr);
         svc_fail(SVCREF_EXIT_COM_REGISTER);
         return FALSE;
     }
@@ -244,6 +226,7 @@ void WINAPI svc_main(DWORD argc, wchar_t **argv)
         return;   /* no handle: nothing can be reported; the SCM sees the process exit */
     st_attach(h);
     st_mark("svc.handler.immediate", "handler registered as ServiceMain's first call (the call above)");
+    evt_set_source(argc ? argv[0] : SVCREF_DEFAULT_NAME);
 
     cfg_defaults(&svc_cfg);
     if (!cfg_parse(&svc_cfg, svc_img_argc, svc_img_argv, 1, &bad) ||
@@ -251,6 +234,7 @@ void WINAPI svc_main(DWORD argc, wchar_t **argv)
         char buf[160];
         snprintf(buf, sizeof buf, "svcref bad start parameter: %ls", bad ? bad : L"?");
         OutputDebugStringA(buf);
+        evt_report_bad_parameter(bad ? bad : L"?");
         st_mark("svc.stopped.exit-code", "bad start parameters: STOPPED with ERROR_INVALID_PARAMETER");
         st_stopped(ERROR_INVALID_PARAMETER, 0);
         return;
