@@ -129,8 +129,8 @@ int cli_check(struct cli_opts *o)
     int rc, i, have = 0;
 
     if (o->n_positional > 1 || o->trace_out) {
-        fputs("svccert: usage: svccert check [CANDIDATE.exe] [--out DIR] [--config FILE] [--strict] [RUN OPTIONS]\n",
-              stderr);
+        fputs("svccert: usage: svccert check [CANDIDATE.exe] [--out DIR] [--format F,...] [--config FILE] [--strict]\n"
+              "       [-q|-v] [RUN OPTIONS]\n", stderr);
         return CLI_USAGE;
     }
     if (o->n_positional) {
@@ -229,7 +229,8 @@ int cli_judge(struct cli_opts *o)
     int rc;
 
     if (o->n_positional != 1 || o->trace_out) {
-        fputs("svccert: usage: svccert judge TRACE.jsonl [--out DIR] [--config FILE] [--strict]\n", stderr);
+        fputs("svccert: usage: svccert judge TRACE.jsonl [--out DIR] [--format F,...] [--config FILE] [--strict] [-q|-v]\n",
+              stderr);
         return CLI_USAGE;
     }
     if (access(o->positional[0], R_OK)) {
