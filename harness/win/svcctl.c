@@ -475,7 +475,13 @@ static int ctl_lifecycle(SC_HANDLE scm, SC_HANDLE svc, const struct ctl_opts *o,
     HANDLE client;
     BOOL harness;
 
-    s0_prepare();
+    /* the session-0 look is for services that ask for their session (Go, .NET); with its hooks in a COM
+       service, Wine 8's COM left an activation unanswered now and then (a reply never sent from inside a
+       stub's Disconnect), so a run that drives a COM client goes without it and says so */
+    if (o->client && f->nclsids > 0)
+        rec_line("ctl_note what=session0 on=0 why=com_client");
+    else
+        s0_prepare();
     ctl_settle(scm);
     if (!ctl_start(svc, o, f, &client, &harness)) {
         /* after a start that was not ours to judge, no process id is recorded: the process the SCM
