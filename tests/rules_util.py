@@ -243,6 +243,17 @@ def judged(tr, rule_id, config=None):
     return rule(tr.judge(config), rule_id)
 
 
+def checkpoint_down():
+    """Checkpoints 2 then 1 in START_PENDING (svc.checkpoint.monotonic fails), RUNNING, a clean STOP."""
+    tr = Trace()
+    tr.boot(10)
+    tr.status(20, START_PENDING, checkpoint=2, wait_hint=3000)
+    tr.status(400, START_PENDING, checkpoint=1, wait_hint=3000)
+    tr.status(800, RUNNING, controls=ACCEPT_STOP | ACCEPT_SHUTDOWN)
+    tr.stop_cleanly(2000)
+    return tr
+
+
 def good_service():
     """A well-behaved service: START_PENDING twice, RUNNING with STOP|SHUTDOWN, a clean requested stop."""
     tr = Trace()

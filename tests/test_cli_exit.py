@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conftest import REF_RUNS, SVCCERT, ref_runs
-from rules_util import LIB_PATH, START_PENDING, RUNNING, ACCEPT_SHUTDOWN, ACCEPT_STOP, Trace, good_service
+from rules_util import LIB_PATH, checkpoint_down, good_service
 
 
 def judge(tmp_path, trace_text, *opts):
@@ -35,18 +35,8 @@ def test_errors_without_a_failure_exit_3(tmp_path, built):
     assert r.returncode == 3
 
 
-def _checkpoint_down():
-    tr = Trace()
-    tr.boot(10)
-    tr.status(20, START_PENDING, checkpoint=2, wait_hint=3000)
-    tr.status(400, START_PENDING, checkpoint=1, wait_hint=3000)
-    tr.status(800, RUNNING, controls=ACCEPT_STOP | ACCEPT_SHUTDOWN)
-    tr.stop_cleanly(2000)
-    return tr
-
-
 def test_a_failed_rule_exits_1_even_beside_errors(tmp_path, built):
-    r, verdicts = judge(tmp_path, _checkpoint_down().text())
+    r, verdicts = judge(tmp_path, checkpoint_down().text())
     assert {"fail", "error"} <= verdicts
     assert r.returncode == 1
 

@@ -12,7 +12,7 @@ from browser_util import Browser
 from conftest import SVCCERT, run_env
 from html_util import Page, self_contained_problems
 from paths import BUILD, WIN
-from rules_util import (ACCEPT_SHUTDOWN, ACCEPT_STOP, RUNNING, START_PENDING, ComTrace,
+from rules_util import (checkpoint_down, ACCEPT_SHUTDOWN, ACCEPT_STOP, RUNNING, START_PENDING, ComTrace,
                         Trace, rules_json)
 
 DOC_URLS = {r["url"] for r in rules_json() if r.get("url")}
@@ -28,17 +28,6 @@ def judge(tmp_path, tr, name="saved"):
     assert r.returncode in (0, 1, 3), r.stdout + r.stderr
     html = (out / "report.html").read_text(encoding="utf-8")
     return json.loads((out / "report.json").read_text()), html, Page(html)
-
-
-def checkpoint_down():
-    """Checkpoints 2 then 1 in START_PENDING (svc.checkpoint.monotonic fails), RUNNING, a clean STOP."""
-    tr = Trace()
-    tr.boot(10)
-    tr.status(20, START_PENDING, checkpoint=2, wait_hint=3000)
-    tr.status(400, START_PENDING, checkpoint=1, wait_hint=3000)
-    tr.status(800, RUNNING, controls=ACCEPT_STOP | ACCEPT_SHUTDOWN)
-    tr.stop_cleanly(2000)
-    return tr
 
 
 def test_the_page_is_well_formed_and_self_contained(tmp_path):
